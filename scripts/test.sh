@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# The one test command of Lifeboard (README, CI). On a fresh Debian machine it installs what the
+# tests need (Debian packages, the venv, both services' pinned requirements), makes sure
+# PostgreSQL on 127.0.0.1:5432 is up, and runs every test in one pytest run: unit, integration
+# against the real database, end-to-end through the real gateway, static checks of the container
+# files, and the container smoke test where this machine can run containers.
+#
+#   ./scripts/test.sh                 # everything
+#   ./scripts/test.sh -k receipts -x  # extra arguments go to pytest
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+VENV="${LIFEBOARD_VENV:-$ROOT/.venv}"
+
+log() { printf '\n==> %s\n' "$*"; }
+
+# Debian packages the services and tests run natively (same programs the containers use).
+APT_PACKAGES=(
+  tesseract-ocr tesseract-ocr-pol tesseract-ocr-eng   # ocr-worker
+  nginx                                               # gateway
+  prometheus                                          # prometheus + promtool
+  fonts-dejavu-core fonts-liberation fonts-freefont-ttf  # receipt image generator
+  chromium                                            # Swagger UI browser test
+  postgresql-client                                   # createdb/psql for the native stack
+  iproute2 curl                                       # isolation test, smoke test
+)
+
+install_apt_packages() {
+  local missing=()
+  for pkg in "${APT_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+  done
+  if ((${#missing[@]})); then
+    log "installing Debian packages: ${missing[*]}"
+    local sudo=""
+    [[ $(id -u) -eq 0 ]] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
+      "${missing[@]}" >/dev/null
+  fi
+}
+
+ensure_postgres() {
+  if pg_isready -q -h 127.0.0.1 -p 5432; then return; fi
+  log "starting PostgreSQL"
+  if command -v pg_ctlcluster >/dev/null; then
+    pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | sort -V | tail -1)" main start
+  fi
+  for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && return; sleep 1; done
+  echo "PostgreSQL is not reachable on 127.0.0.1:5432" >&2
+  exit 1
+}
+
+ensure_venv() {
+  local reqs=(backend-core/requirements.txt ocr-worker/requirements.txt requirements-dev.txt)
+  local stamp="$VENV/.requirements.sha256" want
+  want="$(cat "${reqs[@]}" | sha256sum | cut -d' ' -f1)"
+  [[ -x "$VENV/bin/python" ]] || { log "creating venv $VENV"; python3 -m venv "$VENV"; }
+  if [[ "$(cat "$stamp" 2>/dev/null)" != "$want" ]]; then
+    log "installing Python requirements"
+    "$VENV/bin/pip" install -q --disable-pip-version-check --upgrade pip
+    "$VENV/bin/pip" install -q --disable-pip-version-check $(printf -- '-r %s ' "${reqs[@]}")
+    echo "$want" >"$stamp"
+  fi
+}
+
+install_apt_packages
+ensure_postgres
+ensure_venv
+
+export PATH="$VENV/bin:$PATH"
+log "pytest"
+set +e
+python -m pytest "$@"
+rc=$?
+set -e
+# pytest exits 5 when nothing was collected: that is a failure of this command, not a pass.
+if [[ $rc -eq 5 ]]; then echo "no tests were collected" >&2; exit 1; fi
+exit $rc
