@@ -1,0 +1,53 @@
+"""Health sync bookkeeping: encrypted Google OAuth credentials, pending OAuth states (with the
+PKCE verifier kept server-side), and the sync state of each data source."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Date, DateTime, Integer, LargeBinary, Text, func
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.models.base import Base
+
+
+class GoogleCredential(Base):
+    """One stored grant per provider ('fit' | 'health_api'); the token JSON is Fernet-encrypted."""
+
+    __tablename__ = "google_credentials"
+
+    provider: Mapped[str] = mapped_column(Text, primary_key=True)
+    encrypted_token: Mapped[bytes | None] = mapped_column(LargeBinary)
+    scopes: Mapped[str | None] = mapped_column(Text)
+    # ok | reauthorization_needed
+    state: Mapped[str] = mapped_column(Text, default="ok", server_default="ok")
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )
+
+
+class OAuthPendingState(Base):
+    """An authorization started with /google/auth/start, waiting for its callback."""
+
+    __tablename__ = "oauth_pending_states"
+
+    state: Mapped[str] = mapped_column(Text, primary_key=True)
+    provider: Mapped[str] = mapped_column(Text)
+    encrypted_code_verifier: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class HealthSyncState(Base):
+    """Per source (google_fit, google_health, takeout, health_connect)."""
+
+    __tablename__ = "health_sync_state"
+
+    source: Mapped[str] = mapped_column(Text, primary_key=True)
+    last_success_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    synced_through: Mapped[date | None] = mapped_column(Date)  # last local day fetched
+    rows_written: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
