@@ -1,0 +1,88 @@
+# Everyday Lifeboard commands. `make help` lists them; the README explains each.
+# Variables can be overridden on the command line, e.g. `make logs SERVICE=backend-core`.
+
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+COMPOSE ?= docker compose
+VENV ?= .venv
+BIN := $(VENV)/bin/
+SERVICE ?=
+DAYS ?= 7
+ARGS ?=
+BACKUP_DIR ?= backups
+STAMP := $(shell date +%Y%m%d-%H%M)
+BACKUP_FILE := $(BACKUP_DIR)/lifeboard-$(STAMP).sql.gz
+# Where pg_dump / psql run: the db container. The tests point it at a local server instead.
+DB_EXEC ?= $(COMPOSE) exec -T db
+# The services that hold database connections; stopped while a backup is restored.
+DB_CLIENTS ?= backend-core grafana
+
+.PHONY: help up down logs ps test lint bench bench-ocr bench-upload migrate backup restore \
+	sync-fit native-up native-down native-status
+
+help: ## List the commands
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-zA-Z_-]*:.*## / {printf "  make %-14s %s\n", $$1, $$2}' \
+		$(MAKEFILE_LIST)
+
+up: ## Build and start the whole stack in the background (docker compose up -d)
+	$(COMPOSE) up -d --build
+
+down: ## Stop the stack; data stays in the named volumes
+	$(COMPOSE) down
+
+logs: ## Follow the logs (SERVICE=backend-core for one service)
+	$(COMPOSE) logs -f --tail=200 $(SERVICE)
+
+ps: ## Show the containers and their health
+	$(COMPOSE) ps
+
+test: ## Run every test: ./scripts/test.sh (ARGS="-k receipts" goes to pytest)
+	./scripts/test.sh $(ARGS)
+
+lint: ## ruff, hadolint, compose and workflow schemas, actionlint
+	$(BIN)ruff check .
+	git ls-files -z '*Dockerfile' '*Dockerfile.*' | xargs -0 -r $(BIN)hadolint
+	$(BIN)check-jsonschema --builtin-schema vendor.compose-spec docker-compose.yml
+	$(BIN)check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
+	$(BIN)python -m pytest -q -p no:cacheprovider tests/test_workflows.py
+
+bench: bench-ocr bench-upload ## Both benchmarks: OCR accuracy/speed and upload latency
+
+bench-ocr: ## OCR accuracy and seconds per receipt vs plain Tesseract (ocr-worker/bench)
+	@echo "ocr-worker/bench has no runner yet" >&2; exit 1
+
+bench-upload: ## Upload acknowledgement latency and receipts/minute (backend-core/bench)
+	@echo "backend-core/bench has no runner yet" >&2; exit 1
+
+migrate: ## Apply database migrations (alembic upgrade head in the migrate container)
+	$(COMPOSE) run --rm migrate
+
+backup: ## pg_dump the database to backups/lifeboard-YYYYmmdd-HHMM.sql.gz
+	mkdir -p $(BACKUP_DIR)
+	$(DB_EXEC) sh -c 'pg_dump -U "$$POSTGRES_USER" -d "$$POSTGRES_DB" --clean --if-exists --no-owner' \
+		| gzip > $(BACKUP_FILE).part
+	mv $(BACKUP_FILE).part $(BACKUP_FILE)
+	@echo "backup written to $(BACKUP_FILE)"
+
+restore: ## Restore a backup: make restore FILE=backups/lifeboard-....sql.gz
+	@if [ -z "$(FILE)" ]; then echo "usage: make restore FILE=backups/lifeboard-YYYYmmdd-HHMM.sql.gz" >&2; exit 2; fi
+	@if [ ! -r "$(FILE)" ]; then echo "restore: cannot read $(FILE)" >&2; exit 2; fi
+	clients="$(DB_CLIENTS)"; \
+	if [ -n "$$clients" ]; then $(COMPOSE) stop $$clients; trap '$(COMPOSE) start '"$$clients" EXIT; fi; \
+	case "$(FILE)" in *.gz) gzip -dc "$(FILE)" ;; *) cat "$(FILE)" ;; esac \
+		| $(DB_EXEC) sh -c 'psql -q -v ON_ERROR_STOP=1 -U "$$POSTGRES_USER" -d "$$POSTGRES_DB"' >/dev/null
+	@echo "restored $(FILE)"
+
+sync-fit: ## Sync the last DAYS (7) days from Google Fit / Health API
+	$(COMPOSE) exec backend-core python -m app.cli fit-sync --days $(DAYS)
+
+native-up: ## Start the stack without Docker (scripts/native-stack.sh up)
+	./scripts/native-stack.sh up
+
+native-down: ## Stop the native stack
+	./scripts/native-stack.sh down
+
+native-status: ## Show the native stack's services and URLs
+	./scripts/native-stack.sh status
