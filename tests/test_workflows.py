@@ -218,13 +218,13 @@ def test_smoke_job_loads_the_images_compose_would_build() -> None:
     compose = yaml.safe_load(compose_file.read_text(encoding="utf-8"))
     project = ci_jobs()["compose-smoke"]["env"]["COMPOSE_PROJECT_NAME"]
     expected = {
-        service.get("image") or f"{project}-{name}"
+        service.get("image") or f"{project}-{name}": os.path.normpath(service["build"]["context"])
         for name, service in compose["services"].items()
         if "build" in service
     }
     loaded = {
-        step["with"]["tags"]
+        step["with"]["tags"]: os.path.normpath(step["with"]["context"])
         for step in ci_jobs()["compose-smoke"]["steps"]
-        if step.get("uses", "").startswith("docker/build-push-action")
+        if step.get("uses", "").startswith("docker/build-push-action@")
     }
     assert loaded == expected
