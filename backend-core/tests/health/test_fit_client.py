@@ -6,8 +6,6 @@ from decimal import Decimal
 from urllib.parse import parse_qs, urlparse
 from zoneinfo import ZoneInfo
 
-from googleapiclient.http import HttpMockSequence
-
 from app.services.health.fit_client import (
     AGGREGATE_BY,
     ESTIMATED_STEPS,
@@ -15,6 +13,7 @@ from app.services.health.fit_client import (
     aggregate_body,
     build_fit_service,
 )
+from googleapiclient.http import HttpMockSequence
 
 WARSAW = ZoneInfo("Europe/Warsaw")
 OK = {"status": "200", "content-type": "application/json"}
@@ -23,6 +22,10 @@ NO_SESSIONS = (OK, json.dumps({"session": []}))
 
 def ms(year: int, month: int, day: int, hour: int = 0, minute: int = 0, tz=WARSAW) -> int:
     return int(datetime(year, month, day, hour, minute, tzinfo=tz).timestamp() * 1000)
+
+
+def local_date(millis: str) -> date:
+    return datetime.fromtimestamp(int(millis) / 1000, WARSAW).date()
 
 
 def point(kind: str, *values: float, start_ns: int = 0, end_ns: int = 0) -> dict:
@@ -82,8 +85,17 @@ def test_dst_day_and_empty_day_parse_into_local_dates():
     # Europe/Warsaw springs forward on 2026-03-29: that bucket is 23 hours long.
     buckets = {
         "bucket": [
-            bucket(ms(2026, 3, 28), ms(2026, 3, 29), steps=8123, distance=6012.44, calories=2210.5,
-                   move=41, heart=12, bpm=(71.5, 140, 52), weight=(82.35, 82.5, 82.2)),
+            bucket(
+                ms(2026, 3, 28),
+                ms(2026, 3, 29),
+                steps=8123,
+                distance=6012.44,
+                calories=2210.5,
+                move=41,
+                heart=12,
+                bpm=(71.5, 140, 52),
+                weight=(82.35, 82.5, 82.2),
+            ),
             bucket(ms(2026, 3, 29), ms(2026, 3, 30), steps=15000, distance=11000.0, move=90),
             bucket(ms(2026, 3, 30), ms(2026, 3, 31)),  # phone off: no points at all
         ]
@@ -115,11 +127,17 @@ def test_long_backfill_is_split_into_windows_of_at_most_90_days():
     empty = (OK, json.dumps({"bucket": []}))
     service, http = service_with([empty, NO_SESSIONS, empty, NO_SESSIONS, empty, NO_SESSIONS])
     seen: list[int] = []
-    FitProvider(service, WARSAW).fetch_days(date(2026, 1, 1), date(2026, 7, 1), on_window=seen.append)
+    FitProvider(service, WARSAW).fetch_days(
+        date(2026, 1, 1), date(2026, 7, 1), on_window=seen.append
+    )
 
     aggregates = [json.loads(b) for u, _, b, _ in http.request_sequence if "aggregate" in u]
-    starts = [datetime.fromtimestamp(int(b["startTimeMillis"]) / 1000, WARSAW).date() for b in aggregates]
-    ends = [datetime.fromtimestamp(int(b["endTimeMillis"]) / 1000, WARSAW).date() for b in aggregates]
+    starts = [
+        datetime.fromtimestamp(int(b["startTimeMillis"]) / 1000, WARSAW).date() for b in aggregates
+    ]
+    ends = [
+        datetime.fromtimestamp(int(b["endTimeMillis"]) / 1000, WARSAW).date() for b in aggregates
+    ]
     assert starts == [date(2026, 1, 1), date(2026, 4, 1), date(2026, 6, 30)]
     assert ends == [date(2026, 4, 1), date(2026, 6, 30), date(2026, 7, 1)]
     assert all((e - s).days <= 90 for s, e in zip(starts, ends, strict=True))
@@ -155,22 +173,36 @@ def test_sleep_sessions_count_asleep_stages_for_the_day_they_end():
     }
     sessions = {
         "session": [
-            {"id": "n1", "activityType": 72, "startTimeMillis": str(night_start),
-             "endTimeMillis": str(night_end)},
-            {"id": "nap", "activityType": 72, "startTimeMillis": str(nap_start),
-             "endTimeMillis": str(nap_end)},
+            {
+                "id": "n1",
+                "activityType": 72,
+                "startTimeMillis": str(night_start),
+                "endTimeMillis": str(night_end),
+            },
+            {
+                "id": "nap",
+                "activityType": 72,
+                "startTimeMillis": str(nap_start),
+                "endTimeMillis": str(nap_end),
+            },
             # ends after the window: belongs to a later sync
-            {"id": "late", "activityType": 72, "startTimeMillis": str(ms(2026, 3, 29, 23)),
-             "endTimeMillis": str(ms(2026, 3, 30, 6))},
+            {
+                "id": "late",
+                "activityType": 72,
+                "startTimeMillis": str(ms(2026, 3, 29, 23)),
+                "endTimeMillis": str(ms(2026, 3, 30, 6)),
+            },
         ]
     }
     no_stages = {"bucket": [{"dataset": [{"point": []}]}]}
-    service, http = service_with([
-        (OK, json.dumps({"bucket": []})),
-        (OK, json.dumps(sessions)),
-        (OK, json.dumps(segments)),
-        (OK, json.dumps(no_stages)),
-    ])
+    service, http = service_with(
+        [
+            (OK, json.dumps({"bucket": []})),
+            (OK, json.dumps(sessions)),
+            (OK, json.dumps(segments)),
+            (OK, json.dumps(no_stages)),
+        ]
+    )
     days = FitProvider(service, WARSAW).fetch_days(date(2026, 3, 29), date(2026, 3, 30))
 
     # night: 390 real minutes - 15 awake - 15 out of bed = 360; nap without stages: 45

@@ -1,0 +1,154 @@
+"""Google Health API v4 adapter: `users/me/dataTypes/{type}/dataPoints:dailyRollUp`.
+
+The API rolls up over civil (local) days itself, so ranges are plain calendar dates. Ranges are
+at most 90 days, 14 for heart-rate, active-minutes and total-calories; every response page is
+followed. Sleep is not offered by dailyRollUp and is not read by this adapter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from googleapiclient.discovery import build
+
+from app.services.health.provider import DailyActivity, date_windows, rounded
+
+HEALTH_API_SCOPES = [
+    "https://www.googleapis.com/auth/googlehealth.activity_and_fitness.readonly",
+    "https://www.googleapis.com/auth/googlehealth.health_metrics_and_measurements.readonly",
+    "https://www.googleapis.com/auth/googlehealth.sleep.readonly",
+]
+
+
+def _int(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
+def _active_minutes(v: dict[str, Any]) -> int | None:
+    levels = v.get("activeMinutesRollupByActivityLevel", [])
+    values = [int(x["activeMinutesSum"]) for x in levels if "activeMinutesSum" in x]
+    return sum(values) if values else None
+
+
+def _zone_minutes(v: dict[str, Any]) -> int | None:
+    keys = ("sumInFatBurnHeartZone", "sumInCardioHeartZone", "sumInPeakHeartZone")
+    values = [int(v[k]) for k in keys if k in v]
+    return sum(values) if values else None
+
+
+def _weight_kg(v: dict[str, Any]) -> Any:
+    grams = v.get("weightGramsAvg")
+    return None if grams is None else grams / 1000
+
+
+@dataclass(frozen=True)
+class RollUp:
+    data_type: str  # path segment, e.g. "total-calories"
+    field: str  # DailyRollupDataPoint property, e.g. "totalCalories"
+    target: str  # DailyActivity attribute
+    max_days: int
+    extract: Callable[[dict[str, Any]], Any]
+
+
+ROLLUPS: tuple[RollUp, ...] = (
+    RollUp("steps", "steps", "steps", 90, lambda v: _int(v.get("countSum"))),
+    RollUp(
+        "distance",
+        "distance",
+        "distance_m",
+        90,
+        lambda v: None if v.get("millimetersSum") is None else int(v["millimetersSum"]) / 1000,
+    ),
+    RollUp("total-calories", "totalCalories", "calories_kcal", 14, lambda v: v.get("kcalSum")),
+    RollUp("active-minutes", "activeMinutes", "active_minutes", 14, _active_minutes),
+    RollUp("active-zone-minutes", "activeZoneMinutes", "heart_minutes", 90, _zone_minutes),
+    RollUp("heart-rate", "heartRate", "avg_heart_rate", 14, lambda v: v.get("beatsPerMinuteAvg")),
+    RollUp("weight", "weight", "weight_kg", 90, _weight_kg),
+)
+DECIMAL_TARGETS = {"distance_m", "calories_kcal", "avg_heart_rate", "weight_kg"}
+
+
+def build_health_service(
+    credentials: Any = None, *, api_endpoint: str | None = None, http: Any = None
+) -> Any:
+    client_options = {"api_endpoint": api_endpoint} if api_endpoint else None
+    return build(
+        "health",
+        "v4",
+        credentials=credentials,
+        http=http,
+        static_discovery=True,
+        cache_discovery=False,
+        client_options=client_options,
+    )
+
+
+def civil(day: date) -> dict[str, Any]:
+    return {"date": {"year": day.year, "month": day.month, "day": day.day}}
+
+
+def rollup_body(start: date, end: date, page_token: str | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "range": {"start": civil(start), "end": civil(end)},
+        "windowSizeDays": 1,
+    }
+    if page_token:
+        body["pageToken"] = page_token
+    return body
+
+
+def _day(point: dict[str, Any]) -> date:
+    d = point["civilStartTime"]["date"]
+    return date(int(d["year"]), int(d["month"]), int(d["day"]))
+
+
+class HealthApiProvider:
+    """Reads daily activity from the Google Health API (the Fit successor)."""
+
+    source = "google_health"
+
+    def __init__(self, service: Any, *, num_retries: int = 2) -> None:
+        self.service = service
+        self.num_retries = num_retries
+
+    def _points(self, data_type: str, start: date, end: date) -> list[dict[str, Any]]:
+        points: list[dict[str, Any]] = []
+        page_token: str | None = None
+        while True:
+            request = (
+                self.service.users()
+                .dataTypes()
+                .dataPoints()
+                .dailyRollUp(
+                    parent=f"users/me/dataTypes/{data_type}",
+                    body=rollup_body(start, end, page_token),
+                )
+            )
+            response = request.execute(num_retries=self.num_retries)
+            points.extend(response.get("rollupDataPoints", []))
+            page_token = response.get("nextPageToken")
+            if not page_token:
+                return points
+
+    def fetch_days(
+        self, start: date, end: date, on_window: Callable[[int], None] | None = None
+    ) -> list[DailyActivity]:
+        merged: dict[date, DailyActivity] = {}
+        for window_start, window_end in date_windows(start, end):
+            for rollup in ROLLUPS:
+                for sub_start, sub_end in date_windows(window_start, window_end, rollup.max_days):
+                    for point in self._points(rollup.data_type, sub_start, sub_end):
+                        value = point.get(rollup.field)
+                        extracted = None if value is None else rollup.extract(value)
+                        if extracted is None:
+                            continue
+                        if rollup.target in DECIMAL_TARGETS:
+                            extracted = rounded(extracted)
+                        row = merged.setdefault(_day(point), DailyActivity(day=_day(point)))
+                        setattr(row, rollup.target, extracted)
+            if on_window is not None:
+                on_window((window_end - window_start).days)
+        return [merged[d] for d in sorted(merged) if merged[d].has_data()]

@@ -1,0 +1,39 @@
+"""Prometheus metrics of the health module (default registry, served by the core's /metrics)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from prometheus_client import Counter, Gauge
+
+AUTH_STATES = ("ok", "reauthorization_needed", "missing")
+
+LAST_SYNC = Gauge(
+    "lifeboard_health_last_sync_timestamp_seconds",
+    "Unix time of the last successful sync or import, per source",
+    ["source"],
+)
+ROWS_WRITTEN = Counter(
+    "lifeboard_health_rows_written",
+    "Activity rows (days) written, per source",
+    ["source"],
+)
+AUTH_STATE = Gauge(
+    "lifeboard_health_auth_state",
+    "1 for the current state of the stored Google grant of a provider, 0 for the others",
+    ["provider", "state"],
+)
+
+
+def record_success(source: str, rows: int, when: datetime) -> None:
+    LAST_SYNC.labels(source=source).set(when.timestamp())
+    ROWS_WRITTEN.labels(source=source).inc(rows)
+
+
+def set_last_sync(source: str, when: datetime) -> None:
+    LAST_SYNC.labels(source=source).set(when.timestamp())
+
+
+def set_auth_state(provider: str, state: str) -> None:
+    for candidate in AUTH_STATES:
+        AUTH_STATE.labels(provider=provider, state=candidate).set(1 if candidate == state else 0)
