@@ -1,0 +1,427 @@
+#!/usr/bin/env bash
+# Run Lifeboard without Docker, on loopback: ocr-worker (gunicorn), backend-core (uvicorn),
+# gateway (nginx) and Prometheus, against the PostgreSQL of DATABASE_URL. The gateway and
+# Prometheus use the SAME config files as the containers (gateway/, prometheus/prometheus.yml),
+# rendered with loopback addresses.
+#
+#   scripts/native-stack.sh up                 start what is not running, wait until healthy
+#   scripts/native-stack.sh down               stop everything, verify nothing is left
+#   scripts/native-stack.sh status             state of each service (exit 3 if one is not running)
+#   scripts/native-stack.sh start|stop SERVICE ocr-worker | backend-core | gateway | prometheus
+#   scripts/native-stack.sh render             only render + check the gateway/Prometheus configs
+#
+# Settings: process env > .env (created from .env.example when absent; NATIVE_STACK_ENV_FILE
+# names another file) > defaults. Ports: NATIVE_OCR_PORT (5000), NATIVE_CORE_PORT (8000),
+# GATEWAY_PORT (8080), NATIVE_PROMETHEUS_PORT (9090). State (pids, logs, rendered configs,
+# Prometheus data): NATIVE_STACK_DIR (.native-stack). Python: LIFEBOARD_VENV (.venv).
+# Each service runs in its own process group (setsid) and carries LIFEBOARD_NATIVE_STACK=<dir>
+# in its environment, which is how `down` proves that no process of this stack is left.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+SERVICES=(ocr-worker backend-core gateway prometheus)
+HEALTH_TIMEOUT="${NATIVE_HEALTH_TIMEOUT:-90}"
+STOP_TIMEOUT="${NATIVE_STOP_TIMEOUT:-15}"
+
+die() { echo "native-stack: $*" >&2; exit 1; }
+say() { echo "native-stack: $*" >&2; }
+
+# ---- settings --------------------------------------------------------------------------------
+
+# KEY=VALUE lines of an env file, for keys the process env does not set. Values are taken
+# literally (no shell expansion); one pair of surrounding quotes is removed.
+load_env_file() {
+  local file="$1" line key value
+  while IFS= read -r line || [[ -n "$line" ]]; do
+    line="${line%$'\r'}"
+    [[ "$line" =~ ^[[:space:]]*(export[[:space:]]+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$ ]] || continue
+    key="${BASH_REMATCH[2]}"
+    value="${BASH_REMATCH[3]}"
+    if [[ "$value" =~ ^\"(.*)\"$ || "$value" =~ ^\'(.*)\'$ ]]; then
+      value="${BASH_REMATCH[1]}"
+    fi
+    [[ -v "$key" ]] || export "$key=$value"
+  done <"$file"
+}
+
+load_settings() {
+  local env_file="${NATIVE_STACK_ENV_FILE:-$ROOT/.env}"
+  if [[ ! -f "$env_file" && -z "${NATIVE_STACK_ENV_FILE:-}" ]]; then
+    [[ -f "$ROOT/.env.example" ]] || die "neither .env nor .env.example exists in $ROOT"
+    cp "$ROOT/.env.example" "$env_file"
+    say "created $env_file from .env.example (set API_TOKEN and the passwords in it)"
+  fi
+  [[ -f "$env_file" ]] || die "env file $env_file does not exist"
+  load_env_file "$env_file"
+
+  export NATIVE_OCR_PORT="${NATIVE_OCR_PORT:-5000}"
+  export NATIVE_CORE_PORT="${NATIVE_CORE_PORT:-8000}"
+  export GATEWAY_PORT="${GATEWAY_PORT:-8080}"
+  export NATIVE_PROMETHEUS_PORT="${NATIVE_PROMETHEUS_PORT:-9090}"
+  export DATABASE_URL="${DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/lifeboard}"
+  # Native services talk to each other on loopback, whatever the compose-oriented .env says.
+  export OCR_WORKER_URL="http://127.0.0.1:${NATIVE_OCR_PORT}"
+  export FORWARDED_ALLOW_IPS=127.0.0.1
+  export OMP_THREAD_LIMIT=1
+
+  DIR="${NATIVE_STACK_DIR:-$ROOT/.native-stack}"
+  [[ "$DIR" = /* ]] || DIR="$ROOT/$DIR"
+  VENV="${LIFEBOARD_VENV:-$ROOT/.venv}"
+  [[ "$VENV" = /* ]] || VENV="$ROOT/$VENV"
+  PY="$VENV/bin/python"
+  mkdir -p "$DIR/logs" "$DIR/run"
+  DIR="$(cd "$DIR" && pwd)"
+}
+
+port_of() {
+  case "$1" in
+    ocr-worker) echo "$NATIVE_OCR_PORT" ;;
+    backend-core) echo "$NATIVE_CORE_PORT" ;;
+    gateway) echo "$GATEWAY_PORT" ;;
+    prometheus) echo "$NATIVE_PROMETHEUS_PORT" ;;
+  esac
+}
+
+health_path_of() {
+  case "$1" in
+    prometheus) echo "/-/ready" ;;
+    gateway) echo "/gateway/healthz" ;;
+    *) echo "/healthz" ;;
+  esac
+}
+
+# The port a running service was started with (its ports must not drift with the env).
+running_port_of() {
+  local name="$1"
+  if [[ -f "$DIR/run/$name.port" ]] && is_running "$name"; then
+    cat "$DIR/run/$name.port"
+  else
+    port_of "$name"
+  fi
+}
+
+# ---- processes -------------------------------------------------------------------------------
+
+pid_of() { cat "$DIR/run/$1.pid" 2>/dev/null || true; }
+
+# A process group is alive while any of its members exists.
+group_alive() { [[ -n "$1" ]] && kill -0 -- "-$1" 2>/dev/null; }
+
+is_running() { group_alive "$(pid_of "$1")"; }
+
+port_in_use() { [[ -n "$(ss -Hltn "sport = :$1" 2>/dev/null)" ]]; }
+
+# Processes that carry this stack's marker in their environment (whatever their group).
+stack_processes() {
+  local f pid
+  for f in /proc/[0-9]*/environ; do
+    pid="${f#/proc/}"
+    pid="${pid%/environ}"
+    if tr '\0' '\n' <"$f" 2>/dev/null | grep -qxF "LIFEBOARD_NATIVE_STACK=$DIR"; then
+      echo "$pid"
+    fi
+  done
+}
+
+log_tail() {
+  echo "---- last lines of $DIR/logs/$1.log ----" >&2
+  tail -n "${2:-40}" "$DIR/logs/$1.log" >&2 2>/dev/null || true
+  echo "----" >&2
+}
+
+# Start "$@" in a new session/process group with cwd $workdir, output to the service's log.
+spawn() {
+  local name="$1" workdir="$2"
+  shift 2
+  echo "==== $(date -u +%FT%TZ) starting $name: $*" >>"$DIR/logs/$name.log"
+  # Without job control this background child is not a group leader, so setsid does not fork:
+  # $! is the new session leader and its PID is also the process group id.
+  # Only the services carry the marker (not this script), so `down` can look for them.
+  (cd "$workdir" && exec setsid env LIFEBOARD_NATIVE_STACK="$DIR" "$@") </dev/null >>"$DIR/logs/$name.log" 2>&1 &
+  echo "$!" >"$DIR/run/$name.pid"
+  port_of "$name" >"$DIR/run/$name.port"
+}
+
+wait_healthy() {
+  local name="$1" port path deadline
+  port="$(port_of "$name")"
+  path="$(health_path_of "$name")"
+  deadline=$((SECONDS + HEALTH_TIMEOUT))
+  while ((SECONDS < deadline)); do
+    if ! is_running "$name"; then
+      log_tail "$name"
+      die "$name exited during start-up (log: $DIR/logs/$name.log)"
+    fi
+    if curl -fsS -o /dev/null -m 2 "http://127.0.0.1:$port$path" 2>/dev/null; then
+      return 0
+    fi
+    sleep 0.3
+  done
+  log_tail "$name"
+  die "$name not healthy at http://127.0.0.1:$port$path after ${HEALTH_TIMEOUT}s"
+}
+
+stop_service() {
+  local name="$1" pid deadline
+  pid="$(pid_of "$name")"
+  if group_alive "$pid"; then
+    say "stopping $name (process group $pid)"
+    kill -TERM -- "-$pid" 2>/dev/null || true
+    deadline=$((SECONDS + STOP_TIMEOUT))
+    while group_alive "$pid" && ((SECONDS < deadline)); do sleep 0.2; done
+    if group_alive "$pid"; then
+      say "$name did not stop in ${STOP_TIMEOUT}s; killing it"
+      kill -KILL -- "-$pid" 2>/dev/null || true
+      sleep 0.3
+    fi
+    group_alive "$pid" && die "$name (process group $pid) is still running"
+  fi
+  rm -f "$DIR/run/$name.pid" "$DIR/run/$name.port"
+}
+
+# ---- preparation -----------------------------------------------------------------------------
+
+need() { command -v "$1" >/dev/null || die "$1 is not installed (${2:-see scripts/test.sh})"; }
+
+check_tools() {
+  [[ -x "$PY" ]] || die "no Python venv at $VENV (run scripts/test.sh once, or set LIFEBOARD_VENV)"
+  need curl
+  need ss
+  need setsid
+}
+
+ensure_database() {
+  say "ensuring the database of DATABASE_URL exists"
+  "$PY" - <<'PYEOF'
+import os
+
+import psycopg
+from psycopg import sql
+from sqlalchemy.engine import make_url
+
+url = make_url(os.environ["DATABASE_URL"])
+name = url.database
+if not name:
+    raise SystemExit("DATABASE_URL names no database")
+conninfo = url.set(drivername="postgresql", database="postgres").render_as_string(
+    hide_password=False
+)
+with psycopg.connect(conninfo, autocommit=True) as conn:
+    exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+    if not exists:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        print(f"native-stack: created database {name}", flush=True)
+PYEOF
+}
+
+migrate() {
+  say "alembic upgrade head"
+  (cd "$ROOT/backend-core" && "$PY" -m alembic upgrade head) >>"$DIR/logs/migrate.log" 2>&1 \
+    || { log_tail migrate; die "migrations failed (log: $DIR/logs/migrate.log)"; }
+}
+
+render_gateway() {
+  local out="$DIR/gateway" template vars
+  mkdir -p "$out/conf.d" "$out/tmp"
+  cp "$ROOT/gateway/nginx.conf" "$out/nginx.conf"
+  (
+    export GATEWAY_LISTEN="127.0.0.1:$GATEWAY_PORT"
+    export CORE_UPSTREAM="127.0.0.1:$NATIVE_CORE_PORT"
+    export GRAFANA_UPSTREAM="127.0.0.1:${NATIVE_GRAFANA_PORT:-3000}"
+    NGINX_LOCAL_RESOLVERS="$(awk '$1 == "nameserver" { print $2; exit }' /etc/resolv.conf 2>/dev/null || true)"
+    export NGINX_LOCAL_RESOLVERS="${NGINX_LOCAL_RESOLVERS:-127.0.0.1}"
+    export NGINX_TEMP_DIR="$out/tmp"
+    unset NGINX_ENVSUBST_OUTPUT_DIR
+    # shellcheck source=../gateway/docker-entrypoint.d/18-lifeboard-gateway.envsh
+    . "$ROOT/gateway/docker-entrypoint.d/18-lifeboard-gateway.envsh"
+    for template in "$ROOT"/gateway/templates/*.template; do
+      vars="$(grep -o '\${[A-Z][A-Z0-9_]*}' "$template" | sort -u | tr '\n' ' ')"
+      for v in $vars; do
+        v="${v#\$\{}"
+        [[ -v "${v%\}}" ]] || die "gateway template variable ${v%\}} is not set"
+      done
+      envsubst "$vars" <"$template" >"$out/conf.d/$(basename "$template" .template)"
+    done
+  )
+  nginx -t -q -e stderr -p "$out/" -c "$out/nginx.conf" -g "pid $out/nginx.pid;" \
+    >>"$DIR/logs/gateway.log" 2>&1 || { log_tail gateway 20; die "nginx -t failed"; }
+}
+
+render_prometheus() {
+  local out="$DIR/prometheus"
+  mkdir -p "$out/data"
+  sed -e "s/\"backend-core:8000\"/\"127.0.0.1:$NATIVE_CORE_PORT\"/" \
+      -e "s/\"ocr-worker:5000\"/\"127.0.0.1:$NATIVE_OCR_PORT\"/" \
+      -e "s/\"localhost:9090\"/\"127.0.0.1:$NATIVE_PROMETHEUS_PORT\"/" \
+      "$ROOT/prometheus/prometheus.yml" >"$out/prometheus.yml"
+  for target in "127.0.0.1:$NATIVE_CORE_PORT" "127.0.0.1:$NATIVE_OCR_PORT"; do
+    grep -qF "\"$target\"" "$out/prometheus.yml" \
+      || die "prometheus/prometheus.yml has no target this script can localise to $target"
+  done
+  rm -f "$out/alerts.yml"
+  [[ -f "$ROOT/prometheus/alerts.yml" ]] && cp "$ROOT/prometheus/alerts.yml" "$out/alerts.yml"
+  return 0
+}
+
+# ---- services --------------------------------------------------------------------------------
+
+launch() {
+  local name="$1" port
+  port="$(port_of "$name")"
+  port_in_use "$port" && die "$name: port $port on 127.0.0.1 is already in use (set $(port_var "$name"))"
+  case "$name" in
+    ocr-worker)
+      need tesseract "Debian package tesseract-ocr"
+      local conf=()
+      [[ -f "$ROOT/ocr-worker/gunicorn.conf.py" ]] && conf=(-c "$ROOT/ocr-worker/gunicorn.conf.py")
+      spawn ocr-worker "$ROOT/ocr-worker" "$VENV/bin/gunicorn" "${conf[@]}" \
+        --bind "127.0.0.1:$port" 'ocr_worker.app:create_app()'
+      ;;
+    backend-core)
+      ensure_database
+      migrate
+      spawn backend-core "$ROOT/backend-core" "$VENV/bin/uvicorn" app.main:app \
+        --host 127.0.0.1 --port "$port" --workers 1 \
+        --proxy-headers --forwarded-allow-ips 127.0.0.1
+      ;;
+    gateway)
+      need nginx "Debian package nginx"
+      render_gateway
+      # As root, nginx would run its workers as `nobody`, who cannot enter a private state dir
+      # (request bodies are buffered there): natively they run as the invoking user.
+      local user=""
+      [[ $(id -u) -eq 0 ]] && user="user $(id -un) $(id -gn);"
+      spawn gateway "$DIR/gateway" nginx -e stderr -p "$DIR/gateway/" -c "$DIR/gateway/nginx.conf" \
+        -g "daemon off; pid $DIR/gateway/nginx.pid; $user"
+      ;;
+    prometheus)
+      need prometheus "Debian package prometheus"
+      render_prometheus
+      spawn prometheus "$DIR/prometheus" prometheus --config.file="$DIR/prometheus/prometheus.yml" \
+        --storage.tsdb.path="$DIR/prometheus/data" \
+        --web.listen-address="127.0.0.1:$port"
+      ;;
+  esac
+}
+
+port_var() {
+  case "$1" in
+    ocr-worker) echo NATIVE_OCR_PORT ;;
+    backend-core) echo NATIVE_CORE_PORT ;;
+    gateway) echo GATEWAY_PORT ;;
+    prometheus) echo NATIVE_PROMETHEUS_PORT ;;
+  esac
+}
+
+start_service() {
+  local name="$1"
+  if is_running "$name"; then
+    say "$name already running (process group $(pid_of "$name"))"
+    return 0
+  fi
+  launch "$name"
+  wait_healthy "$name"
+  say "$name healthy on 127.0.0.1:$(port_of "$name")"
+}
+
+print_urls() {
+  echo "GATEWAY_URL=http://127.0.0.1:$(running_port_of gateway)"
+  echo "PROMETHEUS_URL=http://127.0.0.1:$(running_port_of prometheus)"
+}
+
+cmd_up() {
+  check_tools
+  local name started=()
+  # Launch everything first, then wait: the services start in parallel.
+  for name in "${SERVICES[@]}"; do
+    if is_running "$name"; then
+      say "$name already running (process group $(pid_of "$name"))"
+    else
+      launch "$name"
+      started+=("$name")
+    fi
+  done
+  for name in "${started[@]}"; do
+    wait_healthy "$name"
+    say "$name healthy on 127.0.0.1:$(port_of "$name")"
+  done
+  curl -fsS -o /dev/null -m 5 "http://127.0.0.1:$(running_port_of gateway)/healthz" \
+    || die "the gateway does not reach backend-core (GET /healthz through the gateway failed)"
+  print_urls
+}
+
+cmd_down() {
+  local name i pids=()
+  for ((i = ${#SERVICES[@]} - 1; i >= 0; i--)); do
+    stop_service "${SERVICES[i]}"
+  done
+  # Anything that escaped its process group still carries the marker.
+  mapfile -t pids < <(stack_processes)
+  if ((${#pids[@]})); then
+    say "left-over processes of this stack: ${pids[*]}; killing them"
+    kill -KILL "${pids[@]}" 2>/dev/null || true
+    sleep 0.5
+    mapfile -t pids < <(stack_processes)
+    ((${#pids[@]} == 0)) || die "processes still running after down: ${pids[*]}"
+  fi
+  for name in "${SERVICES[@]}"; do rm -f "$DIR/run/$name.pid" "$DIR/run/$name.port"; done
+  say "stopped; no process of $DIR is left"
+}
+
+cmd_status() {
+  local name pid port state rc=0
+  for name in "${SERVICES[@]}"; do
+    pid="$(pid_of "$name")"
+    port="$(running_port_of "$name")"
+    if group_alive "$pid"; then
+      if curl -fsS -o /dev/null -m 2 "http://127.0.0.1:$port$(health_path_of "$name")" 2>/dev/null; then
+        state="running healthy"
+      else
+        state="running unhealthy"
+        rc=3
+      fi
+      printf '%-13s %s pid=%s port=%s\n' "$name" "$state" "$pid" "$port"
+    else
+      printf '%-13s stopped\n' "$name"
+      rc=3
+    fi
+  done
+  print_urls
+  return "$rc"
+}
+
+valid_service() {
+  local s
+  for s in "${SERVICES[@]}"; do [[ "$s" = "${1:-}" ]] && return 0; done
+  die "unknown service '${1:-}' (one of: ${SERVICES[*]})"
+}
+
+usage() {
+  sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed -e '$d' -e 's/^# \{0,1\}//' >&2
+  exit 2
+}
+
+main() {
+  local cmd="${1:-}"
+  case "$cmd" in
+    up | down | status | render) [[ $# -eq 1 ]] || usage ;;
+    start | stop) [[ $# -eq 2 ]] || usage; valid_service "$2" ;;
+    *) usage ;;
+  esac
+  load_settings
+  case "$cmd" in
+    up) cmd_up ;;
+    down) cmd_down ;;
+    status) cmd_status ;;
+    start) check_tools; start_service "$2"; print_urls ;;
+    stop) stop_service "$2" ;;
+    render)
+      render_gateway
+      render_prometheus
+      echo "GATEWAY_CONFIG=$DIR/gateway/nginx.conf"
+      echo "PROMETHEUS_CONFIG=$DIR/prometheus/prometheus.yml"
+      ;;
+  esac
+}
+
+main "$@"

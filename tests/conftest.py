@@ -1,0 +1,171 @@
+"""Shared fixtures of the cross-service tests.
+
+`native_stack` (session): the whole stack started by scripts/native-stack.sh in a temporary
+state dir, on free loopback ports, against its own fresh database, with a random API token.
+It is brought `down` at the end of the session, which must leave no process behind.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+import subprocess
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg import sql
+from sqlalchemy.engine import make_url
+
+ROOT = Path(__file__).resolve().parents[1]
+NATIVE_STACK = ROOT / "scripts" / "native-stack.sh"
+DEFAULT_TEST_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+UP_TIMEOUT_SECONDS = 240
+SERVICES = ("ocr-worker", "backend-core", "gateway", "prometheus")
+
+
+@dataclass(frozen=True)
+class NativeStack:
+    gateway_url: str
+    prometheus_url: str
+    core_url: str
+    ocr_url: str
+    api_token: str
+    database_url: str
+    state_dir: Path
+    env: dict[str, str] = field(repr=False)
+
+    @property
+    def auth_headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.api_token}"}
+
+    def run(self, *args: str, timeout: float = UP_TIMEOUT_SECONDS) -> subprocess.CompletedProcess:
+        """scripts/native-stack.sh ARGS with this stack's environment; never raises on failure."""
+        return subprocess.run(
+            [str(NATIVE_STACK), *args], env=self.env, cwd=ROOT,
+            capture_output=True, text=True, timeout=timeout, check=False,
+        )
+
+    def log(self, service: str, lines: int = 60) -> str:
+        path = self.state_dir / "logs" / f"{service}.log"
+        if not path.exists():
+            return f"(no {path})"
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+
+    def logs(self, lines: int = 40) -> str:
+        return "\n".join(f"---- {s} ----\n{self.log(s, lines)}" for s in (*SERVICES, "migrate"))
+
+    def processes(self) -> list[int]:
+        """PIDs of processes that carry this stack's marker (see native-stack.sh)."""
+        return stack_processes(self.state_dir)
+
+
+def stack_processes(state_dir: Path) -> list[int]:
+    marker = f"LIFEBOARD_NATIVE_STACK={state_dir}".encode()
+    found = []
+    for environ in Path("/proc").glob("[0-9]*/environ"):
+        try:
+            entries = environ.read_bytes().split(b"\0")
+        except OSError:  # gone meanwhile, or not ours to read
+            continue
+        if marker in entries:
+            found.append(int(environ.parent.name))
+    return found
+
+
+def free_ports(count: int) -> list[int]:
+    """Distinct free loopback ports (held open together so that none is handed out twice)."""
+    sockets = []
+    try:
+        for _ in range(count):
+            s = socket.socket()
+            s.bind(("127.0.0.1", 0))
+            sockets.append(s)
+        return [s.getsockname()[1] for s in sockets]
+    finally:
+        for s in sockets:
+            s.close()
+
+
+def parse_urls(output: str) -> dict[str, str]:
+    urls = {}
+    for line in output.splitlines():
+        key, sep, value = line.partition("=")
+        if sep and key in ("GATEWAY_URL", "PROMETHEUS_URL"):
+            urls[key] = value.strip()
+    return urls
+
+
+def _admin_conninfo(database_url: str) -> str:
+    url = make_url(database_url).set(drivername="postgresql", database="postgres")
+    return url.render_as_string(hide_password=False)
+
+
+def drop_database(database_url: str) -> None:
+    name = make_url(database_url).database
+    with psycopg.connect(_admin_conninfo(database_url), autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+
+
+@pytest.fixture(scope="session")
+def free_tcp_ports() -> Callable[[int], list[int]]:
+    """free_ports as a fixture, for tests that start servers of their own."""
+    return free_ports
+
+
+@pytest.fixture(scope="session")
+def native_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NativeStack]:
+    state_dir = tmp_path_factory.mktemp("native-stack")
+    ocr_port, core_port, gateway_port, prometheus_port = free_ports(4)
+    base_url = make_url(os.environ.get("TEST_PG_URL", DEFAULT_TEST_PG_URL))
+    database_url = base_url.set(
+        drivername="postgresql+psycopg", database=f"lifeboard_t_{secrets.token_hex(6)}"
+    ).render_as_string(hide_password=False)
+    api_token = secrets.token_urlsafe(32)
+    env = {
+        **os.environ,
+        # .env.example, not a developer's .env: the test stack must not pick up real settings.
+        "NATIVE_STACK_ENV_FILE": str(ROOT / ".env.example"),
+        "NATIVE_STACK_DIR": str(state_dir),
+        "NATIVE_OCR_PORT": str(ocr_port),
+        "NATIVE_CORE_PORT": str(core_port),
+        "GATEWAY_PORT": str(gateway_port),
+        "NATIVE_PROMETHEUS_PORT": str(prometheus_port),
+        "DATABASE_URL": database_url,
+        "API_TOKEN": api_token,
+        "LIFEBOARD_VENV": os.environ.get("LIFEBOARD_VENV", str(ROOT / ".venv")),
+        "FIT_SYNC_INTERVAL_MINUTES": "0",
+    }
+    stack = NativeStack(
+        gateway_url=f"http://127.0.0.1:{gateway_port}",
+        prometheus_url=f"http://127.0.0.1:{prometheus_port}",
+        core_url=f"http://127.0.0.1:{core_port}",
+        ocr_url=f"http://127.0.0.1:{ocr_port}",
+        api_token=api_token,
+        database_url=database_url,
+        state_dir=state_dir,
+        env=env,
+    )
+    try:
+        up = stack.run("up")
+        if up.returncode != 0:
+            pytest.fail(
+                f"native-stack.sh up failed ({up.returncode}):\n{up.stdout}\n{up.stderr}\n"
+                f"{stack.logs()}", pytrace=False,
+            )
+        urls = parse_urls(up.stdout)
+        assert urls == {"GATEWAY_URL": stack.gateway_url, "PROMETHEUS_URL": stack.prometheus_url}
+        yield stack
+    finally:
+        down = stack.run("down", timeout=120)
+        left = stack.processes()
+        try:
+            drop_database(database_url)
+        finally:
+            assert down.returncode == 0, f"native-stack.sh down failed:\n{down.stdout}{down.stderr}"
+            assert not left, f"processes left after down: {left}"

@@ -1,0 +1,269 @@
+"""The gateway's nginx config: valid as the container renders it and as the native stack does,
+and behaving as promised in front of a stand-in upstream that echoes what it receives.
+
+Container rendering = what the nginx image's entrypoint does with gateway/Dockerfile's ENV and
+docker-compose.yml's `environment:` (source docker-entrypoint.d/*.envsh, envsubst every set
+variable into the templates), then `nginx -t`. Native rendering = `native-stack.sh render`.
+The behaviour tests run the real nginx through `native-stack.sh start gateway`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import httpx
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+GATEWAY = ROOT / "gateway"
+NATIVE_STACK = ROOT / "scripts" / "native-stack.sh"
+SECURITY_HEADERS = ("X-Content-Type-Options", "X-Frame-Options", "Referrer-Policy",
+                    "Content-Security-Policy")
+
+pytestmark = pytest.mark.skipif(shutil.which("nginx") is None, reason="nginx is not installed")
+
+
+def nginx_test(prefix: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["nginx", "-t", "-e", "stderr", "-p", f"{prefix}/", "-c", str(prefix / "nginx.conf"),
+         "-g", f"pid {prefix}/nginx.pid;"],
+        capture_output=True, text=True, timeout=30, check=False,
+    )
+
+
+def dockerfile_env() -> dict[str, str]:
+    """ENV of gateway/Dockerfile (`ENV A=1 \\ B=2` form)."""
+    text = (GATEWAY / "Dockerfile").read_text().replace("\\\n", " ")
+    env: dict[str, str] = {}
+    for line in text.splitlines():
+        if line.startswith("ENV "):
+            env.update(dict(re.findall(r"(\w+)=(\S+)", line)))
+    return env
+
+
+def compose_gateway_env() -> dict[str, str]:
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    env = compose["services"]["gateway"].get("environment") or {}
+    if isinstance(env, list):
+        env = dict(item.split("=", 1) for item in env)
+    # Resolve ${VAR:-default} the way compose does for an unset VAR.
+    return {k: re.sub(r"\$\{\w+:-([^}]*)\}", r"\1", str(v)) for k, v in env.items()}
+
+
+def render_like_the_image(workdir: Path) -> Path:
+    """The official image's entrypoint steps, in a POSIX shell, into workdir/etc-nginx."""
+    prefix = workdir / "etc-nginx"
+    (prefix / "conf.d").mkdir(parents=True)
+    shutil.copy(GATEWAY / "nginx.conf", prefix / "nginx.conf")
+    env = {
+        "PATH": os.environ["PATH"],
+        **dockerfile_env(),
+        **compose_gateway_env(),
+        # 15-local-resolvers.envsh: Docker's embedded DNS.
+        "NGINX_LOCAL_RESOLVERS": "127.0.0.11",
+        # The image's /tmp paths, moved under workdir.
+        "NGINX_ENVSUBST_OUTPUT_DIR": str(prefix / "conf.d"),
+        "NGINX_TEMP_DIR": str(workdir / "tmp-nginx"),
+    }
+    script = r"""
+set -e
+for f in "$GATEWAY"/docker-entrypoint.d/*.envsh; do . "$f"; done
+defined_envs=$(printf '${%s} ' $(awk 'END { for (name in ENVIRON) print name }' </dev/null))
+for t in "$GATEWAY"/templates/*.template; do
+    out="$NGINX_ENVSUBST_OUTPUT_DIR/$(basename "$t" .template)"
+    envsubst "$defined_envs" <"$t" >"$out"
+done
+"""
+    subprocess.run(["sh", "-c", script], env={**env, "GATEWAY": str(GATEWAY)}, check=True,
+                   timeout=30)
+    return prefix
+
+
+def test_container_rendering_passes_nginx_t(tmp_path: Path) -> None:
+    prefix = render_like_the_image(tmp_path)
+    conf = (prefix / "conf.d" / "lifeboard.conf").read_text()
+    assert "listen 8080 default_server;" in conf
+    assert "set $core_upstream http://backend-core:8000;" in conf
+    assert "set $grafana_upstream http://grafana:3000;" in conf
+    assert "resolver 127.0.0.11 " in conf
+    assert not re.search(r"\$\{[A-Z_]+\}", conf), "a template variable was left unrendered"
+    result = nginx_test(prefix)
+    assert result.returncode == 0, result.stderr
+
+
+def test_native_rendering_passes_nginx_t(tmp_path: Path) -> None:
+    env = {**os.environ, "NATIVE_STACK_DIR": str(tmp_path), "GATEWAY_PORT": "18080",
+           "NATIVE_CORE_PORT": "18000", "NATIVE_STACK_ENV_FILE": str(ROOT / ".env.example")}
+    rendered = subprocess.run([str(NATIVE_STACK), "render"], env=env, capture_output=True,
+                              text=True, timeout=60, check=False)
+    assert rendered.returncode == 0, rendered.stderr
+    prefix = tmp_path / "gateway"
+    conf = (prefix / "conf.d" / "lifeboard.conf").read_text()
+    assert "listen 127.0.0.1:18080 default_server;" in conf
+    assert "set $core_upstream http://127.0.0.1:18000;" in conf
+    # Only the host names and ports differ from the container's rendering.
+    container = (render_like_the_image(tmp_path / "c") / "conf.d" / "lifeboard.conf").read_text()
+    differing = {
+        (a, b) for a, b in zip(conf.splitlines(), container.splitlines(), strict=True) if a != b
+    }
+    assert {a.split()[0] for a, _ in differing} <= {
+        "listen", "set", "resolver", "client_body_temp_path", "proxy_temp_path",
+        "fastcgi_temp_path", "uwsgi_temp_path", "scgi_temp_path",
+    }
+    result = nginx_test(prefix)
+    assert result.returncode == 0, result.stderr
+
+
+def test_broken_template_fails_nginx_t(tmp_path: Path) -> None:
+    prefix = render_like_the_image(tmp_path)
+    conf = prefix / "conf.d" / "lifeboard.conf"
+    conf.write_text(conf.read_text().replace("limit_req_status 429;", "limit_req_status 429"))
+    assert nginx_test(prefix).returncode != 0
+
+
+# ---- behaviour, in front of a stand-in upstream ------------------------------------------------
+
+
+class EchoHandler(BaseHTTPRequestHandler):
+    """Answers every request with JSON describing it, plus headers the gateway must replace."""
+
+    def _answer(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body_len = len(self.rfile.read(length)) if length else 0
+        payload = json.dumps({"path": self.path, "method": self.command, "body_len": body_len,
+                              "headers": {k.lower(): v for k, v in self.headers.items()}})
+        data = payload.encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("X-Frame-Options", "SAMEORIGIN")  # must not reach the client
+        self.send_header("X-Powered-By", "stand-in")
+        self.end_headers()
+        self.wfile.write(data)
+
+    do_GET = do_POST = do_PUT = do_DELETE = _answer
+
+    def log_message(self, format: str, *args: object) -> None:  # quiet
+        return
+
+
+@pytest.fixture(scope="module")
+def gateway(tmp_path_factory: pytest.TempPathFactory, free_tcp_ports) -> Iterator[str]:
+    upstream = ThreadingHTTPServer(("127.0.0.1", 0), EchoHandler)
+    threading.Thread(target=upstream.serve_forever, daemon=True).start()
+    gateway_port, grafana_port = free_tcp_ports(2)  # nothing listens on grafana_port
+    state = tmp_path_factory.mktemp("gateway-only")
+    env = {
+        **os.environ,
+        "NATIVE_STACK_ENV_FILE": str(ROOT / ".env.example"),
+        "NATIVE_STACK_DIR": str(state),
+        "GATEWAY_PORT": str(gateway_port),
+        "NATIVE_CORE_PORT": str(upstream.server_address[1]),
+        "NATIVE_GRAFANA_PORT": str(grafana_port),
+        "MAX_UPLOAD_MB": "1",
+        "GATEWAY_UPLOAD_RATE": "1r/m",
+        "GATEWAY_UPLOAD_BURST": "3",
+    }
+
+    def script(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([str(NATIVE_STACK), *args], env=env, capture_output=True,
+                              text=True, timeout=60, check=False)
+
+    try:
+        started = script("start", "gateway")
+        assert started.returncode == 0, started.stderr
+        assert f"GATEWAY_URL=http://127.0.0.1:{gateway_port}" in started.stdout
+        yield f"http://127.0.0.1:{gateway_port}"
+    finally:
+        stopped = script("stop", "gateway")
+        upstream.shutdown()
+        assert stopped.returncode == 0, stopped.stderr
+
+
+def assert_security_headers(response: httpx.Response) -> None:
+    for name in SECURITY_HEADERS:
+        assert response.headers.get(name), f"{name} missing on {response.request.url}"
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["Server"] == "nginx"  # no version
+    assert "X-Powered-By" not in response.headers
+
+
+def test_forwarded_headers_come_from_the_gateway(gateway: str) -> None:
+    response = httpx.get(f"{gateway}/api/v1/transactions?x=1",
+                         headers={"X-Forwarded-For": "6.6.6.6", "X-Forwarded-Proto": "https"})
+    assert response.status_code == 200
+    seen = response.json()
+    assert seen["path"] == "/api/v1/transactions?x=1"
+    assert seen["headers"]["x-forwarded-for"] == "127.0.0.1"  # a client cannot spoof it
+    assert seen["headers"]["x-forwarded-proto"] == "http"
+    assert seen["headers"]["host"] == gateway.removeprefix("http://")
+    assert seen["headers"]["x-request-id"]
+    assert_security_headers(response)
+    assert response.headers["Content-Security-Policy"].startswith("default-src 'none'")
+
+
+@pytest.mark.parametrize("path", ["/metrics", "/api/../metrics", "/internal/jobs", "/.env",
+                                  "/healthz/../metrics", "/"])
+def test_internal_paths_are_not_served(gateway: str, path: str) -> None:
+    # --path-as-is: send the dots unnormalised, as an attacker would.
+    with httpx.Client() as client:
+        request = client.build_request("GET", f"{gateway}/")
+        request.url = request.url.copy_with(raw_path=path.encode())
+        response = client.send(request)
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not Found"}
+    assert_security_headers(response)
+
+
+def test_docs_get_the_swagger_policy(gateway: str) -> None:
+    for path in ("/docs", "/docs/assets/swagger-ui.css", "/openapi.json", "/healthz"):
+        response = httpx.get(f"{gateway}{path}")
+        assert response.status_code == 200, path
+        assert response.json()["path"] == path
+    csp = httpx.get(f"{gateway}/docs").headers["Content-Security-Policy"]
+    directives = dict(d.strip().split(" ", 1) for d in csp.split(";") if d.strip())
+    assert directives["script-src"] == "'self'"  # no inline scripts, no other hosts
+    assert directives["frame-ancestors"] == "'none'"
+    assert "http" not in csp
+
+
+def test_grafana_absent_is_a_json_502_and_the_api_keeps_working(gateway: str) -> None:
+    response = httpx.get(f"{gateway}/grafana/api/health")
+    assert response.status_code == 502
+    assert "detail" in response.json()
+    assert_security_headers(response)
+    assert httpx.get(f"{gateway}/grafana").headers["Location"] == "/grafana/"
+    assert httpx.get(f"{gateway}/healthz").status_code == 200
+
+
+def test_body_over_the_limit_is_a_json_413(gateway: str) -> None:
+    # MAX_UPLOAD_MB=1 here: 1 MB + 1 MB of multipart headroom passes, 3 MB does not.
+    ok = httpx.put(f"{gateway}/api/v1/transactions/1", content=b"x" * 1_500_000)
+    assert ok.status_code == 200 and ok.json()["body_len"] == 1_500_000
+    too_big = httpx.put(f"{gateway}/api/v1/transactions/1", content=b"x" * 3_000_000)
+    assert too_big.status_code == 413
+    assert "1 MB" in too_big.json()["detail"]
+    assert_security_headers(too_big)
+
+
+def test_uploads_are_rate_limited_with_429(gateway: str) -> None:
+    # 1 upload per minute with a burst of 3 here; listing receipts does not count.
+    statuses = [httpx.post(f"{gateway}/api/v1/receipts", files={"file": b"x"}).status_code
+                for _ in range(6)]
+    assert statuses[:3] == [200, 200, 200]
+    assert statuses[-1] == 429
+    limited = httpx.post(f"{gateway}/api/v1/receipts", files={"file": b"x"})
+    assert limited.status_code == 429
+    assert limited.json()["detail"].startswith("Too many requests")
+    assert limited.headers["Retry-After"]
+    assert_security_headers(limited)
+    assert httpx.get(f"{gateway}/api/v1/receipts").status_code == 200
