@@ -78,9 +78,16 @@ class CredentialStore:
         set_auth_state(provider, STATE_REAUTH)
 
     def state(self, provider: str) -> tuple[str, str | None]:
-        row = self.session.get(GoogleCredential, provider)
-        if row is None or row.encrypted_token is None:
-            if row is None:
-                return STATE_MISSING, None
-            return row.state if row.state == STATE_REAUTH else STATE_MISSING, row.last_error
-        return row.state, row.last_error
+        return grant_state(self.session, provider)
+
+
+def grant_state(session: Session, provider: str) -> tuple[str, str | None]:
+    """(state, last error) of a provider's grant; needs no decryption key."""
+    row = session.get(GoogleCredential, provider)
+    if row is None:
+        return STATE_MISSING, None
+    if row.state == STATE_REAUTH:
+        return STATE_REAUTH, row.last_error
+    if row.encrypted_token is None:
+        return STATE_MISSING, row.last_error
+    return row.state, row.last_error

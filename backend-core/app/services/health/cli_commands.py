@@ -1,0 +1,176 @@
+"""Health commands of `python -m app.cli`: fit-sync, google-token-import, import-takeout,
+import-health-connect. `register(command, sessions)` is called from app/cli.py.
+
+Exit codes: 0 done, 2 wrong input / not configured / not authorized, 1 Google API failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from tqdm import tqdm
+
+from app.core.config import get_settings
+from app.core.db import session_scope
+from app.services.health.errors import (
+    AuthorizationError,
+    HealthConfigError,
+    HealthError,
+    ImportFileError,
+)
+
+Register = Callable[..., Callable[[Callable[[argparse.Namespace], int]], Any]]
+
+
+def _fail(message: str, code: int = 2) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return code
+
+
+def _print(payload: dict[str, Any]) -> None:
+    print(json.dumps(payload, default=str, ensure_ascii=False, indent=2))
+
+
+def register(command: Register, sessions: Callable[[], Any]) -> None:
+    def configure_sync(parser: argparse.ArgumentParser) -> None:
+        parser.add_argument(
+            "--days",
+            type=int,
+            default=None,
+            help="fetch this many days back from today (default: since the last sync, at least 7)",
+        )
+
+    @command("fit-sync", "sync daily activity from Google (HEALTH_PROVIDER) now", configure_sync)
+    def fit_sync(args: argparse.Namespace) -> int:
+        from app.services.health.sync import run_sync
+
+        if args.days is not None and not 1 <= args.days <= 3650:
+            return _fail("--days must be between 1 and 3650")
+        bar: tqdm[Any] | None = None
+
+        def on_range(start: date, end: date) -> None:
+            nonlocal bar
+            bar = tqdm(total=(end - start).days, unit="day", desc=f"sync {start}..{end}")
+
+        def on_window(days: int) -> None:
+            if bar is not None:
+                bar.update(days)
+
+        try:
+            result = run_sync(
+                sessions(), get_settings(), days=args.days, on_window=on_window, on_range=on_range
+            )
+        except (AuthorizationError, HealthConfigError) as exc:
+            return _fail(str(exc))
+        except HealthError as exc:
+            return _fail(str(exc), 1)
+        finally:
+            if bar is not None:
+                bar.close()
+        _print(vars(result))
+        return 0
+
+    def configure_token(parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("file", type=Path, help="authorized-user JSON (with refresh_token)")
+        parser.add_argument(
+            "--provider", choices=["fit", "health_api"], help="default: HEALTH_PROVIDER"
+        )
+
+    @command(
+        "google-token-import",
+        "store an authorized-user JSON made on another machine (encrypted)",
+        configure_token,
+    )
+    def token_import(args: argparse.Namespace) -> int:
+        from app.services.health.credential_store import (
+            CredentialStore,
+            credentials_from_authorized_user,
+        )
+        from app.services.health.token_crypto import TokenCipher
+
+        settings = get_settings()
+        provider = args.provider or settings.health_provider
+        try:
+            info = json.loads(args.file.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return _fail(f"{args.file} does not exist")
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            return _fail(f"{args.file} is not a JSON file ({exc})")
+        if not isinstance(info, dict):
+            return _fail(f"{args.file} is not an authorized-user JSON object")
+        try:
+            credentials = credentials_from_authorized_user(info)
+            cipher = TokenCipher(settings.token_encryption_key.get_secret_value())
+        except HealthError as exc:
+            return _fail(str(exc))
+        with session_scope(sessions()) as session:
+            CredentialStore(session, cipher).save(provider, credentials)
+        _print({"provider": provider, "stored": True, "scopes": credentials.scopes})
+        return 0
+
+    def configure_takeout(parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("path", type=Path, help="Takeout folder or .zip")
+
+    @command("import-takeout", "import Google Takeout Fit daily summaries", configure_takeout)
+    def import_takeout(args: argparse.Namespace) -> int:
+        from app.services.health.imports import import_takeout as run_import
+
+        with tqdm(unit="file", desc="takeout") as bar:
+            try:
+                report, rows = run_import(sessions(), args.path, lambda name: bar.update(1))
+            except ImportFileError as exc:
+                return _fail(str(exc))
+        _print(
+            {
+                "source": "takeout",
+                "rows_written": rows,
+                "days": len(report.days),
+                "first_day": report.first_day,
+                "last_day": report.last_day,
+                "summary_files": report.summary_files,
+                "skipped_per_day_files": report.skipped_per_day_files,
+                "columns": report.columns,
+                "date_format": report.date_format,
+                "rejected_rows": report.rejected_rows,
+            }
+        )
+        return 0
+
+    def configure_hc(parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("file", type=Path, help="health_connect_export.db or the export .zip")
+
+    @command(
+        "import-health-connect", "import a Health Connect export (SQLite or zip)", configure_hc
+    )
+    def import_health_connect(args: argparse.Namespace) -> int:
+        from app.services.health.imports import import_health_connect as run_import
+
+        tz = ZoneInfo(get_settings().tz)
+        with tqdm(total=7, unit="table", desc="health connect") as bar:
+            try:
+                report, rows = run_import(sessions(), args.file, tz, lambda name: bar.update(1))
+            except ImportFileError as exc:
+                return _fail(str(exc))
+        _print(
+            {
+                "source": "health_connect",
+                "rows_written": rows,
+                "days": len(report.days),
+                "first_day": report.first_day,
+                "last_day": report.last_day,
+                "records": report.records,
+                "apps": report.apps,
+                "days_with_several_apps": report.multi_app_days,
+                "chosen_app_days": report.chosen_apps,
+                "rule": "one app per metric and day: largest total (steps, distance, calories, "
+                "sleep) or most samples (weight, heart rate); never summed across apps",
+            }
+        )
+        return 0
