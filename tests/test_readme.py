@@ -1,0 +1,97 @@
+"""README.md stays true to the tree: every variable of .env.example is in its configuration table,
+every variable it documents exists, and the commands, links and CLI calls it shows are real."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+ENV_EXAMPLE = (ROOT / ".env.example").read_text(encoding="utf-8")
+MAKEFILE = (ROOT / "Makefile").read_text(encoding="utf-8")
+
+# Where a configuration variable may be read: compose, the services' code, the scripts.
+SOURCES = [
+    ROOT / "docker-compose.yml", ROOT / ".env.example", *(ROOT / "scripts").glob("*"),
+    *(ROOT / "backend-core" / "app").rglob("*.py"),
+    *(ROOT / "ocr-worker" / "ocr_worker").rglob("*.py"),
+    *(ROOT / "gateway").rglob("*"), *(ROOT / "grafana" / "provisioning").rglob("*.yml"),
+]
+
+
+def section(title: str) -> str:
+    """The text of the `## title` section (up to the next `## ` heading)."""
+    match = re.search(rf"^## {re.escape(title)}\n(.*?)(?=^## |\Z)", README, flags=re.M | re.S)
+    assert match, f"README has no '## {title}' section"
+    return match.group(1)
+
+
+def table_variables() -> set[str]:
+    return set(re.findall(r"^\|\s*`([A-Z][A-Z0-9_]*)`\s*\|", section("Configuration"), flags=re.M))
+
+
+def env_example_variables() -> set[str]:
+    return set(re.findall(r"^([A-Z][A-Z0-9_]*)=", ENV_EXAMPLE, flags=re.M))
+
+
+def test_every_env_example_variable_is_in_the_configuration_table() -> None:
+    missing = sorted(env_example_variables() - table_variables())
+    assert missing == [], f"add these to the README's configuration table: {missing}"
+
+
+def test_every_documented_variable_exists() -> None:
+    code = "\n".join(
+        p.read_text(encoding="utf-8", errors="replace") for p in SOURCES if p.is_file()
+    )
+    unknown = sorted(
+        name for name in table_variables()
+        if not re.search(rf"\b{name}\b", code)
+        and not re.search(rf"\b{name.lower()}\b", code)  # pydantic-settings field names
+    )
+    assert unknown == [], f"documented but read nowhere: {unknown}"
+
+
+def test_make_commands_in_the_readme_exist() -> None:
+    targets = set(re.findall(r"^([a-z][a-zA-Z_-]*):", MAKEFILE, flags=re.M))
+    # `make X` in inline code, or a shell line starting with make
+    used = set(re.findall(r"(?:`|^)make ([a-z][a-zA-Z_-]*)", README, flags=re.M))
+    assert used, "the README shows no make command"
+    assert sorted(used - targets) == []
+
+
+def test_relative_links_and_paths_resolve() -> None:
+    links = re.findall(r"\]\((?!https?://|#|mailto:)([^)#\s]+)", README)
+    missing = sorted({link for link in links if not (ROOT / link).exists()})
+    assert missing == []
+
+
+def test_the_one_test_command_is_given() -> None:
+    assert "./scripts/test.sh" in section("Tests")
+
+
+def test_architecture_diagram_shows_every_service_and_network() -> None:
+    arch = section("Architecture")
+    blocks = re.findall(r"```(?:text)?\n(.*?)```", arch, flags=re.S)
+    assert blocks, "the Architecture section has no diagram"
+    diagram = blocks[0]
+    for name in ("gateway", "backend-core", "ocr-worker", "db", "prometheus", "grafana",
+                 "edge", "backend", "internal"):
+        assert name in diagram, f"{name} missing from the architecture diagram"
+
+
+def test_cli_commands_in_the_readme_exist() -> None:
+    commands = set(re.findall(r"python -m app\.cli ([a-z][a-z0-9-]*)", README))
+    assert commands, "the README shows no app.cli command"
+    cli_sources = "\n".join(
+        p.read_text(encoding="utf-8") for p in (ROOT / "backend-core" / "app").rglob("cli*.py")
+    )
+    cli_sources += "\n".join(
+        p.read_text(encoding="utf-8") for p in (ROOT / "backend-core" / "app" / "cli").rglob("*.py")
+    )
+    missing = sorted(
+        command for command in commands
+        if f'"{command}"' not in cli_sources and f"'{command}'" not in cli_sources
+        and f"def {command.replace('-', '_')}(" not in cli_sources
+    )
+    assert missing == [], f"README shows app.cli commands the CLI does not have: {missing}"
