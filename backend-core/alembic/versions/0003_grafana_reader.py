@@ -5,7 +5,10 @@ Views (always created) keep the dashboard SQL short and expose only what the pan
   days without data (gaps, not zeros), and the 7-day rolling average of steps.
 - v_daily_spending: spending per local day (occurred_on) and currency.
 - v_receipts: receipts without the image, the raw OCR JSON or the hash.
-- v_item_purchases: receipt items of processed receipts with the receipt's day, shop and currency.
+- v_item_purchases: receipt items of processed receipts with the receipt's day, shop and currency,
+  and what the line cost after its discount (`spent`).
+- v_category_spending: spending per day, currency and category (receipt lines by item category,
+  manual transactions and receipts without lines by the transaction's category).
 
 Role (only when GRAFANA_DB_PASSWORD is set, e.g. in docker compose; skipped natively):
 GRAFANA_DB_USER (default grafana_reader) with LOGIN and that password, SELECT on the views above
@@ -81,11 +84,26 @@ VIEWS: dict[str, str] = {
                coalesce(r.purchase_date, t.occurred_on) AS day,
                coalesce(r.shop, t.shop) AS shop,
                coalesce(r.currency, t.currency, 'PLN') AS currency,
-               i.name, i.quantity, i.unit_price, i.price, i.discount, i.category
+               i.name, i.quantity, i.unit_price, i.price, i.discount,
+               i.price - coalesce(i.discount, 0) AS spent,
+               coalesce(i.category, 'other') AS category
         FROM receipt_items i
         JOIN receipts r ON r.id = i.receipt_id
         LEFT JOIN transactions t ON t.receipt_id = r.id
         WHERE r.status = 'done'
+    """,
+    # Receipt lines by item category; manual transactions, and receipts without lines, by the
+    # transaction's own category.
+    "v_category_spending": """
+        SELECT day, currency, category, sum(spent) AS spent
+        FROM v_item_purchases
+        GROUP BY day, currency, category
+        UNION ALL
+        SELECT t.occurred_on, t.currency, coalesce(t.category, 'other'), sum(t.amount)
+        FROM transactions t
+        WHERE t.receipt_id IS NULL
+           OR NOT EXISTS (SELECT 1 FROM receipt_items i WHERE i.receipt_id = t.receipt_id)
+        GROUP BY t.occurred_on, t.currency, coalesce(t.category, 'other')
     """,
 }
 
@@ -106,7 +124,8 @@ def _quoted(conn: sa.Connection, template: str, *args: str) -> str:
     The template and the arguments are bound parameters, so nothing here is spliced by Python.
     """
     names = [f"a{i}" for i in range(len(args))]
-    query = sa.text(f"SELECT format(CAST(:template AS text), {', '.join(f'CAST(:{n} AS text)' for n in names)})")
+    casts = ", ".join(f"CAST(:{n} AS text)" for n in names)
+    query = sa.text(f"SELECT format(CAST(:template AS text), {casts})")
     params = {"template": template, **dict(zip(names, args, strict=True))}
     return conn.execute(query, params).scalar_one()
 
