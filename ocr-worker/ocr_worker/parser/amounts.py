@@ -1,0 +1,121 @@
+"""Money and quantity tokens: find them in a line, repair OCR look-alikes, parse to Decimal."""
+
+from __future__ import annotations
+
+import re
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+CENT = Decimal("0.01")
+
+# A money amount: optional sign, integer part (optionally with . or , thousands), two decimals.
+AMOUNT_RE = re.compile(
+    r"(?<![\d.,])(?P<sign>-\s?)?(?P<int>\d{1,3}(?:[.,]\d{3})+|\d{1,7})"
+    r"(?P<sep>[.,])(?P<dec>\d{2})(?![.,]?\d)(?P<tsign>-)?"
+)
+# Same, allowing a space as thousands separator ("1 249,99"); only used on total lines.
+SPACED_AMOUNT_RE = re.compile(
+    r"(?<![\d.,])(?P<sign>-\s?)?(?P<int>\d{1,3}(?: \d{3})+)(?P<sep>[.,])(?P<dec>\d{2})(?![.,]?\d)"
+)
+
+_CONFUSABLE = "OoDIl|ZzŻżSB"
+_CONFUSABLE_TO_DIGIT = str.maketrans(
+    {"O": "0", "o": "0", "D": "0", "I": "1", "l": "1", "|": "1", "Z": "2", "z": "2",
+     "Ż": "2", "ż": "2", "S": "5", "B": "8"}
+)
+_NUMERIC_TOKEN = re.compile(
+    rf"(?P<pre>[x×X*=@]?)(?P<sign>-?)(?P<int>[0-9{_CONFUSABLE}]{{1,7}})(?P<sep>[.,])"
+    rf"(?P<dec>[0-9{_CONFUSABLE}]{{2}})(?P<vat>[A-G]?)(?P<tsign>-?)"
+)
+_SPLIT_DECIMAL = re.compile(r"(?<=\d) ?([.,]) ?(?=\d{2}(?!\d))")
+
+
+def repair_numeric_tokens(line: str) -> str:
+    """Turn look-alike letters inside amount-shaped tokens into digits.
+
+    ``1,4Ż`` → ``1,42``, ``lO,99`` → ``10,99``, ``12,OOA`` → ``12,00A``. A token is touched only
+    when it has the shape of an amount and at least two real digits, so words stay words and
+    units such as ``1,5l`` stay as they are.
+    """
+    out: list[str] = []
+    for token in line.split(" "):
+        match = _NUMERIC_TOKEN.fullmatch(token)
+        if match and sum(ch.isdigit() for ch in token) >= 2 and not token.endswith(("l", "L")):
+            fixed_int = match["int"].translate(_CONFUSABLE_TO_DIGIT)
+            fixed_dec = match["dec"].translate(_CONFUSABLE_TO_DIGIT)
+            token = (
+                f"{match['pre']}{match['sign']}{fixed_int}{match['sep']}{fixed_dec}"
+                f"{match['vat']}{match['tsign']}"
+            )
+        out.append(token)
+    line = " ".join(out)
+    return _SPLIT_DECIMAL.sub(r"\1", line)
+
+
+def parse_amount(text: str) -> Decimal | None:
+    """Parse one amount token (``1.234,56``, ``1,234.56``, ``-3,00``, ``3,00-``) to Decimal."""
+    raw = text.strip().replace(" ", "").replace("\u00a0", "")
+    negative = raw.startswith("-") or raw.endswith("-")
+    raw = raw.strip("-+")
+    match = re.fullmatch(r"(\d{1,3}(?:[.,]\d{3})+|\d+)([.,])(\d{1,2})", raw)
+    if not match:
+        if re.fullmatch(r"\d+", raw):
+            value = Decimal(raw)
+            return -value if negative else value
+        return None
+    integer = re.sub(r"[.,]", "", match.group(1))
+    try:
+        value = Decimal(f"{integer}.{match.group(3)}")
+    except InvalidOperation:
+        return None
+    return -value if negative else value
+
+
+def match_value(match: re.Match[str]) -> Decimal:
+    integer = re.sub(r"[., ]", "", match["int"])
+    value = Decimal(f"{integer}.{match['dec']}")
+    negative = bool(match["sign"]) or bool(match.groupdict().get("tsign"))
+    return -value if negative else value
+
+
+def find_amounts(line: str, *, spaced: bool = False) -> list[tuple[Decimal, re.Match[str]]]:
+    """All money amounts in ``line``, left to right."""
+    found = [(match_value(m), m) for m in AMOUNT_RE.finditer(line)]
+    if spaced:
+        spaced_found = [(match_value(m), m) for m in SPACED_AMOUNT_RE.finditer(line)]
+        if spaced_found:
+            return spaced_found + [
+                (v, m) for v, m in found
+                if not any(s.start() <= m.start() < s.end() for _, s in spaced_found)
+            ]
+    return found
+
+
+def last_amount(line: str, *, spaced: bool = False) -> Decimal | None:
+    found = find_amounts(line, spaced=spaced)
+    if not found:
+        return None
+    return max(found, key=lambda pair: pair[1].end())[0]
+
+
+def parse_quantity(text: str) -> Decimal | None:
+    raw = text.strip().replace(",", ".")
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        return None
+    return value if value > 0 else None
+
+
+def money(value: Decimal) -> Decimal:
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def format_money(value: Decimal | None) -> str | None:
+    return None if value is None else f"{money(value):.2f}"
+
+
+def format_quantity(value: Decimal | None) -> str | None:
+    if value is None:
+        return None
+    text = format(value.normalize(), "f")
+    return text

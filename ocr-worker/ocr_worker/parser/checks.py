@@ -1,0 +1,131 @@
+"""Consistency checks, total selection from independent evidence, and confidence."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from ocr_worker.parser.header import nip_is_valid
+from ocr_worker.parser.model import Receipt
+from ocr_worker.parser.repair import (
+    digit_variants,
+    line_matches,
+    repair_item_line,
+    repair_items_against_total,
+)
+
+ZERO = Decimal("0")
+
+
+def _evidence(receipt: Receipt) -> list[tuple[str, Decimal]]:
+    """Independent readings of the fiscal total other than the printed SUMA/TOTAL."""
+    evidence: list[tuple[str, Decimal]] = []
+    if receipt.items:
+        evidence.append(("items", receipt.items_net_sum() - receipt.receipt_discount))
+    sales = [rate.sales for rate in receipt.vat if rate.sales is not None]
+    if sales and len(sales) == len(receipt.vat):
+        evidence.append(("sales", sum(sales, ZERO)))
+    if receipt.payment.paid is not None:
+        paid = receipt.payment.paid - (receipt.payment.change or ZERO)
+        evidence.append(("payment", paid - receipt.deposits))
+    if receipt.amount_due is not None:
+        evidence.append(("due", receipt.amount_due - receipt.deposits))
+    return evidence
+
+
+def reconcile(receipt: Receipt, total_printed: Decimal | None) -> None:
+    """Repair item lines and the total where arithmetic proves a misreading."""
+    for item in receipt.items:
+        note = repair_item_line(item)
+        if note:
+            receipt.warnings.append(f"repaired {note}")
+    total = total_printed
+    evidence = _evidence(receipt)
+    values = [value for _, value in evidence]
+    if total is None:
+        # Two independent sources agreeing is enough to state the total.
+        for _, value in evidence:
+            if values.count(value) >= 2 or len(values) == 1:
+                total = value
+                receipt.warnings.append("total not printed legibly; taken from " + ", ".join(
+                    name for name, v in evidence if v == value))
+                receipt.field_confidence["total"] = 0.6 if values.count(value) >= 2 else 0.3
+                break
+    elif total not in values and evidence:
+        agreed = [v for v in set(values) if values.count(v) >= 2]
+        if len(agreed) == 1 and agreed[0] in digit_variants(total):
+            receipt.warnings.append(f"repaired total {total} read as {agreed[0]}")
+            total = agreed[0]
+    if total is not None and receipt.items:
+        note = repair_items_against_total(receipt, total)
+        if note:
+            receipt.warnings.append(f"repaired {note}")
+    receipt.total = total
+    if receipt.amount_due is None and total is not None:
+        receipt.amount_due = total + receipt.deposits
+
+
+def run_checks(receipt: Receipt) -> None:
+    checks: dict[str, bool | None] = {}
+    total = receipt.total
+    items_sum = receipt.items_net_sum() - receipt.receipt_discount
+    checks["items_sum_matches_total"] = (
+        None if total is None or not receipt.items else items_sum == total
+    )
+    line_results = [line_matches(item) for item in receipt.items]
+    known = [r for r in line_results if r is not None]
+    checks["lines_consistent"] = all(known) if known else None
+    sales = [rate.sales for rate in receipt.vat if rate.sales is not None]
+    checks["vat_sales_match_total"] = (
+        None if not sales or total is None else sum(sales, ZERO) == total
+    )
+    taxes = [rate.tax for rate in receipt.vat if rate.tax is not None]
+    checks["vat_tax_sum_matches"] = (
+        None if receipt.vat_total is None or not taxes else sum(taxes, ZERO) == receipt.vat_total
+    )
+    if receipt.amount_due is not None and total is not None and receipt.amount_due != total:
+        checks["amount_due_matches_deposits"] = receipt.amount_due == total + receipt.deposits
+    paid = receipt.payment.paid
+    due = receipt.amount_due if receipt.amount_due is not None else total
+    checks["payment_matches"] = (
+        None if paid is None or due is None
+        else paid - (receipt.payment.change or ZERO) == due
+    )
+    checks["nip_valid"] = None if receipt.nip is None else nip_is_valid(receipt.nip)
+    receipt.checks = checks
+    if checks["items_sum_matches_total"] is False:
+        receipt.warnings.append(f"sum of items {items_sum} differs from total {total}")
+    if checks["lines_consistent"] is False:
+        bad = [
+            item.name for item, ok in zip(receipt.items, line_results, strict=True) if ok is False
+        ]
+        receipt.warnings.append("quantity × unit price differs from price on: " + "; ".join(bad))
+    if total is None:
+        receipt.warnings.append("no total found")
+    if receipt.date is None:
+        receipt.warnings.append("no date found")
+    if not receipt.items:
+        receipt.warnings.append("no items found")
+    _score(receipt)
+
+
+def _score(receipt: Receipt) -> None:
+    fc = receipt.field_confidence
+    checks = receipt.checks
+    if receipt.total is None:
+        fc["total"] = 0.0
+    elif "total" not in fc:
+        agree = checks.get("items_sum_matches_total") or checks.get("payment_matches") or \
+            checks.get("vat_sales_match_total")
+        fc["total"] = 1.0 if agree else 0.6
+    if not receipt.items:
+        fc["items"] = 0.0
+    else:
+        share_ok = sum(1 for item in receipt.items if line_matches(item) is not False) / len(
+            receipt.items
+        )
+        fc["items"] = round((1.0 if checks.get("items_sum_matches_total") else 0.5) * share_ok, 2)
+    fc.setdefault("date", 0.0)
+    fc.setdefault("shop", 0.0)
+    fc.setdefault("currency", 0.0)
+    weights = {"total": 0.35, "items": 0.3, "date": 0.15, "shop": 0.1, "currency": 0.1}
+    receipt.confidence = sum(fc[name] * weight for name, weight in weights.items())

@@ -1,0 +1,148 @@
+"""Purchase date and time: every common numeric and named-month format, day-first or
+month-first by locale."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from ocr_worker.parser.text import fold
+
+_MONTHS = {
+    # English, German, Dutch, French, Polish, Spanish, Italian (abbreviations by prefix)
+    "JAN": 1, "FEB": 2, "MAR": 3, "APR": 4, "MAY": 5, "JUN": 6, "JUL": 7, "AUG": 8,
+    "SEP": 9, "OCT": 10, "NOV": 11, "DEC": 12,
+    "JAE": 1, "MAE": 3, "MRZ": 3, "MAI": 5, "OKT": 10, "DEZ": 12, "MRT": 3, "MEI": 5,
+    "JANV": 1, "FEV": 2, "MARS": 3, "AVR": 4, "JUIN": 6, "JUIL": 7, "AOUT": 8, "DECE": 12,
+    "STY": 1, "LUT": 2, "KWI": 4, "MAJ": 5, "CZE": 6, "LIP": 7, "SIE": 8, "WRZ": 9,
+    "PAZ": 10, "LIS": 11, "GRU": 12, "ENE": 1, "ABR": 4, "AGO": 8, "DIC": 12, "GEN": 1,
+    "GIU": 6, "LUG": 7, "SET": 9, "OTT": 10,
+}
+_MONTH_WORD = r"[A-Z]{3,10}\.?"
+
+_ISO = re.compile(
+    r"(?<!\d)(?P<y>(?:19|20)\d{2})\s?[-./]\s?(?P<m>\d{1,2})\s?[-./]\s?(?P<d>\d{1,2})(?!\d)"
+)
+_NUMERIC = re.compile(
+    r"(?<![\d.,])(?P<a>\d{1,2})\s?(?P<s>[-./])\s?(?P<b>\d{1,2})\s?(?P=s)\s?(?P<y>\d{4}|\d{2})(?![\d,]|\.\d)"
+)
+_DAY_MONTH_NAME = re.compile(
+    rf"(?<!\d)(?P<d>\d{{1,2}})\.?[ -]?(?P<mon>{_MONTH_WORD})[ -,]?\s?(?P<y>\d{{4}}|\d{{2}})(?!\d)"
+)
+_MONTH_NAME_DAY = re.compile(
+    rf"(?<![A-Z])(?P<mon>{_MONTH_WORD})\s?(?P<d>\d{{1,2}})(?:ST|ND|RD|TH)?,?\s(?P<y>\d{{4}})(?!\d)"
+)
+TIME_RE = re.compile(
+    r"(?<![\d:])(?P<h>[01]?\d|2[0-3])\s?:\s?(?P<m>[0-5]\d)(?:\s?:\s?(?P<s>[0-5]\d))?(?![\d:])"
+)
+_NOT_PURCHASE = re.compile(
+    r"WAZN|VALID|EXPIR|BEST BEFORE|USE BY|GULTIG|GELDIG|TERMIN|ZWROT DO|RETURN BY|DATA WAZ|"
+    r"DO DNIA|BIS ZUM|UNTIL|NAJLEPIEJ"
+)
+_DATE_LABEL = re.compile(r"\bDATA\b|\bDATE\b|\bDATUM\b|\bFECHA\b|\bLE \d")
+
+
+@dataclass(frozen=True)
+class DateHit:
+    value: date
+    line_index: int
+    score: int
+
+
+def _year(text: str) -> int:
+    year = int(text)
+    return year + 2000 if year < 100 else year
+
+
+def _month(word: str) -> int | None:
+    word = word.rstrip(".")
+    for length in (4, 3):
+        if word[:length] in _MONTHS:
+            return _MONTHS[word[:length]]
+    return None
+
+
+def _make(year: int, month: int, day: int) -> date | None:
+    if not 1990 <= year <= 2099:
+        return None
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def dates_in_line(line: str, *, month_first: bool) -> list[date]:
+    """All plausible dates in one line (in order of appearance)."""
+    text = fold(line)
+    found: list[tuple[int, date]] = []
+    taken: list[tuple[int, int]] = []
+    for m in _ISO.finditer(text):
+        value = _make(int(m["y"]), int(m["m"]), int(m["d"]))
+        if value:
+            found.append((m.start(), value))
+            taken.append(m.span())
+    for m in _NUMERIC.finditer(text):
+        if any(s <= m.start() < e for s, e in taken):
+            continue
+        a, b, year = int(m["a"]), int(m["b"]), _year(m["y"])
+        first_is_month = month_first
+        if a > 12 >= b:
+            first_is_month = False
+        elif b > 12 >= a:
+            first_is_month = True
+        month, day = (a, b) if first_is_month else (b, a)
+        value = _make(year, month, day)
+        if value:
+            found.append((m.start(), value))
+            taken.append(m.span())
+    for pattern in (_DAY_MONTH_NAME, _MONTH_NAME_DAY):
+        for m in pattern.finditer(text):
+            if any(s <= m.start() < e for s, e in taken):
+                continue
+            month = _month(m["mon"])
+            if month is None:
+                continue
+            value = _make(_year(m["y"]), month, int(m["d"]))
+            if value:
+                found.append((m.start(), value))
+                taken.append(m.span())
+    return [value for _, value in sorted(found, key=lambda pair: pair[0])]
+
+
+def find_time(line: str) -> str | None:
+    match = TIME_RE.search(fold(line))
+    if not match:
+        return None
+    return f"{int(match['h']):02d}:{match['m']}" + (f":{match['s']}" if match["s"] else "")
+
+
+def find_purchase_date(
+    lines: list[str], *, month_first: bool
+) -> tuple[date | None, str | None, float]:
+    """The purchase date, its time (same or neighbouring line) and a confidence in 0..1."""
+    hits: list[DateHit] = []
+    for index, line in enumerate(lines):
+        folded = fold(line)
+        if _NOT_PURCHASE.search(folded):
+            continue
+        for value in dates_in_line(line, month_first=month_first):
+            score = 1
+            if TIME_RE.search(folded):
+                score += 2
+            if _DATE_LABEL.search(folded):
+                score += 1
+            hits.append(DateHit(value, index, score))
+    if not hits:
+        return None, None, 0.0
+    best = max(hits, key=lambda hit: (hit.score, -hit.line_index))
+    time_text = find_time(lines[best.line_index])
+    if time_text is None:
+        for neighbour in (best.line_index + 1, best.line_index - 1):
+            if 0 <= neighbour < len(lines):
+                time_text = find_time(lines[neighbour])
+                if time_text:
+                    break
+    agreeing = sum(1 for hit in hits if hit.value == best.value)
+    confidence = min(1.0, 0.6 + 0.15 * best.score + 0.1 * (agreeing - 1))
+    return best.value, time_text, round(confidence, 2)

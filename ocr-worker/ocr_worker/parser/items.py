@@ -1,0 +1,215 @@
+"""Item lines: one-line, two-line (name, then ``qty x unit price``), weighed goods, quantity
+lines printed after the price, discounts and the value after a discount."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+
+from ocr_worker.parser.amounts import AMOUNT_RE, money, parse_amount, parse_quantity
+from ocr_worker.parser.keywords import DISCOUNT, SKIP_IN_ITEMS
+from ocr_worker.parser.model import Item
+from ocr_worker.parser.text import fold
+
+_CURRENCY_TOKENS = re.compile(
+    r"(?i)(?<![A-Za-z])(?:PLN|z[łl]|EUR|USD|GBP|CHF|CZK|SEK|NOK|DKK)(?![A-Za-z])|[€£$]"
+)
+_QTY = r"(?P<qty>\d{1,4}(?:[.,]\d{1,3})?)"
+_QUNIT = (
+    r"(?:\s*(?P<qunit>szt\.?|SZT\.?|Szt\.?|sztuk|kg|KG|Kg|g|G|l|L|op\.?|OP\.?|opak\.?|st\.?|"
+    r"St\.?|ST\.?|Stk\.?|STK\.?|stk\.?|pcs|PCS|ea|EA|lb|LB))?"
+)
+_MUL = r"\s*[x×X*@]\s*"
+_UNIT = r"(?P<unit>\d{1,6}[.,]\d{2})(?:\s*/\s*(?:kg|KG|Kg|szt|SZT|l|L|st|St|Stk|STK|lb|LB|ea|EA))?"
+_PRICE = r"(?P<price>-?\d{1,6}[.,]\d{2}-?)"
+_VAT = r"(?:\s*(?P<vat>[A-Z])\)?)?[*#]?"
+
+FULL = re.compile(rf"^(?P<head>.*?)\s*(?:{_QTY}{_QUNIT}{_MUL}{_UNIT}\s*=?\s*)?{_PRICE}{_VAT}\s*$")
+QTY_ONLY = re.compile(rf"^(?P<head>.*?)\s*{_QTY}{_QUNIT}{_MUL}{_UNIT}{_VAT}\s*$")
+_TRAILING_VAT = re.compile(r"\s+(?P<vat>[A-G])$")
+_LEADING_JUNK = re.compile(r"^[\W_]+|^\d{1,3}[.)]\s+(?=\D)")
+_LETTERS = re.compile(r"[A-Za-zÀ-ž]")
+
+
+@dataclass
+class ParsedLine:
+    kind: str  # full | price_only | qty_only | amount_only | name | discount | skip
+    name: str = ""
+    quantity: Decimal | None = None
+    unit_price: Decimal | None = None
+    price: Decimal | None = None
+    vat: str | None = None
+
+
+def strip_currency(line: str) -> str:
+    return re.sub(r"\s{2,}", " ", _CURRENCY_TOKENS.sub(" ", line)).strip()
+
+
+def _clean_name(head: str) -> tuple[str, str | None]:
+    """Item name without the VAT letter some printers put before the quantity."""
+    head = head.strip(" =:-|")
+    vat = None
+    match = _TRAILING_VAT.search(head)
+    if match and len(head) > 3:
+        vat = match["vat"]
+        head = head[: match.start()]
+    head = _LEADING_JUNK.sub("", head).strip(" =:-|.")
+    return head, vat
+
+
+def _has_name(text: str) -> bool:
+    return len(_LETTERS.findall(text)) >= 2
+
+
+def classify(line: str) -> ParsedLine:
+    """What one line of the item section is."""
+    folded = fold(line)
+    text = strip_currency(line)
+    has_amount = bool(AMOUNT_RE.search(text))
+    if SKIP_IN_ITEMS.search(folded) and not DISCOUNT.search(folded):
+        return ParsedLine("skip")
+    if has_amount and DISCOUNT.search(folded) and not QTY_ONLY.match(text):
+        value = _last_price(text)
+        if value is not None:
+            return ParsedLine("discount", name=line, price=abs(value))
+    full = FULL.match(text)
+    if full:
+        price = parse_amount(full["price"])
+        if price is None:
+            return ParsedLine("skip")
+        name, name_vat = _clean_name(full["head"])
+        quantity = parse_quantity(full["qty"]) if full["qty"] else None
+        unit = parse_amount(full["unit"]) if full["unit"] else None
+        vat = full["vat"] or name_vat
+        if price < 0 and not _has_name(name):
+            return ParsedLine("discount", name=line, price=-price)
+        if price < 0:
+            return ParsedLine("discount", name=line, price=-price)
+        if _has_name(name):
+            return ParsedLine("full", name, quantity, unit, price, vat)
+        if quantity is not None:
+            return ParsedLine("price_only", "", quantity, unit, price, vat)
+        return ParsedLine("amount_only", price=price, vat=vat)
+    qty_only = QTY_ONLY.match(text)
+    if qty_only:
+        name, _ = _clean_name(qty_only["head"])
+        return ParsedLine(
+            "qty_only", name if _has_name(name) else "",
+            parse_quantity(qty_only["qty"]), parse_amount(qty_only["unit"]), None,
+            qty_only["vat"],
+        )
+    if not has_amount and _has_name(text) and len(text) >= 3:
+        return ParsedLine("name", name=_clean_name(text)[0])
+    return ParsedLine("skip")
+
+
+def _last_price(text: str) -> Decimal | None:
+    matches = list(AMOUNT_RE.finditer(text))
+    if not matches:
+        return None
+    return parse_amount(matches[-1].group(0))
+
+
+@dataclass
+class ItemsResult:
+    items: list[Item]
+    unparsed: list[str]
+
+
+def parse_items(lines: list[str], first_index: int = 0) -> ItemsResult:
+    """Assemble items from the lines of the item section."""
+    items: list[Item] = []
+    unparsed: list[str] = []
+    pending_name: str | None = None
+    pending_qty: ParsedLine | None = None
+    after_discount = False
+    for offset, line in enumerate(lines):
+        index = first_index + offset
+        parsed = classify(line)
+        was_after_discount, after_discount = after_discount, False
+        if parsed.kind == "skip":
+            continue
+        if parsed.kind == "name":
+            pending_name = parsed.name
+            pending_qty = None
+            continue
+        if parsed.kind == "discount":
+            if items and parsed.price is not None:
+                items[-1].discount += parsed.price
+                after_discount = True
+            else:
+                unparsed.append(line)
+            continue
+        if parsed.kind == "qty_only":
+            previous = items[-1] if items else None
+            if (
+                previous is not None and not parsed.name and pending_name is None
+                and not previous.quantity_printed and parsed.quantity and parsed.unit_price
+                and money(parsed.quantity * parsed.unit_price) == previous.price
+            ):
+                previous.quantity = parsed.quantity
+                previous.unit_price = parsed.unit_price
+                previous.quantity_printed = True
+                continue
+            pending_qty = parsed
+            if parsed.name:
+                pending_name = parsed.name
+            continue
+        if parsed.kind == "amount_only":
+            if pending_qty is not None or pending_name is not None:
+                quantity = pending_qty.quantity if pending_qty else None
+                unit = pending_qty.unit_price if pending_qty else None
+                vat = parsed.vat or (pending_qty.vat if pending_qty else None)
+                items.append(
+                    _make_item(pending_name or "", parsed.price, quantity, unit, vat, index)
+                )
+                pending_name, pending_qty = None, None
+            elif was_after_discount and items:
+                _apply_value_after_discount(items[-1], parsed.price)
+            else:
+                unparsed.append(line)
+            continue
+        if parsed.kind == "price_only":
+            if pending_name is None and not items:
+                unparsed.append(line)
+                continue
+            items.append(_make_item(
+                pending_name or "", parsed.price, parsed.quantity, parsed.unit_price, parsed.vat,
+                index,
+            ))
+            pending_name, pending_qty = None, None
+            continue
+        # full line
+        items.append(_make_item(
+            parsed.name, parsed.price, parsed.quantity, parsed.unit_price, parsed.vat, index
+        ))
+        pending_name, pending_qty = None, None
+    return ItemsResult(items, unparsed)
+
+
+def _make_item(
+    name: str, price: Decimal | None, quantity: Decimal | None, unit: Decimal | None,
+    vat: str | None, index: int,
+) -> Item:
+    assert price is not None
+    printed = quantity is not None and unit is not None
+    return Item(
+        name=name.strip(),
+        price=price,
+        quantity=quantity if quantity is not None else Decimal("1"),
+        unit_price=unit if unit is not None else (price if quantity is None else None),
+        vat=vat,
+        quantity_printed=printed,
+        line_index=index,
+    )
+
+
+def _apply_value_after_discount(item: Item, value: Decimal | None) -> None:
+    """``Rabat -1,00`` followed by ``5,98C``: the printed value after the discount wins when
+    the discount amount itself was misread."""
+    if value is None:
+        return
+    implied = item.price - value
+    if implied != item.discount and Decimal("0") < implied < item.price:
+        item.discount = implied

@@ -1,0 +1,77 @@
+"""Keyword patterns for receipt sections, written against ``text.fold`` output (upper-case
+ASCII) and tolerant of common OCR damage (``SUHA PTU``, ``PARACON``, ``D0 ZAPLATY``)."""
+
+from __future__ import annotations
+
+import re
+
+from ocr_worker.parser.text import fold, fuzzy_find, letters_key
+
+PTU_BLOCK = re.compile(
+    r"\bP[TI1][UVY]\b|SPRZED|\bSP\.?\s?OP|OPODAT|OPOD\.|\bKWOTA [A-G]\b|ZWOLNION|"
+    r"\bVAT\b|\bMWST\b|\bM[WV]ST\.?|\bBTW\b|\bTVA\b|\bIVA\b|\bNETTO\b|\bBRUTTO\b|STEUER|\bTAX\b|"
+    r"\bSALES TAX\b"
+)
+POLISH_SUM = re.compile(
+    r"^(?:[^A-Z0-9]{0,3})S\s?[UVIJ]\s?[MHNW]{1,2}\s?[AR4]\b(?!\s*P\s?[TI1][UVY])"
+)
+GENERIC_TOTAL = re.compile(
+    r"\bTOTAL\b|\bTOTAAL\b|\bSUMME\b|\bGESAMT(?:BETRAG|SUMME)?\b|\bTOTALE\b|\bIMPORTE\b|"
+    r"\bMONTANT\b|\bRAZEM\b|\bSUMA\b|\bBETRAG\b|\bTOTAL TTC\b|\bA PAYER\b|\bSOMME\b"
+)
+NOT_TOTAL = re.compile(
+    r"SUB\s?-?\s?TOTA|ZWISCHENSUMME|SOUS-?\s?TOTAL|SUBTOTAAL|TOTAL HT\b|TOTAL (?:TAX|VAT|TVA|BTW)|"
+    r"(?:TAX|VAT|TVA|MWST|BTW) TOTAL|SAVING|DISCOUNT|YOU SAVED|TOTAL ITEMS|ITEMS SOLD|"
+    r"NUMBER OF ITEMS|ARTIKEL|ANZAHL|POINTS|PUNKT|RABAT|KORTING|REMISE|\bPTU\b|NETTO|"
+    r"TOTAL TIPS?\b|TOTAL QTY"
+)
+SUBTOTAL = re.compile(r"SUB\s?-?\s?TOTA|ZWISCHENSUMME|SOUS-?\s?TOTAL|SUBTOTAAL")
+AMOUNT_DUE = re.compile(
+    r"D[O0] Z\s?A\s?P\s?[LI1]\s?A\s?T\s?Y|DOZAPLATY|ZU ZAHLEN|TE BETALEN|BALANCE DUE|AMOUNT DUE|"
+    r"TOTAL DUE|\bBALANCE\b|NET A PAYER|A PAGAR|DA PAGARE|TO PAY|ZAHLBETRAG"
+)
+DISCOUNT = re.compile(
+    r"RABAT|OPUST|OBNIZK|UPUST|PROMOCJ|ZNIZK|KUPON|LIDL PLUS|DISCOUNT|SAVING|COUPON|KORTING|"
+    r"REMISE|PROMO|CLUBCARD|NECTAR|PRICE CUT|MULTIBUY|MARKDOWN|REDUCTION|NACHLASS|PREISVORTEIL|"
+    r"AKTIONSRABATT|BONUS|VOORDEEL|AANBIEDING|SCONTO|DESCUENTO|OFERTA"
+)
+DEPOSIT = re.compile(r"KAUCJ|PFAND|DEPOSIT|STATIEGELD|BOTTLE DEP|\bCRV\b|CONSIGNE|OPAKOWAN")
+NON_FISCAL = re.compile(r"NIE\s?-?\s?FISKALN|NIEFISKALN|NON-?FISCAL")
+CARD = re.compile(
+    r"KART|CARD|VISA|MASTERCARD|MAESTRO|\bPIN\b|\bEC\b|GIROCARD|DEBIT|CREDIT|CONTACTLESS|"
+    r"BLIK|\bCB\b|AMEX|APPLE PAY|GOOGLE PAY|PRZELEW|PINNEN|BANKKAART|CARTE|TARJETA|BEZGOT"
+)
+CASH = re.compile(
+    r"GOTOWK|GOTOWKA|CASH|\bBAR\b|BARGELD|CONTANT|ESPECES|EFECTIVO|CONTANTI|GEGEBEN|TENDER"
+)
+CHANGE = re.compile(
+    r"RESZTA|CHANGE|RUCKGELD|RUECKGELD|WECHSELGELD|WISSELGELD|RENDU|MONNAIE|CAMBIO|WYDANO|RESTO"
+)
+PAYMENT_SECTION = re.compile(
+    r"FORMA PLATN|PLATNOS|ZAPLACONO|PLATNICZ|PAYMENT|TENDERED|BEZAHLT|BETAALD|PAIEMENT|RAZEM"
+)
+SKIP_IN_ITEMS = re.compile(
+    r"^[-=_*.~ ]+$|NR SYS|KASJER|\bKASA\b|CASHIER|OPERATOR|\bNIP\b|PARAGON|FISKAL|NUMER|"
+    r"TERMINAL|^\W*$"
+)
+
+
+def is_paragon_mark(line: str) -> bool:
+    key = letters_key(line)
+    if "NIEFISKAL" in key:
+        return False
+    return len(key) <= 24 and fuzzy_find(key, "PARAGONFISKALNY", 0.75)
+
+
+def is_ptu_line(line: str) -> bool:
+    return bool(PTU_BLOCK.search(fold(line)))
+
+
+def is_polish_sum(line: str) -> bool:
+    folded = fold(line)
+    return bool(POLISH_SUM.search(folded)) and not PTU_BLOCK.search(folded)
+
+
+def is_generic_total(line: str) -> bool:
+    folded = fold(line)
+    return bool(GENERIC_TOTAL.search(folded)) and not NOT_TOTAL.search(folded)

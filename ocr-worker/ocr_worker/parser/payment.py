@@ -1,0 +1,45 @@
+"""Payment method, amount paid and change, from the lines after the total."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from ocr_worker.parser.amounts import find_amounts
+from ocr_worker.parser.items import strip_currency
+from ocr_worker.parser.keywords import CARD, CASH, CHANGE
+from ocr_worker.parser.model import Payment
+from ocr_worker.parser.text import fold
+
+
+def parse_payment(lines: list[str], start: int) -> Payment:
+    card: Decimal | None = None
+    cash: Decimal | None = None
+    change: Decimal | None = None
+    card_mentioned = cash_mentioned = False
+    for line in lines[start:]:
+        folded = fold(line)
+        found = find_amounts(strip_currency(line), spaced=True)
+        value = abs(found[-1][0]) if found else None
+        if CHANGE.search(folded):
+            if value is not None and change is None:
+                change = value
+            continue
+        if CARD.search(folded):
+            card_mentioned = True
+            if value is not None and card is None:
+                card = value
+        elif CASH.search(folded):
+            cash_mentioned = True
+            if value is not None and cash is None:
+                cash = value
+    method = None
+    if card is not None and cash is not None:
+        method = "mixed"
+    elif card is not None or (card_mentioned and cash is None):
+        method = "card"
+    elif cash is not None or cash_mentioned:
+        method = "cash"
+    paid = None
+    if card is not None or cash is not None:
+        paid = (card or Decimal("0")) + (cash or Decimal("0"))
+    return Payment(method=method, paid=paid, change=change)

@@ -1,0 +1,94 @@
+"""Lines of OCR text → :class:`Receipt`: find the sections, then read each one."""
+
+from __future__ import annotations
+
+from ocr_worker.parser.amounts import repair_numeric_tokens
+from ocr_worker.parser.checks import reconcile, run_checks
+from ocr_worker.parser.currency import detect_currency
+from ocr_worker.parser.dates import find_purchase_date
+from ocr_worker.parser.header import find_company, find_nip, find_receipt_number
+from ocr_worker.parser.items import classify, parse_items
+from ocr_worker.parser.keywords import is_paragon_mark
+from ocr_worker.parser.model import Receipt
+from ocr_worker.parser.payment import parse_payment
+from ocr_worker.parser.shops import fallback_shop_name, match_brand
+from ocr_worker.parser.text import clean_line
+from ocr_worker.parser.totals import find_totals, is_end_of_items
+from ocr_worker.parser.vat import parse_vat_block
+
+_ITEM_KINDS = {"full", "price_only", "amount_only", "qty_only"}
+
+
+def normalise_lines(raw_lines: list[str]) -> list[str]:
+    lines = [clean_line(repair_numeric_tokens(clean_line(line))) for line in raw_lines]
+    return [line for line in lines if line]
+
+
+def _item_section(lines: list[str]) -> tuple[int, int]:
+    """Indices [start, end) of the lines that hold items."""
+    start = 0
+    marked = False
+    for index, line in enumerate(lines[: max(len(lines) * 2 // 3, 1)]):
+        if is_paragon_mark(line):
+            start, marked = index + 1, True
+            break
+    seen_item = False
+    for index in range(start, len(lines)):
+        line = lines[index]
+        if is_end_of_items(line):
+            if marked or seen_item:
+                return start, index
+            continue
+        if classify(line).kind in _ITEM_KINDS:
+            seen_item = True
+    return start, len(lines)
+
+
+def parse_receipt(raw_lines: list[str]) -> Receipt:
+    lines = normalise_lines(raw_lines)
+    receipt = Receipt()
+    fc = receipt.field_confidence
+    if not lines:
+        receipt.warnings.append("no text found on the image")
+        run_checks(receipt)
+        return receipt
+
+    brand, shop_confidence = match_brand(lines)
+    receipt.company = find_company(lines)
+    if brand is not None:
+        receipt.shop = brand.name
+    else:
+        receipt.shop = fallback_shop_name(lines)
+        shop_confidence = 0.4 if receipt.shop else 0.0
+    fc["shop"] = shop_confidence
+    receipt.nip = find_nip(lines)
+    receipt.receipt_number = find_receipt_number(lines)
+
+    receipt.currency, fc["currency"] = detect_currency(lines, brand.country if brand else None)
+    month_first = receipt.currency == "USD"
+    receipt.date, receipt.time, fc["date"] = find_purchase_date(lines, month_first=month_first)
+
+    start, end = _item_section(lines)
+    items = parse_items(lines[start:end], first_index=start)
+    receipt.items = items.items
+    for line in items.unparsed:
+        receipt.warnings.append(f"unparsed line: {line}")
+
+    totals = find_totals(lines, end)
+    receipt.deposits = totals.deposits
+    receipt.amount_due = totals.due
+    if (
+        totals.subtotal is not None and totals.total is not None
+        and totals.subtotal > totals.total and totals.subtotal == receipt.items_net_sum()
+    ):
+        # discounts printed between SUBTOTAL and TOTAL apply to the whole receipt
+        receipt.receipt_discount = totals.subtotal - totals.total
+    vat_block = parse_vat_block(lines, end)
+    receipt.vat = vat_block.rates
+    receipt.vat_total = vat_block.total_tax
+    payment_start = totals.total_line + 1 if totals.total_line is not None else end
+    receipt.payment = parse_payment(lines, payment_start)
+
+    reconcile(receipt, totals.total)
+    run_checks(receipt)
+    return receipt

@@ -1,0 +1,84 @@
+"""Arithmetic repair of OCR misreadings: a reading is changed only when the receipt's own
+arithmetic (qty × unit = price, Σ items = total) proves the alternative."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from ocr_worker.parser.amounts import money
+from ocr_worker.parser.model import Item, Receipt
+
+# Digits Tesseract confuses on thermal print, both ways.
+_CONFUSED: dict[str, str] = {
+    "0": "869", "1": "74", "2": "7", "3": "859", "4": "19", "5": "638",
+    "6": "5808", "7": "12", "8": "0369", "9": "8035",
+}
+
+
+def digit_variants(value: Decimal) -> set[Decimal]:
+    """Amounts one confusable digit away from ``value`` (same number of digits)."""
+    text = f"{abs(value):.2f}"
+    sign = -1 if value < 0 else 1
+    variants: set[Decimal] = set()
+    for position, char in enumerate(text):
+        for other in _CONFUSED.get(char, ""):
+            candidate = text[:position] + other + text[position + 1:]
+            if candidate.startswith("0") and not candidate.startswith("0."):
+                continue
+            variants.add(sign * Decimal(candidate))
+    variants.discard(value)
+    return variants
+
+
+def line_matches(item: Item) -> bool | None:
+    if not item.quantity_printed or item.unit_price is None:
+        return None
+    return abs(money(item.quantity * item.unit_price) - item.price) <= Decimal("0.01")
+
+
+def repair_item_line(item: Item) -> str | None:
+    """Make qty × unit = price by changing one confusable digit of price or unit price."""
+    if line_matches(item) is not False:
+        return None
+    assert item.unit_price is not None
+    expected = money(item.quantity * item.unit_price)
+    if expected in digit_variants(item.price):
+        old = item.price
+        item.price = expected
+        return f"item '{item.name}': price {old} read as {expected} (qty × unit price)"
+    units = [u for u in digit_variants(item.unit_price)
+             if abs(money(item.quantity * u) - item.price) <= Decimal("0.01")]
+    if len(units) == 1:
+        old = item.unit_price
+        item.unit_price = units[0]
+        return f"item '{item.name}': unit price {old} read as {units[0]} (qty × unit price)"
+    return None
+
+
+def repair_items_against_total(receipt: Receipt, total: Decimal) -> str | None:
+    """If exactly one single-digit change of one item's price makes Σ = total, apply it."""
+    current = receipt.items_net_sum() - receipt.receipt_discount
+    difference = total - current
+    if difference == 0:
+        return None
+    options: list[tuple[Item, Decimal]] = []
+    for item in receipt.items:
+        for candidate in digit_variants(item.price):
+            if candidate - item.price == difference:
+                options.append((item, candidate))
+    # Prefer a line whose own arithmetic the change fixes (or does not break).
+    good = [
+        (item, candidate) for item, candidate in options
+        if not item.quantity_printed or item.unit_price is None
+        or abs(money(item.quantity * item.unit_price) - candidate) <= Decimal("0.01")
+        or (item.quantity == 1 and item.unit_price == item.price)
+    ]
+    chosen = good if good else []
+    if len(chosen) != 1:
+        return None
+    item, candidate = chosen[0]
+    old = item.price
+    if item.quantity == 1 and item.unit_price == item.price:
+        item.unit_price = candidate
+    item.price = candidate
+    return f"item '{item.name}': price {old} read as {candidate} (sum of items = total)"

@@ -1,0 +1,86 @@
+"""SUMA / TOTAL / DO ZAPŁATY lines, deposits (kaucja) of the non-fiscal section."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from ocr_worker.parser.amounts import find_amounts
+from ocr_worker.parser.items import strip_currency
+from ocr_worker.parser.keywords import (
+    AMOUNT_DUE,
+    DEPOSIT,
+    NON_FISCAL,
+    NOT_TOTAL,
+    SUBTOTAL,
+    is_generic_total,
+    is_polish_sum,
+    is_ptu_line,
+)
+from ocr_worker.parser.text import fold
+
+ZERO = Decimal("0")
+
+
+@dataclass
+class Totals:
+    total: Decimal | None = None
+    total_line: int | None = None
+    due: Decimal | None = None
+    subtotal: Decimal | None = None
+    deposits: Decimal = ZERO
+
+
+def _line_amount(lines: list[str], index: int) -> Decimal | None:
+    """Amount on a label line, or on the next line when OCR split label and amount."""
+    found = find_amounts(strip_currency(lines[index]), spaced=True)
+    if found:
+        return max(found, key=lambda pair: pair[1].end())[0]
+    for follower in lines[index + 1: index + 3]:
+        text = strip_currency(follower)
+        found = find_amounts(text, spaced=True)
+        letters = sum(ch.isalpha() for ch in text)
+        if found and letters <= 2:
+            return found[-1][0]
+        if letters > 2:
+            break
+    return None
+
+
+def find_totals(lines: list[str], start: int) -> Totals:
+    result = Totals()
+    for index in range(start, len(lines)):
+        line = lines[index]
+        folded = fold(line)
+        if AMOUNT_DUE.search(folded) and not NOT_TOTAL.search(folded):
+            if result.due is None:
+                result.due = _line_amount(lines, index)
+            continue
+        if SUBTOTAL.search(folded):
+            if result.subtotal is None:
+                result.subtotal = _line_amount(lines, index)
+            continue
+        if result.total is None and (is_polish_sum(line) or is_generic_total(line)):
+            value = _line_amount(lines, index)
+            if value is not None and value >= 0:
+                result.total, result.total_line = value, index
+            continue
+        if result.total is not None and DEPOSIT.search(folded):
+            found = find_amounts(strip_currency(line))
+            if found:
+                value = found[-1][0]
+                if "ZWROT" in folded or "RETURN" in folded or "RUCKGABE" in folded:
+                    value = -abs(value)
+                result.deposits += value
+    if result.total is None and result.due is not None and not result.deposits:
+        result.total = result.due
+    return result
+
+
+def is_end_of_items(line: str) -> bool:
+    """A line that closes the item section (totals, tax block, non-fiscal part)."""
+    folded = fold(line)
+    return bool(
+        is_polish_sum(line) or is_generic_total(line) or SUBTOTAL.search(folded)
+        or AMOUNT_DUE.search(folded) or NON_FISCAL.search(folded) or is_ptu_line(line)
+    )
