@@ -169,3 +169,14 @@ def native_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NativeSta
         finally:
             assert down.returncode == 0, f"native-stack.sh down failed:\n{down.stdout}{down.stderr}"
             assert not left, f"processes left after down: {left}"
+
+
+@pytest.fixture(scope="session")
+def receipt_photo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A realistic photo of a Polish receipt (the OCR worker's generator), as a JPEG file."""
+    from ocr_worker.synth import generate
+
+    sample = generate(seed=2026, index=0)
+    path = tmp_path_factory.mktemp("receipt-photo") / f"{sample.name}.jpg"
+    path.write_bytes(sample.image)
+    return path
