@@ -6,6 +6,8 @@ from decimal import Decimal
 from urllib.parse import parse_qs, urlparse
 from zoneinfo import ZoneInfo
 
+from googleapiclient.http import HttpMockSequence
+
 from app.services.health.fit_client import (
     AGGREGATE_BY,
     ESTIMATED_STEPS,
@@ -13,7 +15,6 @@ from app.services.health.fit_client import (
     aggregate_body,
     build_fit_service,
 )
-from googleapiclient.http import HttpMockSequence
 
 WARSAW = ZoneInfo("Europe/Warsaw")
 OK = {"status": "200", "content-type": "application/json"}

@@ -7,6 +7,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+
 from app.services.health.errors import ImportFileError
 from app.services.health.health_connect_import import parse_health_connect
 

@@ -7,6 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+
 from app.services.health.errors import ImportFileError
 from app.services.health.takeout_import import parse_takeout
 

@@ -1,0 +1,170 @@
+"""Sync runs against the real database with Google mocked by HttpMockSequence: token refresh is
+saved, a revoked grant turns into "reauthorization_needed" (and stops calling Google), the last
+7 days are always fetched again, metrics follow."""
+
+import json
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import google_auth_httplib2
+import pytest
+from google.oauth2.credentials import Credentials
+from googleapiclient.http import HttpMockSequence
+from prometheus_client import REGISTRY
+
+from app.core.db import session_scope
+from app.models import Activity, GoogleCredential, HealthSyncState
+from app.services.health.credential_store import CredentialStore, grant_state
+from app.services.health.errors import AuthorizationError
+from app.services.health.fit_client import FitProvider, build_fit_service
+from app.services.health.sync import run_sync, sync_range
+from app.services.health.token_crypto import TokenCipher
+
+WARSAW = ZoneInfo("Europe/Warsaw")
+TODAY = date(2026, 3, 31)
+OK = {"status": "200", "content-type": "application/json"}
+
+
+def day_ms(day: date) -> int:
+    return int(datetime.combine(day, datetime.min.time(), WARSAW).timestamp() * 1000)
+
+
+def steps_bucket(day: date, steps: int) -> dict:
+    datasets = [{"point": []} for _ in range(7)]
+    datasets[0]["point"] = [{"value": [{"intVal": steps}]}]
+    return {
+        "startTimeMillis": str(day_ms(day)),
+        "endTimeMillis": str(day_ms(day + timedelta(days=1))),
+        "dataset": datasets,
+    }
+
+
+def store_grant(db, settings, *, expired: bool) -> None:
+    expiry = datetime.now(UTC) + timedelta(hours=-1 if expired else 1)
+    creds = Credentials(
+        token="old-access-token",
+        refresh_token="1//refresh",
+        client_id="cid",
+        client_secret="csecret",
+        token_uri="https://oauth2.googleapis.com/token",
+        expiry=expiry.replace(tzinfo=None),
+        scopes=["https://www.googleapis.com/auth/fitness.activity.read"],
+    )
+    with session_scope(db) as session:
+        CredentialStore(
+            session, TokenCipher(settings.token_encryption_key.get_secret_value())
+        ).save("fit", creds)
+
+
+class MockGoogle:
+    """provider_factory that sends every request (token refresh too) into one mock sequence."""
+
+    def __init__(self, responses):
+        self.http = HttpMockSequence(responses)
+        self.credentials = None
+
+    def __call__(self, settings, credentials):
+        self.credentials = credentials
+        authed = google_auth_httplib2.AuthorizedHttp(credentials, http=self.http)
+        service = build_fit_service(http=authed, api_endpoint=settings.google_fit_api_endpoint)
+        return FitProvider(service, WARSAW)
+
+
+def metric(name, **labels):
+    return REGISTRY.get_sample_value(name, labels)
+
+
+def test_sync_range_refetches_last_seven_days():
+    assert sync_range(None, TODAY, None) == (TODAY - timedelta(days=29), TODAY + timedelta(days=1))
+    assert sync_range(TODAY, TODAY, None) == (date(2026, 3, 25), date(2026, 4, 1))
+    # the server was down for two weeks: continue from the last synced day, minus 6
+    assert sync_range(date(2026, 3, 10), TODAY, None)[0] == date(2026, 3, 4)
+    assert sync_range(TODAY, TODAY, 120) == (TODAY - timedelta(days=119), TODAY + timedelta(days=1))
+
+
+def test_expired_token_is_refreshed_saved_and_rows_written(db, health_settings):
+    store_grant(db, health_settings, expired=True)
+    written_before = metric("lifeboard_health_rows_written_total", source="google_fit") or 0
+    buckets = {"bucket": [steps_bucket(date(2026, 3, 29), 9000), steps_bucket(TODAY, 1200)]}
+    google = MockGoogle(
+        [
+            (
+                OK,
+                json.dumps(
+                    {"access_token": "new-access-token", "expires_in": 3599, "token_type": "Bearer"}
+                ),
+            ),
+            (OK, json.dumps(buckets)),
+            (OK, json.dumps({"session": []})),
+        ]
+    )
+    result = run_sync(db, health_settings, provider_factory=google, today=TODAY)
+
+    assert (result.start, result.end, result.rows_written) == (
+        date(2026, 3, 2),
+        date(2026, 4, 1),
+        2,
+    )
+    refresh_uri, _, refresh_body, _ = google.http.request_sequence[0]
+    assert refresh_uri == "https://oauth2.googleapis.com/token"
+    assert b"grant_type=refresh_token" in refresh_body
+    _, _, _, api_headers = google.http.request_sequence[1]
+    assert api_headers["authorization"] == "Bearer new-access-token"
+
+    cipher = TokenCipher(health_settings.token_encryption_key.get_secret_value())
+    with session_scope(db) as session:
+        stored = CredentialStore(session, cipher).load("fit")
+        assert stored.token == "new-access-token"  # the refreshed token was persisted
+        raw = session.get(GoogleCredential, "fit").encrypted_token
+        assert b"new-access-token" not in raw and b"1//refresh" not in raw  # encrypted at rest
+        assert session.get(Activity, date(2026, 3, 29)).steps == 9000
+        state = session.get(HealthSyncState, "google_fit")
+        assert state.synced_through == TODAY and state.last_error is None
+    assert metric("lifeboard_health_rows_written_total", source="google_fit") == written_before + 2
+    last = metric("lifeboard_health_last_sync_timestamp_seconds", source="google_fit")
+    assert abs(last - datetime.now(UTC).timestamp()) < 60
+
+
+def test_revoked_grant_marks_reauthorization_needed_without_crash_loop(db, health_settings):
+    store_grant(db, health_settings, expired=True)
+    google = MockGoogle(
+        [
+            (
+                {"status": "400", "content-type": "application/json"},
+                json.dumps(
+                    {
+                        "error": "invalid_grant",
+                        "error_description": "Token has been expired or revoked.",
+                    }
+                ),
+            ),
+        ]
+    )
+    with pytest.raises(AuthorizationError, match="authorize again"):
+        run_sync(db, health_settings, provider_factory=google, today=TODAY)
+
+    with session_scope(db) as session:
+        state, error = grant_state(session, "fit")
+        assert state == "reauthorization_needed" and "invalid_grant" in error
+        assert "token refresh failed" in session.get(HealthSyncState, "google_fit").last_error
+    assert (
+        metric("lifeboard_health_auth_state", provider="fit", state="reauthorization_needed") == 1
+    )
+    assert metric("lifeboard_health_auth_state", provider="fit", state="ok") == 0
+
+    # the next (scheduled) run fails fast, before any request to Google
+    again = MockGoogle([])
+    with pytest.raises(AuthorizationError, match="revoked or expired"):
+        run_sync(db, health_settings, provider_factory=again, today=TODAY)
+    assert again.credentials is None and again.http.request_sequence == []
+
+    # a new grant clears the state
+    store_grant(db, health_settings, expired=False)
+    with session_scope(db) as session:
+        assert grant_state(session, "fit") == ("ok", None)
+    assert metric("lifeboard_health_auth_state", provider="fit", state="ok") == 1
+
+
+def test_no_grant_at_all_is_a_clear_error(db, health_settings):
+    with pytest.raises(AuthorizationError, match="no Google authorization"):
+        run_sync(db, health_settings, provider_factory=MockGoogle([]), today=TODAY)
