@@ -3,6 +3,7 @@ every variable it documents exists, and the commands, links and CLI calls it sho
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -95,3 +96,21 @@ def test_cli_commands_in_the_readme_exist() -> None:
         and f"def {command.replace('-', '_')}(" not in cli_sources
     )
     assert missing == [], f"README shows app.cli commands the CLI does not have: {missing}"
+
+
+def test_every_dashboard_is_described() -> None:
+    dashboards = section("Dashboards")
+    files = sorted((ROOT / "grafana" / "dashboards").glob("*.json"))
+    assert files, "no dashboards in grafana/dashboards"
+    for path in files:
+        board = json.loads(path.read_text(encoding="utf-8"))
+        assert board["title"] in dashboards, f"{path.name}: '{board['title']}' not in the README"
+        assert f"`{board['uid']}`" in dashboards, f"{path.name}: uid not in the README"
+
+
+def test_every_alert_rule_is_named() -> None:
+    alerts = (ROOT / "prometheus" / "alerts.yml").read_text(encoding="utf-8")
+    real = set(re.findall(r"^\s*- alert:\s*(\w+)", alerts, flags=re.M))
+    assert real, "prometheus/alerts.yml has no alert"
+    missing = sorted(name for name in real if f"`{name}`" not in section("Dashboards"))
+    assert missing == []
