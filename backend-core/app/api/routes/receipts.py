@@ -1,0 +1,194 @@
+"""Receipt upload, status, detail, image, retry and item corrections."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, File, HTTPException, Query, Response, UploadFile, status
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from app.api.deps import SessionDep, SettingsDep
+from app.models import Receipt, ReceiptItem, ReceiptJob, Transaction
+from app.schemas.common import ERROR_RESPONSES, ErrorOut, Page
+from app.schemas.receipts import (
+    ReceiptAccepted,
+    ReceiptItemOut,
+    ReceiptItemPatch,
+    ReceiptOut,
+    ReceiptStatus,
+    ReceiptSummaryOut,
+)
+from app.services import job_queue
+from app.services.image_check import ImageRejected, check_image
+from app.services.receipt_intake import accept_upload
+from app.services.receipt_store import main_category
+
+router = APIRouter(prefix="/receipts", tags=["receipts"], responses=ERROR_RESPONSES)
+_CHUNK = 1024 * 1024
+
+
+def _read_limited(upload: UploadFile, limit: int) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    while chunk := upload.file.read(_CHUNK):
+        size += len(chunk)
+        if size > limit:
+            raise HTTPException(413, f"file is larger than {limit // (1024 * 1024)} MB")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=ReceiptAccepted,
+    summary="Upload a receipt photo",
+    description="Stores the image and queues it for OCR; answers at once. Uploading the same "
+    "bytes again returns the existing receipt with `duplicate: true`.",
+    responses={
+        400: {"model": ErrorOut, "description": "Empty, damaged or truncated image"},
+        413: {"model": ErrorOut, "description": "File or pixel count over the limit"},
+        415: {"model": ErrorOut, "description": "Not a JPEG, PNG, WebP or TIFF image"},
+    },
+)
+def upload_receipt(
+    session: SessionDep,
+    settings: SettingsDep,
+    file: Annotated[UploadFile, File(description="Photo or scan of the receipt")],
+) -> ReceiptAccepted:
+    data = _read_limited(file, settings.max_upload_bytes)
+    try:
+        image = check_image(data, settings.ocr_max_pixels)
+    except ImageRejected as exc:
+        raise HTTPException(exc.status_code, exc.message) from None
+    intake = accept_upload(session, data, image, file.filename, settings.job_max_attempts)
+    session.commit()
+    return ReceiptAccepted(id=intake.id, status=intake.status, duplicate=intake.duplicate)  # type: ignore[arg-type]
+
+
+def _load_receipt(session: Session, receipt_id: uuid.UUID) -> Receipt:
+    receipt = session.scalars(
+        select(Receipt).options(selectinload(Receipt.items)).where(Receipt.id == receipt_id)
+    ).one_or_none()
+    if receipt is None:
+        raise HTTPException(404, "receipt not found")
+    return receipt
+
+
+def receipt_out(session: Session, receipt: Receipt) -> ReceiptOut:
+    job = session.scalars(select(ReceiptJob).where(ReceiptJob.receipt_id == receipt.id)).first()
+    transaction_id = session.scalar(
+        select(Transaction.id).where(Transaction.receipt_id == receipt.id)
+    )
+    base = ReceiptSummaryOut.model_validate(receipt).model_dump()
+    return ReceiptOut(
+        **base,
+        content_type=receipt.content_type,
+        company=receipt.company,
+        nip=receipt.nip,
+        purchased_at=receipt.purchased_at,
+        amount_due=receipt.amount_due,
+        items=[ReceiptItemOut.model_validate(item) for item in receipt.items],
+        last_error=job.last_error if job else None,
+        attempts=job.attempts if job else 0,
+        max_attempts=job.max_attempts if job else 0,
+        transaction_id=transaction_id,
+        image_url=f"/api/v1/receipts/{receipt.id}/image",
+        updated_at=receipt.updated_at,
+    )
+
+
+@router.get("", response_model=Page[ReceiptSummaryOut], summary="List receipts, newest first")
+def list_receipts(
+    session: SessionDep,
+    status_: Annotated[ReceiptStatus | None, Query(alias="status")] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> Page[ReceiptSummaryOut]:
+    where = [Receipt.status == status_] if status_ else []
+    total = session.scalar(select(func.count()).select_from(Receipt).where(*where)) or 0
+    rows = session.scalars(
+        select(Receipt).where(*where).order_by(Receipt.created_at.desc(), Receipt.id)
+        .limit(limit).offset(offset)
+    ).all()
+    return Page[ReceiptSummaryOut](
+        items=[ReceiptSummaryOut.model_validate(r) for r in rows],
+        total=total, limit=limit, offset=offset,
+    )
+
+
+@router.get("/{receipt_id}", response_model=ReceiptOut, summary="Receipt status, data and items")
+def get_receipt(receipt_id: uuid.UUID, session: SessionDep) -> ReceiptOut:
+    return receipt_out(session, _load_receipt(session, receipt_id))
+
+
+@router.get(
+    "/{receipt_id}/image",
+    summary="The stored receipt image",
+    response_class=Response,
+    responses={200: {"content": {"image/jpeg": {}, "image/png": {}, "image/webp": {}}}},
+)
+def get_receipt_image(receipt_id: uuid.UUID, session: SessionDep) -> Response:
+    row = session.execute(
+        select(Receipt.image, Receipt.content_type).where(Receipt.id == receipt_id)
+    ).one_or_none()
+    if row is None:
+        raise HTTPException(404, "receipt not found")
+    return Response(
+        content=row.image,
+        media_type=row.content_type,
+        headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "private, max-age=3600"},
+    )
+
+
+@router.post(
+    "/{receipt_id}/retry",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=ReceiptAccepted,
+    summary="Queue a failed receipt again",
+    responses={409: {"model": ErrorOut, "description": "The receipt has not failed"}},
+)
+def retry_receipt(
+    receipt_id: uuid.UUID, session: SessionDep, settings: SettingsDep
+) -> ReceiptAccepted:
+    current = session.scalar(select(Receipt.status).where(Receipt.id == receipt_id))
+    if current is None:
+        raise HTTPException(404, "receipt not found")
+    if not job_queue.requeue(session, receipt_id, settings.job_max_attempts):
+        raise HTTPException(409, f"receipt is {current}; only failed receipts can be retried")
+    session.commit()
+    return ReceiptAccepted(id=receipt_id, status="pending")
+
+
+@router.patch(
+    "/{receipt_id}/items/{item_id}",
+    response_model=ReceiptItemOut,
+    summary="Correct a parsed receipt item",
+)
+def patch_item(
+    receipt_id: uuid.UUID, item_id: int, patch: ReceiptItemPatch, session: SessionDep
+) -> ReceiptItemOut:
+    item = session.scalars(
+        select(ReceiptItem).where(ReceiptItem.id == item_id, ReceiptItem.receipt_id == receipt_id)
+    ).one_or_none()
+    if item is None:
+        raise HTTPException(404, "receipt item not found")
+    for field, value in patch.model_dump(exclude_unset=True).items():
+        if value is None and field in ("name", "category"):
+            raise HTTPException(422, f"{field} cannot be null")
+        if field == "vat" and value is not None:
+            value = value.upper()
+        setattr(item, field, value)
+    session.flush()
+    transaction = session.scalars(
+        select(Transaction).where(Transaction.receipt_id == receipt_id)
+    ).one_or_none()
+    if transaction is not None:
+        items = session.scalars(
+            select(ReceiptItem).where(ReceiptItem.receipt_id == receipt_id)
+        ).all()
+        transaction.category = main_category(list(items))
+    session.commit()
+    return ReceiptItemOut.model_validate(item)

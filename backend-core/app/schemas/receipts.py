@@ -1,0 +1,133 @@
+"""Receipt API models."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Literal
+
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
+
+from app.schemas.common import Money, Quantity
+
+ReceiptStatus = Literal["pending", "processing", "done", "failed"]
+
+_ITEM_EXAMPLE = {
+    "id": 17, "position": 1, "name": "MLEKO 3,2% 1L", "quantity": "2", "unit_price": "3.49",
+    "price": "6.98", "discount": None, "vat": "C", "category": "dairy",
+}
+
+
+class ReceiptAccepted(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "0b6f3c1e-4a52-4b8e-9d6b-2f9b1c9e7a10",
+                    "status": "pending",
+                    "duplicate": False,
+                }
+            ]
+        }
+    )
+    id: uuid.UUID
+    status: ReceiptStatus
+    duplicate: bool = Field(False, description="True when the same bytes were uploaded before")
+
+
+class ReceiptItemOut(BaseModel):
+    model_config = ConfigDict(
+        from_attributes=True,
+        json_schema_extra={
+            "examples": [_ITEM_EXAMPLE]
+        },
+    )
+    id: int
+    position: int
+    name: str
+    quantity: Quantity | None
+    unit_price: Money | None
+    price: Money | None
+    discount: Money | None
+    vat: str | None
+    category: str
+
+
+class ReceiptItemPatch(BaseModel):
+    """Correct a parsed item; only the fields sent are changed."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"name": "Mleko 3,2% 1L", "price": "6.98", "category": "dairy"}]
+        },
+    )
+    name: str | None = Field(None, min_length=1, max_length=300)
+    quantity: Quantity | None = None
+    unit_price: Money | None = None
+    price: Money | None = None
+    discount: Money | None = None
+    vat: str | None = Field(None, pattern=r"^[A-Za-z]$")
+    category: str | None = Field(None, min_length=1, max_length=40, pattern=r"^[a-z_]+$")
+
+
+class ReceiptSummaryOut(BaseModel):
+    model_config = ConfigDict(
+        from_attributes=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "0b6f3c1e-4a52-4b8e-9d6b-2f9b1c9e7a10", "status": "done",
+                    "filename": "biedronka.jpg", "shop": "BIEDRONKA", "date": "2026-11-20",
+                    "total": "36.47", "currency": "PLN", "error": None,
+                    "created_at": "2026-11-20T17:02:11+01:00",
+                }
+            ]
+        },
+    )
+    id: uuid.UUID
+    status: ReceiptStatus
+    filename: str | None
+    shop: str | None
+    date: dt.date | None = Field(validation_alias=AliasChoices("purchase_date", "date"))
+    total: Money | None
+    currency: str | None
+    error: str | None
+    created_at: dt.datetime
+
+
+class ReceiptOut(ReceiptSummaryOut):
+    model_config = ConfigDict(
+        from_attributes=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "0b6f3c1e-4a52-4b8e-9d6b-2f9b1c9e7a10", "status": "done",
+                    "filename": "biedronka.jpg", "content_type": "image/jpeg",
+                    "shop": "BIEDRONKA", "company": "Jeronimo Martins Polska S.A.",
+                    "nip": "7791011327", "date": "2026-11-20",
+                    "purchased_at": "2026-11-20T17:01:00+01:00", "total": "36.47",
+                    "amount_due": "36.47", "currency": "PLN",
+                    "items": [_ITEM_EXAMPLE],
+                    "error": None, "last_error": None, "attempts": 1, "max_attempts": 5,
+                    "transaction_id": "7d1c1a0e-9f7b-4a8c-8f0e-3b2d6a1c5e44",
+                    "image_url": "/api/v1/receipts/0b6f3c1e-4a52-4b8e-9d6b-2f9b1c9e7a10/image",
+                    "created_at": "2026-11-20T17:02:11+01:00",
+                    "updated_at": "2026-11-20T17:02:14+01:00",
+                }
+            ]
+        },
+    )
+    content_type: str
+    company: str | None
+    nip: str | None
+    purchased_at: dt.datetime | None
+    amount_due: Money | None
+    items: list[ReceiptItemOut]
+    last_error: str | None = Field(None, description="Latest error of the job, also while retrying")
+    attempts: int = 0
+    max_attempts: int = 0
+    transaction_id: uuid.UUID | None = None
+    image_url: str
+    updated_at: dt.datetime
+

@@ -1,0 +1,64 @@
+"""Assign a spending category to a receipt item name from the keyword table."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.models import CategoryKeyword
+
+DEFAULT_CATEGORY = "other"
+_SHORT = 3
+_SPLIT = re.compile(r"[^a-z0-9]+")
+_POLISH = str.maketrans({"ł": "l", "Ł": "l"})
+
+
+def _ascii_lower(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text.translate(_POLISH).lower())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def normalize(text: str) -> str:
+    """Lower case, ASCII, letters and digits only: 'Masło Ext.' → 'masloext'."""
+    return _SPLIT.sub("", _ascii_lower(text))
+
+
+class Categorizer:
+    """The keyword found earliest in the name wins; among those, the longest one.
+
+    "Sok pomarańczowy" → drinks (sok comes first), "Serwetki" → household (serwet is longer
+    than ser at the same place). Short keywords (≤ 3 letters) must start a word.
+    """
+
+    def __init__(self, keywords: Mapping[str, str]) -> None:
+        self._keywords = {normalize(k): c for k, c in keywords.items() if normalize(k)}
+
+    @classmethod
+    def from_db(cls, session: Session) -> Categorizer:
+        rows = session.execute(select(CategoryKeyword.keyword, CategoryKeyword.category)).all()
+        return cls({keyword: category for keyword, category in rows})
+
+    def categorize(self, name: str) -> str:
+        words = [w for w in _SPLIT.split(_ascii_lower(name)) if w]
+        compact = "".join(words)
+        starts: set[int] = set()
+        offset = 0
+        for word in words:
+            starts.add(offset)
+            offset += len(word)
+        best: tuple[int, int, str] | None = None
+        for keyword, category in self._keywords.items():
+            pos = compact.find(keyword)
+            if len(keyword) <= _SHORT:
+                while pos >= 0 and pos not in starts:
+                    pos = compact.find(keyword, pos + 1)
+            if pos < 0:
+                continue
+            rank = (pos, -len(keyword), category)
+            if best is None or rank < best:
+                best = rank
+        return best[2] if best else DEFAULT_CATEGORY

@@ -1,0 +1,100 @@
+"""Prometheus metrics of backend-core. Names are a contract with the dashboards and alerts:
+
+- `lifeboard_jobs{status}` gauge — receipt jobs per status (pending, processing, done,
+  failed), read from PostgreSQL at scrape time (so every replica reports the same queue).
+- `lifeboard_queue_oldest_pending_age_seconds` gauge — age of the oldest job that is ready to
+  run (pending with run_after <= now), 0 when none; read at scrape time.
+- `lifeboard_ocr_call_duration_seconds{outcome}` histogram — one observation per OCR call;
+  outcome is ok | client_error | server_error | timeout | connection_error.
+- `lifeboard_job_retries_total{reason}` counter — jobs rescheduled; reason is transient
+  (5xx/timeout/dropped connection, spends an attempt), unavailable (OCR worker unreachable,
+  no attempt spent), lease_expired (a worker died holding the job).
+- `lifeboard_job_failures_total{reason}` counter — jobs that ended `failed`; reason is permanent
+  (OCR 4xx / bad result), exhausted (max attempts reached), lease_expired (died too often).
+- From prometheus-fastapi-instrumentator: `http_requests_total{method,status,handler}` and
+  `http_request_duration_seconds{method,handler}` with the buckets in `HTTP_LATENCY_BUCKETS`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+log = logging.getLogger(__name__)
+
+HTTP_LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
+OCR_BUCKETS = (0.1, 0.25, 0.5, 1, 2, 3, 5, 8, 13, 20, 30, 60, 120)
+JOB_STATUSES = ("pending", "processing", "done", "failed")
+
+OCR_CALL_DURATION = Histogram(
+    "lifeboard_ocr_call_duration_seconds",
+    "Duration of calls from backend-core to the OCR worker",
+    ["outcome"],
+    buckets=OCR_BUCKETS,
+)
+JOB_RETRIES = Counter(
+    "lifeboard_job_retries_total", "Receipt jobs rescheduled for another try", ["reason"]
+)
+JOB_FAILURES = Counter(
+    "lifeboard_job_failures_total", "Receipt jobs that ended failed", ["reason"]
+)
+
+_QUEUE_SQL = text(
+    "SELECT status, count(*) FROM receipt_jobs GROUP BY status"
+)
+_OLDEST_SQL = text(
+    "SELECT COALESCE(EXTRACT(EPOCH FROM now() - min(run_after)), 0) FROM receipt_jobs "
+    "WHERE status = 'pending' AND run_after <= now()"
+)
+
+
+class QueueCollector(Collector):
+    """Reads queue gauges from the database on every scrape (cheap: one indexed GROUP BY)."""
+
+    def __init__(self, session_factory: Callable[[], Session]) -> None:
+        self._session_factory = session_factory
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        jobs = GaugeMetricFamily("lifeboard_jobs", "Receipt jobs by status", labels=["status"])
+        oldest = GaugeMetricFamily(
+            "lifeboard_queue_oldest_pending_age_seconds",
+            "Age of the oldest receipt job ready to run",
+        )
+        try:
+            with self._session_factory() as session:
+                session.execute(text("SET LOCAL statement_timeout = 2000"))
+                counts = dict(session.execute(_QUEUE_SQL).tuples().all())
+                age = float(session.execute(_OLDEST_SQL).scalar_one())
+        except Exception:
+            log.warning("queue metrics unavailable", exc_info=True)
+            return
+        for status in JOB_STATUSES:
+            jobs.add_metric([status], float(counts.get(status, 0)))
+        oldest.add_metric([], max(age, 0.0))
+        yield jobs
+        yield oldest
+
+    def describe(self) -> Iterator[GaugeMetricFamily]:
+        return iter(())
+
+
+def register_queue_collector(
+    session_factory: Callable[[], Session], registry: CollectorRegistry = REGISTRY
+) -> QueueCollector:
+    """Register (once per process; a second app replaces the first's collector)."""
+    global _registered
+    if _registered is not None:
+        registry.unregister(_registered)
+    collector = QueueCollector(session_factory)
+    registry.register(collector)
+    _registered = collector
+    return collector
+
+
+_registered: QueueCollector | None = None

@@ -1,0 +1,91 @@
+"""Write a parsed receipt into receipts, receipt_items and its one `transactions` row."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from app.models import Receipt, ReceiptItem, Transaction
+from app.services.categorize import Categorizer
+from app.services.ocr_result import ParsedReceipt
+
+
+class NothingToBook(ValueError):
+    """The OCR result holds no amount at all: nothing can be booked as spending."""
+
+
+def local_date(moment: datetime, tz: str) -> date:
+    return moment.astimezone(ZoneInfo(tz)).date()
+
+
+def main_category(items: list[ReceiptItem]) -> str | None:
+    """The category with the most money on the receipt (None without items)."""
+    totals: dict[str, Any] = {}
+    for item in items:
+        if item.price is not None:
+            totals[item.category] = totals.get(item.category, 0) + item.price
+    return max(totals, key=lambda c: (totals[c], c)) if totals else None
+
+
+def store_parsed(
+    session: Session,
+    receipt_id: uuid.UUID,
+    parsed: ParsedReceipt,
+    raw: dict[str, Any],
+    categorizer: Categorizer,
+    tz: str,
+) -> Transaction:
+    """Replace the receipt's parsed data (idempotent: a re-run updates the same rows)."""
+    spent = parsed.spent
+    if spent is None:
+        raise NothingToBook("no total, amount due or item prices were found on the receipt")
+    receipt = session.get(Receipt, receipt_id)
+    if receipt is None:
+        raise LookupError(f"receipt {receipt_id} vanished")
+    receipt.shop = parsed.shop
+    receipt.company = parsed.company
+    receipt.nip = parsed.nip
+    receipt.purchase_date = parsed.purchase_date
+    receipt.purchased_at = parsed.purchased_at
+    receipt.total = parsed.total
+    receipt.amount_due = parsed.amount_due
+    receipt.currency = parsed.currency
+    receipt.raw_ocr = raw
+
+    session.execute(delete(ReceiptItem).where(ReceiptItem.receipt_id == receipt_id))
+    items = [
+        ReceiptItem(
+            receipt_id=receipt_id,
+            position=item.position,
+            name=item.name,
+            quantity=item.quantity,
+            unit_price=item.unit_price,
+            price=item.price,
+            discount=item.discount,
+            vat=item.vat,
+            category=categorizer.categorize(item.name),
+        )
+        for item in parsed.items
+    ]
+    session.add_all(items)
+
+    transaction = session.scalars(
+        select(Transaction).where(Transaction.receipt_id == receipt_id)
+    ).one_or_none()
+    if transaction is None:
+        transaction = Transaction(receipt_id=receipt_id, source="receipt")
+        session.add(transaction)
+    transaction.occurred_on = parsed.purchase_date or local_date(receipt.created_at, tz)
+    transaction.occurred_at = parsed.purchased_at or receipt.created_at
+    transaction.amount = spent
+    transaction.currency = parsed.currency
+    transaction.shop = parsed.shop
+    transaction.category = main_category(items)
+    transaction.description = f"Receipt{' from ' + parsed.shop if parsed.shop else ''}"
+    session.flush()
+    return transaction
