@@ -29,7 +29,8 @@ say() { echo "native-stack: $*" >&2; }
 # ---- settings --------------------------------------------------------------------------------
 
 # KEY=VALUE lines of an env file, for keys the process env does not set. Values are taken
-# literally (no shell expansion); one pair of surrounding quotes is removed.
+# literally (no shell expansion); one pair of surrounding quotes is removed. An empty value
+# means "not set" (the service's default applies), as `${VAR:-default}` does in compose.
 load_env_file() {
   local file="$1" line key value
   while IFS= read -r line || [[ -n "$line" ]]; do
@@ -40,7 +41,7 @@ load_env_file() {
     if [[ "$value" =~ ^\"(.*)\"$ || "$value" =~ ^\'(.*)\'$ ]]; then
       value="${BASH_REMATCH[1]}"
     fi
-    [[ -v "$key" ]] || export "$key=$value"
+    [[ -v "$key" || -z "$value" ]] || export "$key=$value"
   done <"$file"
 }
 
@@ -113,13 +114,10 @@ port_in_use() { [[ -n "$(ss -Hltn "sport = :$1" 2>/dev/null)" ]]; }
 
 # Processes that carry this stack's marker in their environment (whatever their group).
 stack_processes() {
-  local f pid
-  for f in /proc/[0-9]*/environ; do
-    pid="${f#/proc/}"
-    pid="${pid%/environ}"
-    if tr '\0' '\n' <"$f" 2>/dev/null | grep -qxF "LIFEBOARD_NATIVE_STACK=$DIR"; then
-      echo "$pid"
-    fi
+  local f
+  for f in $(grep -lsxzF "LIFEBOARD_NATIVE_STACK=$DIR" /proc/[0-9]*/environ); do
+    f="${f#/proc/}"
+    echo "${f%/environ}"
   done
 }
 
@@ -225,7 +223,8 @@ render_gateway() {
   mkdir -p "$out/conf.d" "$out/tmp"
   cp "$ROOT/gateway/nginx.conf" "$out/nginx.conf"
   (
-    export GATEWAY_LISTEN="127.0.0.1:$GATEWAY_PORT"
+    # GATEWAY_BIND=0.0.0.0 exposes the native gateway beyond loopback (the rest stays on it).
+    export GATEWAY_LISTEN="${GATEWAY_BIND:-127.0.0.1}:$GATEWAY_PORT"
     export CORE_UPSTREAM="127.0.0.1:$NATIVE_CORE_PORT"
     export GRAFANA_UPSTREAM="127.0.0.1:${NATIVE_GRAFANA_PORT:-3000}"
     NGINX_LOCAL_RESOLVERS="$(awk '$1 == "nameserver" { print $2; exit }' /etc/resolv.conf 2>/dev/null || true)"
@@ -272,10 +271,14 @@ launch() {
   case "$name" in
     ocr-worker)
       need tesseract "Debian package tesseract-ocr"
-      local conf=()
-      [[ -f "$ROOT/ocr-worker/gunicorn.conf.py" ]] && conf=(-c "$ROOT/ocr-worker/gunicorn.conf.py")
-      spawn ocr-worker "$ROOT/ocr-worker" "$VENV/bin/gunicorn" "${conf[@]}" \
-        --bind "127.0.0.1:$port" 'ocr_worker.app:create_app()'
+      # gunicorn.conf.py (shared with the container) reads OCR_BIND, OCR_WORKERS and keeps the
+      # workers' metrics in PROMETHEUS_MULTIPROC_DIR: a fresh one per start.
+      export OCR_BIND="127.0.0.1:$port"
+      export PROMETHEUS_MULTIPROC_DIR="$DIR/ocr-worker-metrics"
+      rm -rf "$PROMETHEUS_MULTIPROC_DIR"
+      mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
+      spawn ocr-worker "$ROOT/ocr-worker" "$VENV/bin/gunicorn" \
+        -c "$ROOT/ocr-worker/gunicorn.conf.py" --bind "$OCR_BIND" 'ocr_worker.app:create_app()'
       ;;
     backend-core)
       ensure_database
@@ -341,12 +344,15 @@ cmd_up() {
       started+=("$name")
     fi
   done
+  # If a service does not come up, stop what this run started (its logs stay in $DIR/logs).
+  trap 'say "up failed; stopping what it started"; for name in "${started[@]}"; do stop_service "$name"; done' EXIT
   for name in "${started[@]}"; do
     wait_healthy "$name"
     say "$name healthy on 127.0.0.1:$(port_of "$name")"
   done
   curl -fsS -o /dev/null -m 5 "http://127.0.0.1:$(running_port_of gateway)/healthz" \
     || die "the gateway does not reach backend-core (GET /healthz through the gateway failed)"
+  trap - EXIT
   print_urls
 }
 

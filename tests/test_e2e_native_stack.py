@@ -1,0 +1,78 @@
+"""scripts/native-stack.sh as a developer uses it: status, stopping and starting one service,
+an idempotent `up`, and `down` on a stack that never ran. (`down` of the session stack, with its
+no-orphans check, is the teardown of the `native_stack` fixture in conftest.py.)
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from pathlib import Path
+
+import httpx
+import pytest
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parents[1]
+SERVICES = ("ocr-worker", "backend-core", "gateway", "prometheus")
+
+
+def service_states(status_output: str) -> dict[str, str]:
+    states = {}
+    for line in status_output.splitlines():
+        match = re.match(r"^(\S+)\s+(running healthy|running unhealthy|stopped)\b", line)
+        if match:
+            states[match[1]] = match[2]
+    return states
+
+
+def test_status_reports_every_service_and_the_urls(native_stack) -> None:
+    status = native_stack.run("status", timeout=60)
+    assert status.returncode == 0, status.stdout + status.stderr
+    assert service_states(status.stdout) == dict.fromkeys(SERVICES, "running healthy")
+    assert f"GATEWAY_URL={native_stack.gateway_url}" in status.stdout.splitlines()
+    assert f"PROMETHEUS_URL={native_stack.prometheus_url}" in status.stdout.splitlines()
+
+
+def test_up_again_changes_nothing(native_stack) -> None:
+    pids_before = {s: (native_stack.state_dir / "run" / f"{s}.pid").read_text() for s in SERVICES}
+    again = native_stack.run("up")
+    assert again.returncode == 0, again.stderr
+    assert again.stderr.count("already running") == len(SERVICES)
+    assert f"GATEWAY_URL={native_stack.gateway_url}" in again.stdout
+    pids_after = {s: (native_stack.state_dir / "run" / f"{s}.pid").read_text() for s in SERVICES}
+    assert pids_after == pids_before
+
+
+def test_stop_and_start_one_service(native_stack) -> None:
+    stopped = native_stack.run("stop", "gateway", timeout=60)
+    assert stopped.returncode == 0, stopped.stderr
+    status = native_stack.run("status", timeout=60)
+    assert status.returncode == 3
+    assert service_states(status.stdout)["gateway"] == "stopped"
+    assert service_states(status.stdout)["backend-core"] == "running healthy"
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(f"{native_stack.gateway_url}/healthz", timeout=5)
+
+    started = native_stack.run("start", "gateway", timeout=120)
+    assert started.returncode == 0, started.stderr
+    assert f"GATEWAY_URL={native_stack.gateway_url}" in started.stdout
+    assert httpx.get(f"{native_stack.gateway_url}/healthz", timeout=10).status_code == 200
+    assert native_stack.run("status", timeout=60).returncode == 0
+
+
+def test_unknown_service_is_refused(native_stack) -> None:
+    result = native_stack.run("stop", "db", timeout=30)
+    assert result.returncode != 0
+    assert "unknown service" in result.stderr
+
+
+def test_down_of_a_stack_that_never_ran(tmp_path: Path) -> None:
+    env = {**os.environ, "NATIVE_STACK_DIR": str(tmp_path),
+           "NATIVE_STACK_ENV_FILE": str(ROOT / ".env.example")}
+    result = subprocess.run([str(ROOT / "scripts" / "native-stack.sh"), "down"], env=env,
+                            capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 0, result.stderr
+    assert "no process" in result.stderr
