@@ -168,3 +168,49 @@ def test_revoked_grant_marks_reauthorization_needed_without_crash_loop(db, healt
 def test_no_grant_at_all_is_a_clear_error(db, health_settings):
     with pytest.raises(AuthorizationError, match="no Google authorization"):
         run_sync(db, health_settings, provider_factory=MockGoogle([]), today=TODAY)
+
+
+def test_health_provider_setting_selects_the_adapter(health_settings):
+    from app.services.health.health_api_client import HealthApiProvider
+    from app.services.health.sync import default_provider
+
+    creds = Credentials(token="t")
+    assert isinstance(default_provider(health_settings, creds), FitProvider)
+    other = health_settings.model_copy(update={"health_provider": "health_api"})
+    assert isinstance(default_provider(other, creds), HealthApiProvider)
+
+
+def test_scheduler_runs_on_its_interval_and_survives_a_revoked_grant(db, health_settings):
+    import asyncio
+
+    from app.services.health.sync import SyncScheduler
+
+    store_grant(db, health_settings, expired=True)
+    revoked = (
+        {"status": "400", "content-type": "application/json"},
+        json.dumps({"error": "invalid_grant"}),
+    )
+    google = MockGoogle([revoked])
+    fast = health_settings.model_copy(update={"fit_sync_interval_minutes": 0.001})  # 60 ms
+
+    async def run_for(seconds: float) -> SyncScheduler:
+        scheduler = SyncScheduler(db, fast, provider_factory=google)
+        scheduler.start()
+        await asyncio.sleep(seconds)
+        await scheduler.stop()
+        return scheduler
+
+    scheduler = asyncio.run(run_for(0.5))
+    assert scheduler.runs >= 3  # kept going after the failure
+    assert len(google.http.request_sequence) == 1  # Google was asked once, not in a loop
+    with session_scope(db) as session:
+        assert grant_state(session, "fit")[0] == "reauthorization_needed"
+
+    off = SyncScheduler(db, health_settings)  # interval 0: no task
+
+    async def start_stop() -> None:
+        off.start()
+        await off.stop()
+
+    asyncio.run(start_stop())
+    assert off.runs == 0

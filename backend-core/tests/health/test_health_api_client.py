@@ -1,0 +1,134 @@
+"""Google Health API v4 adapter against the bundled `health v4` discovery document."""
+
+import json
+from datetime import date
+from decimal import Decimal
+from urllib.parse import urlparse
+
+from googleapiclient.http import HttpMockSequence
+
+from app.services.health.health_api_client import (
+    ROLLUPS,
+    HealthApiProvider,
+    build_health_service,
+)
+
+OK = {"status": "200", "content-type": "application/json"}
+
+
+def civil(d: date) -> dict:
+    return {"date": {"year": d.year, "month": d.month, "day": d.day}}
+
+
+def point(d: date, **value) -> dict:
+    return {
+        "civilStartTime": civil(d),
+        "civilEndTime": civil(date.fromordinal(d.toordinal() + 1)),
+        **value,
+    }
+
+
+def test_daily_rollup_requests_and_parsing():
+    start, end = date(2026, 3, 28), date(2026, 3, 31)  # 3 days across the DST change
+    day1, day2 = date(2026, 3, 28), date(2026, 3, 29)
+    replies = {
+        "steps": [
+            {"rollupDataPoints": [point(day1, steps={"countSum": "8123"})], "nextPageToken": "p2"},
+            {"rollupDataPoints": [point(day2, steps={"countSum": "15000"})]},
+        ],
+        "distance": [{"rollupDataPoints": [point(day1, distance={"millimetersSum": "6012440"})]}],
+        "total-calories": [{"rollupDataPoints": [point(day1, totalCalories={"kcalSum": 2210.5})]}],
+        "active-minutes": [
+            {
+                "rollupDataPoints": [
+                    point(
+                        day1,
+                        activeMinutes={
+                            "activeMinutesRollupByActivityLevel": [
+                                {"activityLevel": "LIGHT", "activeMinutesSum": "20"},
+                                {"activityLevel": "VIGOROUS", "activeMinutesSum": "21"},
+                            ]
+                        },
+                    )
+                ]
+            }
+        ],
+        "active-zone-minutes": [
+            {
+                "rollupDataPoints": [
+                    point(
+                        day1,
+                        activeZoneMinutes={
+                            "sumInFatBurnHeartZone": "8",
+                            "sumInCardioHeartZone": "4",
+                        },
+                    )
+                ]
+            }
+        ],
+        "heart-rate": [
+            {
+                "rollupDataPoints": [
+                    point(
+                        day1,
+                        heartRate={
+                            "beatsPerMinuteAvg": 71.5,
+                            "beatsPerMinuteMax": 140,
+                            "beatsPerMinuteMin": 52,
+                        },
+                    )
+                ]
+            }
+        ],
+        "weight": [{"rollupDataPoints": [point(day2, weight={"weightGramsAvg": 82350.0})]}],
+    }
+    sequence = []
+    for rollup in ROLLUPS:
+        sequence += [(OK, json.dumps(r)) for r in replies[rollup.data_type]]
+    http = HttpMockSequence(sequence)
+    service = build_health_service(http=http, api_endpoint="http://127.0.0.1:9/")
+    days = HealthApiProvider(service).fetch_days(start, end)
+
+    assert [d.day for d in days] == [day1, day2]
+    first, second = days
+    assert first.steps == 8123 and second.steps == 15000  # second page followed
+    assert first.distance_m == Decimal("6012.44")
+    assert first.calories_kcal == Decimal("2210.50")
+    assert first.active_minutes == 41
+    assert first.heart_minutes == 12
+    assert first.avg_heart_rate == Decimal("71.50")
+    assert second.weight_kg == Decimal("82.35")
+    assert first.sleep_minutes is None
+
+    uri, method, body, _ = http.request_sequence[0]
+    assert method == "POST"
+    assert urlparse(uri).path == "/v4/users/me/dataTypes/steps/dataPoints:dailyRollUp"
+    assert json.loads(body) == {
+        "range": {"start": civil(start), "end": civil(end)},
+        "windowSizeDays": 1,
+    }
+    assert json.loads(http.request_sequence[1][2])["pageToken"] == "p2"
+
+
+def test_fourteen_day_limit_for_heart_rate_and_ninety_for_steps():
+    start, end = date(2026, 1, 1), date(2026, 2, 1)  # 31 days
+    http = HttpMockSequence([(OK, "{}")] * 20)
+    service = build_health_service(http=http, api_endpoint="http://127.0.0.1:9/")
+    HealthApiProvider(service).fetch_days(start, end)
+
+    ranges: dict[str, list] = {}
+    for uri, _, body, _ in http.request_sequence:
+        data_type = urlparse(uri).path.split("/")[5]
+        r = json.loads(body)["range"]
+        ranges.setdefault(data_type, []).append(
+            (
+                r["start"]["date"]["day"],
+                r["start"]["date"]["month"],
+                r["end"]["date"]["day"],
+                r["end"]["date"]["month"],
+            )
+        )
+    assert ranges["steps"] == [(1, 1, 1, 2)]
+    assert ranges["heart-rate"] == [(1, 1, 15, 1), (15, 1, 29, 1), (29, 1, 1, 2)]
+    assert ranges["total-calories"] == ranges["heart-rate"] == ranges["active-minutes"]
+    assert len(http.request_sequence) == 4 * 1 + 3 * 3
