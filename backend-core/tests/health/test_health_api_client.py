@@ -3,7 +3,7 @@
 import json
 from datetime import date
 from decimal import Decimal
-from urllib.parse import urlparse
+from urllib.parse import parse_qs, urlparse
 
 from googleapiclient.http import HttpMockSequence
 
@@ -82,9 +82,35 @@ def test_daily_rollup_requests_and_parsing():
         ],
         "weight": [{"rollupDataPoints": [point(day2, weight={"weightGramsAvg": 82350.0})]}],
     }
+    sleep = {
+        "dataPoints": [
+            {
+                "name": "users/me/dataTypes/sleep/dataPoints/n1",
+                "sleep": {
+                    "interval": {
+                        "startTime": "2026-03-28T22:30:00Z",
+                        "endTime": "2026-03-29T05:00:00Z",
+                        "civilEndTime": {**civil(day2), "time": {"hours": 7}},
+                    },
+                    "summary": {"minutesAsleep": "361", "minutesAwake": "29"},
+                },
+            }
+        ]
+    }
+    resting = {
+        "dataPoints": [
+            {
+                "dailyRestingHeartRate": {
+                    "date": {"year": 2026, "month": 3, "day": 28},
+                    "beatsPerMinute": "54",
+                }
+            }
+        ]
+    }
     sequence = []
     for rollup in ROLLUPS:
         sequence += [(OK, json.dumps(r)) for r in replies[rollup.data_type]]
+    sequence += [(OK, json.dumps(sleep)), (OK, json.dumps(resting))]
     http = HttpMockSequence(sequence)
     service = build_health_service(http=http, api_endpoint="http://127.0.0.1:9/")
     days = HealthApiProvider(service).fetch_days(start, end)
@@ -98,7 +124,8 @@ def test_daily_rollup_requests_and_parsing():
     assert first.heart_minutes == 12
     assert first.avg_heart_rate == Decimal("71.50")
     assert second.weight_kg == Decimal("82.35")
-    assert first.sleep_minutes is None
+    assert first.sleep_minutes is None and second.sleep_minutes == 361
+    assert first.resting_heart_rate == Decimal("54.00")
 
     uri, method, body, _ = http.request_sequence[0]
     assert method == "POST"
@@ -108,6 +135,14 @@ def test_daily_rollup_requests_and_parsing():
         "windowSizeDays": 1,
     }
     assert json.loads(http.request_sequence[1][2])["pageToken"] == "p2"
+    sleep_uri = http.request_sequence[-2][0]
+    assert urlparse(sleep_uri).path == "/v4/users/me/dataTypes/sleep/dataPoints"
+    assert parse_qs(urlparse(sleep_uri).query)["filter"] == [
+        'sleep.interval.civil_end_time >= "2026-03-28" AND '
+        'sleep.interval.civil_end_time < "2026-03-31"'
+    ]
+    rest_uri = http.request_sequence[-1][0]
+    assert "/dataTypes/daily-resting-heart-rate/dataPoints" in rest_uri
 
 
 def test_fourteen_day_limit_for_heart_rate_and_ninety_for_steps():
@@ -117,7 +152,9 @@ def test_fourteen_day_limit_for_heart_rate_and_ninety_for_steps():
     HealthApiProvider(service).fetch_days(start, end)
 
     ranges: dict[str, list] = {}
-    for uri, _, body, _ in http.request_sequence:
+    for uri, method, body, _ in http.request_sequence:
+        if method != "POST":
+            continue  # sleep and resting heart rate lists
         data_type = urlparse(uri).path.split("/")[5]
         r = json.loads(body)["range"]
         ranges.setdefault(data_type, []).append(
@@ -131,4 +168,4 @@ def test_fourteen_day_limit_for_heart_rate_and_ninety_for_steps():
     assert ranges["steps"] == [(1, 1, 1, 2)]
     assert ranges["heart-rate"] == [(1, 1, 15, 1), (15, 1, 29, 1), (29, 1, 1, 2)]
     assert ranges["total-calories"] == ranges["heart-rate"] == ranges["active-minutes"]
-    assert len(http.request_sequence) == 4 * 1 + 3 * 3
+    assert len(http.request_sequence) == 4 * 1 + 3 * 3 + 2

@@ -2,7 +2,9 @@
 
 The API rolls up over civil (local) days itself, so ranges are plain calendar dates. Ranges are
 at most 90 days, 14 for heart-rate, active-minutes and total-calories; every response page is
-followed. Sleep is not offered by dailyRollUp and is not read by this adapter.
+followed. dailyRollUp has no sleep or resting heart rate: those come from `dataPoints.list`
+(sleep sessions by their civil end date, minutesAsleep from the session summary; the daily
+resting heart rate by its date).
 """
 
 from __future__ import annotations
@@ -100,9 +102,13 @@ def rollup_body(start: date, end: date, page_token: str | None = None) -> dict[s
     return body
 
 
-def _day(point: dict[str, Any]) -> date:
-    d = point["civilStartTime"]["date"]
+def _civil_date(civil_time: dict[str, Any]) -> date:
+    d = civil_time["date"]
     return date(int(d["year"]), int(d["month"]), int(d["day"]))
+
+
+def _day(point: dict[str, Any]) -> date:
+    return _civil_date(point["civilStartTime"])
 
 
 class HealthApiProvider:
@@ -133,6 +139,56 @@ class HealthApiProvider:
             if not page_token:
                 return points
 
+    def _list(self, data_type: str, filter_expr: str, page_size: int) -> list[dict[str, Any]]:
+        points: list[dict[str, Any]] = []
+        page_token: str | None = None
+        while True:
+            kwargs: dict[str, Any] = {
+                "parent": f"users/me/dataTypes/{data_type}",
+                "filter": filter_expr,
+                "pageSize": page_size,
+            }
+            if page_token:
+                kwargs["pageToken"] = page_token
+            request = self.service.users().dataTypes().dataPoints().list(**kwargs)
+            response = request.execute(num_retries=self.num_retries)
+            points.extend(response.get("dataPoints", []))
+            page_token = response.get("nextPageToken")
+            if not page_token:
+                return points
+
+    def sleep_by_day(self, start: date, end: date) -> dict[date, int]:
+        """Minutes asleep per local day the sleep ended on."""
+        expr = (
+            f'sleep.interval.civil_end_time >= "{start.isoformat()}" AND '
+            f'sleep.interval.civil_end_time < "{end.isoformat()}"'
+        )
+        totals: dict[date, int] = {}
+        for point in self._list("sleep", expr, 25):
+            sleep = point.get("sleep", {})
+            asleep = sleep.get("summary", {}).get("minutesAsleep")
+            civil_end = sleep.get("interval", {}).get("civilEndTime")
+            if asleep is None or civil_end is None:
+                continue
+            day = _civil_date(civil_end)
+            totals[day] = totals.get(day, 0) + int(asleep)
+        return totals
+
+    def resting_heart_rate_by_day(self, start: date, end: date) -> dict[date, float]:
+        expr = (
+            f'daily_resting_heart_rate.date >= "{start.isoformat()}" AND '
+            f'daily_resting_heart_rate.date < "{end.isoformat()}"'
+        )
+        found: dict[date, float] = {}
+        for point in self._list("daily-resting-heart-rate", expr, 1000):
+            value = point.get("dailyRestingHeartRate", {})
+            if "beatsPerMinute" in value and "date" in value:
+                d = value["date"]
+                found[date(int(d["year"]), int(d["month"]), int(d["day"]))] = float(
+                    value["beatsPerMinute"]
+                )
+        return found
+
     def fetch_days(
         self, start: date, end: date, on_window: Callable[[int], None] | None = None
     ) -> list[DailyActivity]:
@@ -149,6 +205,10 @@ class HealthApiProvider:
                             extracted = rounded(extracted)
                         row = merged.setdefault(_day(point), DailyActivity(day=_day(point)))
                         setattr(row, rollup.target, extracted)
+            for day, minutes in self.sleep_by_day(window_start, window_end).items():
+                merged.setdefault(day, DailyActivity(day=day)).sleep_minutes = minutes
+            for day, bpm in self.resting_heart_rate_by_day(window_start, window_end).items():
+                merged.setdefault(day, DailyActivity(day=day)).resting_heart_rate = rounded(bpm)
             if on_window is not None:
                 on_window((window_end - window_start).days)
         return [merged[d] for d in sorted(merged) if merged[d].has_data()]
