@@ -12,7 +12,8 @@
 #
 # Settings: process env > .env (created from .env.example when absent; NATIVE_STACK_ENV_FILE
 # names another file) > defaults. Ports: NATIVE_OCR_PORT (5000), NATIVE_CORE_PORT (8000),
-# GATEWAY_PORT (8080), NATIVE_PROMETHEUS_PORT (9090). State (pids, logs, rendered configs,
+# GATEWAY_PORT (8080), NATIVE_PROMETHEUS_PORT (9090); the gateway listens on GATEWAY_BIND
+# (127.0.0.1; 0.0.0.0 exposes it to your network), everything else on 127.0.0.1 only. State (pids, logs, rendered configs,
 # Prometheus data): NATIVE_STACK_DIR (.native-stack). Python: LIFEBOARD_VENV (.venv).
 # Each service runs in its own process group (setsid) and carries LIFEBOARD_NATIVE_STACK=<dir>
 # in its environment, which is how `down` proves that no process of this stack is left.
@@ -49,8 +50,11 @@ load_settings() {
   local env_file="${NATIVE_STACK_ENV_FILE:-$ROOT/.env}"
   if [[ ! -f "$env_file" && -z "${NATIVE_STACK_ENV_FILE:-}" ]]; then
     [[ -f "$ROOT/.env.example" ]] || die "neither .env nor .env.example exists in $ROOT"
-    cp "$ROOT/.env.example" "$env_file"
-    say "created $env_file from .env.example (set API_TOKEN and the passwords in it)"
+    # A new user gets a working token at once (read it from .env); the rest stays as documented.
+    sed -e "s/^API_TOKEN=\$/API_TOKEN=$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')/" \
+      "$ROOT/.env.example" >"$env_file"
+    chmod 600 "$env_file"
+    say "created $env_file from .env.example with a random API_TOKEN (see the file)"
   fi
   [[ -f "$env_file" ]] || die "env file $env_file does not exist"
   load_env_file "$env_file"
@@ -273,14 +277,16 @@ launch() {
       need tesseract "Debian package tesseract-ocr"
       # gunicorn.conf.py (shared with the container) reads OCR_BIND, OCR_WORKERS and keeps the
       # workers' metrics in PROMETHEUS_MULTIPROC_DIR: a fresh one per start.
-      export OCR_BIND="127.0.0.1:$port"
-      export PROMETHEUS_MULTIPROC_DIR="$DIR/ocr-worker-metrics"
+      local -x OCR_BIND="127.0.0.1:$port"  # local: must not leak into backend-core
+      local -x PROMETHEUS_MULTIPROC_DIR="$DIR/ocr-worker-metrics"
       rm -rf "$PROMETHEUS_MULTIPROC_DIR"
       mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
       spawn ocr-worker "$ROOT/ocr-worker" "$VENV/bin/gunicorn" \
         -c "$ROOT/ocr-worker/gunicorn.conf.py" --bind "$OCR_BIND" 'ocr_worker.app:create_app()'
       ;;
     backend-core)
+      [[ -n "${API_TOKEN:-}" ]] \
+        || die "API_TOKEN is empty: set one in .env (e.g. API_TOKEN=\$(openssl rand -hex 32))"
       ensure_database
       migrate
       spawn backend-core "$ROOT/backend-core" "$VENV/bin/uvicorn" app.main:app \

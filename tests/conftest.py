@@ -140,6 +140,17 @@ def native_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NativeSta
         "API_TOKEN": api_token,
         "LIFEBOARD_VENV": os.environ.get("LIFEBOARD_VENV", str(ROOT / ".venv")),
         "FIT_SYNC_INTERVAL_MINUTES": "0",
+        "GATEWAY_BIND": "127.0.0.1",
+        # Every cross-service test shares this one gateway (and its per-address rate-limit
+        # state) for the whole session: roomy limits keep one test's traffic (the fuzz run...)
+        # from turning another's answers into 429s. The production limits themselves are
+        # tested in test_gateway_config.py.
+        "GATEWAY_API_RATE": "200r/s",
+        "GATEWAY_API_BURST": "2000",
+        "GATEWAY_UPLOAD_RATE": "600r/m",
+        "GATEWAY_UPLOAD_BURST": "200",
+        "GATEWAY_AUTH_RATE": "600r/m",
+        "GATEWAY_AUTH_BURST": "200",
     }
     stack = NativeStack(
         gateway_url=f"http://127.0.0.1:{gateway_port}",
