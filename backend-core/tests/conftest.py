@@ -239,9 +239,43 @@ def free_port() -> int:
 
 @pytest.fixture
 def ocr_server() -> Iterator[ScriptedOcr]:
+    """A scripted OCR worker that answers every call with OCR_RESULT."""
     server = ScriptedOcr().start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def scripted_ocr() -> Iterator[Callable[..., ScriptedOcr]]:
+    """scripted_ocr(respond=..., port=..., start=True) → a ScriptedOcr, stopped at the end."""
+    servers: list[ScriptedOcr] = []
+
+    def make(
+        respond: Callable[[bytes], Reply] | None = None, port: int = 0, start: bool = True
+    ) -> ScriptedOcr:
+        server = ScriptedOcr(port=port) if respond is None else ScriptedOcr(respond, port=port)
+        servers.append(server)
+        return server.start() if start else server
+
+    yield make
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture
+def ocr_result() -> dict[str, Any]:
+    return json.loads(json.dumps(OCR_RESULT))
+
+
+@pytest.fixture
+def unused_port() -> int:
+    return free_port()
+
+
+@pytest.fixture
+def settings_for(core_db_url: str) -> Callable[..., Settings]:
+    """settings_for(**overrides) → test Settings for the session's database."""
+    return lambda **overrides: make_settings(core_db_url, **overrides)
 
 
 @pytest.fixture

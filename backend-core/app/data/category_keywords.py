@@ -2,7 +2,7 @@
 
 Keywords are written the way `app.services.categorize.normalize` writes names: lower case,
 ASCII (ł→l, ż→z ...), no spaces. The longest keyword found wins, so "serwetki" (household)
-beats "ser" (dairy). Keywords of 3 letters or fewer must start a word of the item name.
+beats "ser" (dairy). Keywords of 3 letters or fewer must be a whole word of the item name.
 
 This list seeds the `category_keywords` table (migration 0001). After editing it, run
 `python -m app.cli categories seed` to add new keywords to a running database, and

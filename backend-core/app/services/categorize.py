@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from app.models import CategoryKeyword
 
 DEFAULT_CATEGORY = "other"
-_SHORT = 3
+_SHORT = 3  # keywords this short must be a whole word ("rum" is not "rumianek")
 _SPLIT = re.compile(r"[^a-z0-9]+")
 _POLISH = str.maketrans({"ł": "l", "Ł": "l"})
 
@@ -31,7 +31,7 @@ class Categorizer:
     """The keyword found earliest in the name wins; among those, the longest one.
 
     "Sok pomarańczowy" → drinks (sok comes first), "Serwetki" → household (serwet is longer
-    than ser at the same place). Short keywords (≤ 3 letters) must start a word.
+    than ser at the same place). Short keywords (≤ 3 letters) must be a whole word.
     """
 
     def __init__(self, keywords: Mapping[str, str]) -> None:
@@ -45,16 +45,16 @@ class Categorizer:
     def categorize(self, name: str) -> str:
         words = [w for w in _SPLIT.split(_ascii_lower(name)) if w]
         compact = "".join(words)
-        starts: set[int] = set()
+        bounds: set[tuple[int, int]] = set()  # (start, end) of each word in `compact`
         offset = 0
         for word in words:
-            starts.add(offset)
+            bounds.add((offset, offset + len(word)))
             offset += len(word)
         best: tuple[int, int, str] | None = None
         for keyword, category in self._keywords.items():
             pos = compact.find(keyword)
             if len(keyword) <= _SHORT:
-                while pos >= 0 and pos not in starts:
+                while pos >= 0 and (pos, pos + len(keyword)) not in bounds:
                     pos = compact.find(keyword, pos + 1)
             if pos < 0:
                 continue

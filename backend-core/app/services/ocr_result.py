@@ -67,8 +67,9 @@ def _text(value: Any, limit: int = _NAME_LIMIT) -> str | None:
 
 
 def _currency(value: Any) -> str:
-    text = _text(value, 3)
-    return text.upper() if text and len(text) == 3 and text.isalpha() else "PLN"
+    text = _text(value)
+    ok = text is not None and len(text) == 3 and text.isascii() and text.isalpha()
+    return text.upper() if ok and text else "PLN"
 
 
 def _vat(value: Any) -> str | None:

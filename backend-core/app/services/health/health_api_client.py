@@ -120,42 +120,39 @@ class HealthApiProvider:
         self.service = service
         self.num_retries = num_retries
 
-    def _points(self, data_type: str, start: date, end: date) -> list[dict[str, Any]]:
-        points: list[dict[str, Any]] = []
+    def _paged(self, make_request: Callable[[str | None], Any], key: str) -> list[dict[str, Any]]:
+        """Follow nextPageToken until the last page; `key` names the list in each response."""
+        items: list[dict[str, Any]] = []
         page_token: str | None = None
         while True:
-            request = (
-                self.service.users()
-                .dataTypes()
-                .dataPoints()
-                .dailyRollUp(
-                    parent=f"users/me/dataTypes/{data_type}",
-                    body=rollup_body(start, end, page_token),
-                )
-            )
-            response = request.execute(num_retries=self.num_retries)
-            points.extend(response.get("rollupDataPoints", []))
+            response = make_request(page_token).execute(num_retries=self.num_retries)
+            items.extend(response.get(key, []))
             page_token = response.get("nextPageToken")
             if not page_token:
-                return points
+                return items
+
+    def _points(self, data_type: str, start: date, end: date) -> list[dict[str, Any]]:
+        points = self.service.users().dataTypes().dataPoints()
+        return self._paged(
+            lambda token: points.dailyRollUp(
+                parent=f"users/me/dataTypes/{data_type}", body=rollup_body(start, end, token)
+            ),
+            "rollupDataPoints",
+        )
 
     def _list(self, data_type: str, filter_expr: str, page_size: int) -> list[dict[str, Any]]:
-        points: list[dict[str, Any]] = []
-        page_token: str | None = None
-        while True:
-            kwargs: dict[str, Any] = {
-                "parent": f"users/me/dataTypes/{data_type}",
-                "filter": filter_expr,
-                "pageSize": page_size,
-            }
-            if page_token:
-                kwargs["pageToken"] = page_token
-            request = self.service.users().dataTypes().dataPoints().list(**kwargs)
-            response = request.execute(num_retries=self.num_retries)
-            points.extend(response.get("dataPoints", []))
-            page_token = response.get("nextPageToken")
-            if not page_token:
-                return points
+        points = self.service.users().dataTypes().dataPoints()
+
+        def request(token: str | None) -> Any:
+            extra = {"pageToken": token} if token else {}
+            return points.list(
+                parent=f"users/me/dataTypes/{data_type}",
+                filter=filter_expr,
+                pageSize=page_size,
+                **extra,
+            )
+
+        return self._paged(request, "dataPoints")
 
     def sleep_by_day(self, start: date, end: date) -> dict[date, int]:
         """Minutes asleep per local day the sleep ended on."""

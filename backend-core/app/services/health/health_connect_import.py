@@ -32,7 +32,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from app.services.health.errors import ImportFileError
-from app.services.health.provider import DailyActivity, rounded
+from app.services.health.provider import DailyActivity, DayRange, rounded
 
 SOURCE = "health_connect"
 EXPORT_DB_NAME = "health_connect_export.db"
@@ -53,21 +53,12 @@ Observations = dict[str, list[tuple[date, str, float]]]
 
 
 @dataclass
-class HealthConnectReport:
-    days: list[DailyActivity]
+class HealthConnectReport(DayRange):
     records: dict[str, int] = field(default_factory=dict)  # table -> rows read
     apps: list[str] = field(default_factory=list)
     # metric -> number of days where more than one app had data (one was chosen)
     multi_app_days: dict[str, int] = field(default_factory=dict)
     chosen_apps: dict[str, dict[str, int]] = field(default_factory=dict)  # metric -> app -> days
-
-    @property
-    def first_day(self) -> date | None:
-        return self.days[0].day if self.days else None
-
-    @property
-    def last_day(self) -> date | None:
-        return self.days[-1].day if self.days else None
 
 
 @contextmanager
@@ -125,32 +116,27 @@ class _Reader:
     def _has(self, table: str, needed: set[str]) -> bool:
         return needed <= self.columns(table)
 
-    def interval_values(self, table: str, value_column: str, scale: float = 1.0) -> list:
-        """(day, app, value) for interval records, by the local day of their start."""
-        if not self._has(table, {"start_time", value_column, "app_info_id"}):
+    def _values(self, table: str, time_col: str, offset_col: str, value_col: str, scale: float):
+        """(day, app, value) per record, on the local day of `time_col` (+ its zone offset)."""
+        if not self._has(table, {time_col, value_col, "app_info_id"}):
             return []
-        offset = "start_zone_offset" if "start_zone_offset" in self.columns(table) else "NULL"
-        sql = f"SELECT start_time, {offset}, app_info_id, {value_column} FROM {table}"  # noqa: S608
-        out = []
-        for start, off, app_id, value in self.conn.execute(sql):
-            if value is None:
-                continue
-            out.append((_local_day(start, off, self.tz), self.app(app_id), float(value) * scale))
+        offset = offset_col if offset_col in self.columns(table) else "NULL"
+        sql = f"SELECT {time_col}, {offset}, app_info_id, {value_col} FROM {table}"  # noqa: S608
+        out = [
+            (_local_day(moment, off, self.tz), self.app(app_id), float(value) * scale)
+            for moment, off, app_id, value in self.conn.execute(sql)
+            if value is not None
+        ]
         self.records[table] = len(out)
         return out
 
+    def interval_values(self, table: str, value_column: str, scale: float = 1.0) -> list:
+        """Interval records (steps, distance, calories) count for the day they start on."""
+        return self._values(table, "start_time", "start_zone_offset", value_column, scale)
+
     def instant_values(self, table: str, value_column: str, scale: float = 1.0) -> list:
-        if not self._has(table, {"time", value_column, "app_info_id"}):
-            return []
-        offset = "zone_offset" if "zone_offset" in self.columns(table) else "NULL"
-        sql = f"SELECT time, {offset}, app_info_id, {value_column} FROM {table}"  # noqa: S608
-        out = []
-        for moment, off, app_id, value in self.conn.execute(sql):
-            if value is None:
-                continue
-            out.append((_local_day(moment, off, self.tz), self.app(app_id), float(value) * scale))
-        self.records[table] = len(out)
-        return out
+        """Instant records (weight, resting heart rate)."""
+        return self._values(table, "time", "zone_offset", value_column, scale)
 
     def heart_rate_samples(self) -> list:
         parent, series = "heart_rate_record_table", "heart_rate_record_series_table"

@@ -46,6 +46,21 @@ class DailyActivity:
         return {f.name: getattr(self, f.name) for f in fields(self) if f.name in METRIC_FIELDS}
 
 
+@dataclass
+class DayRange:
+    """Base of import reports: the imported days, sorted."""
+
+    days: list[DailyActivity]
+
+    @property
+    def first_day(self) -> date | None:
+        return self.days[0].day if self.days else None
+
+    @property
+    def last_day(self) -> date | None:
+        return self.days[-1].day if self.days else None
+
+
 class HealthProvider(Protocol):
     """A cloud source of daily activity (Google Fit, Google Health API)."""
 

@@ -21,7 +21,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from app.services.health.errors import ImportFileError
-from app.services.health.provider import DailyActivity
+from app.services.health.provider import DailyActivity, DayRange
 
 SOURCE = "takeout"
 PER_DAY_FILE = re.compile(r"(^|/)\d{4}-\d{2}-\d{2}\.csv$")
@@ -111,21 +111,12 @@ class SummaryFile:
 
 
 @dataclass
-class TakeoutReport:
-    days: list[DailyActivity]
+class TakeoutReport(DayRange):
     summary_files: list[str]
     skipped_per_day_files: int
     date_format: str | None
     columns: list[str]
     rejected_rows: int = 0
-
-    @property
-    def first_day(self) -> date | None:
-        return self.days[0].day if self.days else None
-
-    @property
-    def last_day(self) -> date | None:
-        return self.days[-1].day if self.days else None
 
 
 def _read_csv_sources(path: Path) -> Iterator[tuple[str, Callable[[], bytes]]]:

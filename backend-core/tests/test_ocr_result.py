@@ -1,0 +1,124 @@
+"""OCR JSON → typed receipt values, and item categories from the keyword table."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from app.data.category_keywords import DEFAULT_KEYWORDS
+from app.services.categorize import Categorizer, normalize
+from app.services.ocr_result import parse_ocr_result, to_decimal
+
+
+def test_full_result_is_mapped() -> None:
+    parsed = parse_ocr_result(
+        {
+            "shop": "  LIDL  sp. z o.o. ", "company": "Lidl", "nip": "781-18-97-358",
+            "date": "2026-03-29", "time": "02:30", "currency": "pln",
+            "items": [
+                {"name": "Masło Ext 200g", "quantity": "0.456", "unit_price": "9,99",
+                 "price": "4.56", "discount": "-0.50", "vat": "b"},
+                {"name": "", "price": "1.00"},
+                "garbage",
+                {"name": "Woda", "quantity": "two", "price": "1.999", "vat": "12"},
+            ],
+            "total": "6,55", "amount_due": "7.05",
+        },
+        "Europe/Warsaw",
+    )
+    assert parsed.shop == "LIDL sp. z o.o."
+    assert parsed.currency == "PLN"
+    assert parsed.purchase_date == date(2026, 3, 29)
+    # 02:30 on the night the clocks go forward: a real local time with its own offset
+    assert parsed.purchased_at == datetime(2026, 3, 29, 2, 30, tzinfo=ZoneInfo("Europe/Warsaw"))
+    assert parsed.total == Decimal("6.55") and parsed.amount_due == Decimal("7.05")
+    assert [i.name for i in parsed.items] == ["Masło Ext 200g", "Woda"]
+    first, second = parsed.items
+    assert (first.quantity, first.unit_price, first.discount, first.vat) == (
+        Decimal("0.456"), Decimal("9.99"), Decimal("-0.50"), "B",
+    )
+    assert second.position == 2 and second.quantity is None and second.vat is None
+    assert second.price == Decimal("2.00")
+    assert parsed.spent == Decimal("7.05")  # what was paid, deposits included
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("6.98", Decimal("6.98")), ("6,98", Decimal("6.98")), ("1 234,50", Decimal("1234.50")),
+        (6.98, Decimal("6.98")), ("-1.5", Decimal("-1.50")), ("", None), ("abc", None),
+        (None, None), (True, None), ("NaN", None), ("Infinity", None), ("1e30", None),
+    ],
+)
+def test_amounts(raw: object, expected: Decimal | None) -> None:
+    assert to_decimal(raw) == expected
+
+
+def test_missing_and_malformed_fields_become_unknown() -> None:
+    parsed = parse_ocr_result(
+        {"date": "2026-02-30", "time": "25:99", "items": {"not": "a list"}, "total": "x",
+         "currency": "złoty", "shop": {"nested": True}},
+        "Europe/Warsaw",
+    )
+    assert parsed.purchase_date is None and parsed.purchased_at is None
+    assert parsed.items == [] and parsed.total is None and parsed.shop is None
+    assert parsed.currency == "PLN"
+    assert parsed.spent is None
+
+
+def test_spent_falls_back_to_total_then_item_sum() -> None:
+    items = [{"name": "A", "price": "1.10"}, {"name": "B", "price": "2.20"}, {"name": "C"}]
+    assert parse_ocr_result({"total": "9.99", "items": items}, "UTC").spent == Decimal("9.99")
+    assert parse_ocr_result({"items": items}, "UTC").spent == Decimal("3.30")
+
+
+def test_result_must_be_an_object() -> None:
+    with pytest.raises(ValueError, match="not a JSON object"):
+        parse_ocr_result(["a", "list"], "UTC")
+
+
+@pytest.mark.parametrize(
+    ("name", "category"),
+    [
+        ("MasłoOsełMIDol300g", "dairy"),
+        ("SER ŻÓŁTY GOUDA", "dairy"),
+        ("Serwetki 100szt", "household"),
+        ("Chleb żytni 500g", "bread"),
+        ("Sok pomarańczowy 1L", "drinks"),
+        ("Woda Żywiec 1,5", "drinks"),
+        ("Piwo Żywiec 0,5", "alcohol"),
+        ("Winogrona jasne", "fruit"),
+        ("Pomidory malinowe", "vegetables"),
+        ("Sokołów parówki", "meat"),
+        ("Szampon Nivea", "cosmetics"),
+        ("Czekolada Milka", "sweets"),
+        ("KAUCJA BUTELKA", "deposit"),
+        ("CADEN 307 W34 L32", "other"),
+        ("Deser czekoladowy", "sweets"),
+        ("Ryż basmati", "grocery"),
+        ("Sos pomidorowy", "grocery"),
+        ("Rumianek herbata", "drinks"),  # "rum" must be a whole word
+    ],
+)
+def test_default_keywords_categorize_polish_names(name: str, category: str) -> None:
+    assert Categorizer(DEFAULT_KEYWORDS).categorize(name) == category
+
+
+def test_keywords_are_stored_normalized() -> None:
+    assert all(normalize(k) == k for k in DEFAULT_KEYWORDS), "write keywords as normalize() does"
+    assert normalize("Masło Ext. 82%") == "masloext82"
+
+
+def test_categorizer_reads_the_table(clean_db) -> None:
+    from sqlalchemy import text
+
+    with clean_db() as session:
+        session.execute(text("INSERT INTO category_keywords (keyword, category) "
+                             "VALUES ('kombucha', 'drinks_test')"))
+        try:
+            assert Categorizer.from_db(session).categorize("Kombucha imbir") == "drinks_test"
+        finally:
+            session.rollback()
