@@ -6,6 +6,7 @@ from decimal import Decimal
 from urllib.parse import parse_qs, urlparse
 from zoneinfo import ZoneInfo
 
+import pytest
 from googleapiclient.http import HttpMockSequence
 
 from app.services.health.fit_client import (
@@ -221,3 +222,31 @@ def test_sleep_sessions_count_asleep_stages_for_the_day_they_end():
         "startTimeMillis": str(night_start),
         "endTimeMillis": str(night_end),
     }
+
+
+def test_missing_estimated_steps_source_falls_back_to_step_count_delta():
+    missing = (
+        {"status": "400", "content-type": "application/json"},
+        json.dumps({"error": {"code": 400, "message": f"datasource not found: {ESTIMATED_STEPS}"}}),
+    )
+    day = bucket(ms(2026, 3, 2), ms(2026, 3, 3), steps=321)
+    service, http = service_with([missing, (OK, json.dumps({"bucket": [day]})), NO_SESSIONS])
+    days = FitProvider(service, WARSAW).fetch_days(date(2026, 3, 2), date(2026, 3, 3))
+
+    assert [(d.day, d.steps) for d in days] == [(date(2026, 3, 2), 321)]
+    first, retry = (json.loads(b) for u, _, b, _ in http.request_sequence if "aggregate" in u)
+    assert first["aggregateBy"][0] == {"dataSourceId": ESTIMATED_STEPS}
+    assert retry["aggregateBy"][0] == {"dataTypeName": "com.google.step_count.delta"}
+    assert retry["aggregateBy"][1:] == first["aggregateBy"][1:]
+
+
+def test_other_api_errors_are_raised():
+    from googleapiclient.errors import HttpError
+
+    forbidden = (
+        {"status": "403", "content-type": "application/json"},
+        json.dumps({"error": {"code": 403, "message": "insufficient scopes"}}),
+    )
+    service, _ = service_with([forbidden])
+    with pytest.raises(HttpError):
+        FitProvider(service, WARSAW, num_retries=0).fetch_days(date(2026, 3, 2), date(2026, 3, 3))

@@ -13,6 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from googleapiclient.discovery import build
+from googleapiclient.errors import HttpError
 
 from app.services.health.provider import (
     DailyActivity,
@@ -73,10 +74,20 @@ def build_fit_service(
     )
 
 
-def aggregate_body(start: date, end: date, tz: ZoneInfo) -> dict[str, Any]:
+# Accounts that never had the Fit app on Android lack the estimated_steps stream; Google then
+# answers 400 "datasource not found" and we fall back to the merged step_count.delta type.
+STEPS_FALLBACK = {"dataTypeName": "com.google.step_count.delta"}
+
+
+def aggregate_body(
+    start: date, end: date, tz: ZoneInfo, *, steps_source: dict[str, str] | None = None
+) -> dict[str, Any]:
     """The exact `dataset:aggregate` request body for local days [start, end)."""
+    aggregate_by = [dict(item) for item in AGGREGATE_BY]
+    if steps_source is not None:
+        aggregate_by[0] = dict(steps_source)
     return {
-        "aggregateBy": [dict(item) for item in AGGREGATE_BY],
+        "aggregateBy": aggregate_by,
         "bucketByTime": {"period": {"type": "day", "value": 1, "timeZoneId": tz.key}},
         "startTimeMillis": str(local_midnight_millis(start, tz)),
         "endTimeMillis": str(local_midnight_millis(end, tz)),
@@ -158,19 +169,32 @@ class FitProvider:
         self.service = service
         self.tz = tz
         self.num_retries = num_retries
+        self.steps_source: dict[str, str] | None = None  # None = estimated_steps
 
     def _aggregate(self, body: dict[str, Any]) -> dict[str, Any]:
         request = self.service.users().dataset().aggregate(userId="me", body=body)
         result: dict[str, Any] = request.execute(num_retries=self.num_retries)
         return result
 
+    def _daily_buckets(self, start: date, end: date) -> dict[str, Any]:
+        body = aggregate_body(start, end, self.tz, steps_source=self.steps_source)
+        try:
+            return self._aggregate(body)
+        except HttpError as exc:
+            missing_source = (
+                exc.status_code == 400 and b"datasource not found" in (exc.content or b"").lower()
+            )
+            if self.steps_source is not None or not missing_source:
+                raise
+            self.steps_source = STEPS_FALLBACK
+            return self._aggregate(aggregate_body(start, end, self.tz, steps_source=STEPS_FALLBACK))
+
     def fetch_days(
         self, start: date, end: date, on_window: Callable[[int], None] | None = None
     ) -> list[DailyActivity]:
         merged: dict[date, DailyActivity] = {}
         for window_start, window_end in date_windows(start, end):
-            body = aggregate_body(window_start, window_end, self.tz)
-            response = self._aggregate(body)
+            response = self._daily_buckets(window_start, window_end)
             for row in parse_aggregate_response(response, self.tz):
                 merged[row.day] = row
             for day, minutes in self.sleep_by_day(window_start, window_end).items():
