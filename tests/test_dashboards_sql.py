@@ -268,7 +268,9 @@ def check_avg_today(rows: list[dict[str, Any]], d: Data) -> None:
 
 
 def check_last_data(rows: list[dict[str, Any]], d: Data) -> None:
-    assert rows == [{"Last day with steps": _local_midnight(d.today)}]
+    # Epoch milliseconds (a stat panel needs a number; unit dateTimeFromNow shows "x ago").
+    midnight_ms = Decimal(int(_local_midnight(d.today).timestamp())) * 1000
+    assert rows == [{"Last day with steps": midnight_ms}]
 
 
 def _series(rows: list[dict[str, Any]], d: Data) -> dict[date, dict[str, Any]]:
