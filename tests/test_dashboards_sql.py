@@ -5,7 +5,6 @@ and returns the values the panel is meant to show.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import secrets
 import subprocess
@@ -24,13 +23,8 @@ import psycopg
 import pytest
 from psycopg import sql
 
-_spec = importlib.util.spec_from_file_location(
-    "dashboard_queries", Path(__file__).with_name("dashboard_queries.py")
-)
-assert _spec and _spec.loader
-dq = importlib.util.module_from_spec(_spec)
-sys.modules.setdefault("dashboard_queries", dq)
-_spec.loader.exec_module(dq)
+sys.path.insert(0, str(Path(__file__).parent))  # --import-mode=importlib: find the helper
+import dashboard_queries as dq
 
 ROOT = Path(__file__).resolve().parents[1]
 TZ = "Europe/Warsaw"

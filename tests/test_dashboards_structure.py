@@ -3,7 +3,6 @@ a provisioned datasource, uids are stable and unique, and nothing is an "export 
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
 import sys
@@ -13,13 +12,8 @@ from typing import Any
 import pytest
 import yaml
 
-_spec = importlib.util.spec_from_file_location(
-    "dashboard_queries", Path(__file__).with_name("dashboard_queries.py")
-)
-assert _spec and _spec.loader
-dq = importlib.util.module_from_spec(_spec)
-sys.modules.setdefault("dashboard_queries", dq)
-_spec.loader.exec_module(dq)
+sys.path.insert(0, str(Path(__file__).parent))  # --import-mode=importlib: find the helper
+import dashboard_queries as dq
 
 GRAFANA = dq.ROOT / "grafana"
 DASHBOARDS = dq.load_dashboards()
