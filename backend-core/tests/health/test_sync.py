@@ -214,3 +214,33 @@ def test_scheduler_runs_on_its_interval_and_survives_a_revoked_grant(db, health_
 
     asyncio.run(start_stop())
     assert off.runs == 0
+
+
+def test_metrics_are_restored_from_the_database_after_a_restart(db, health_settings):
+    from prometheus_client import REGISTRY as registry
+
+    from app.services.health import metrics, sync_state
+
+    when = datetime(2026, 3, 30, 12, 0, tzinfo=UTC)
+    with session_scope(db) as session:
+        session.add(HealthSyncState(source="health_connect", last_success_at=when, rows_written=5))
+        CredentialStore(
+            session, TokenCipher(health_settings.token_encryption_key.get_secret_value())
+        ).mark_reauthorization_needed("health_api", "invalid_grant")
+    metrics.set_auth_state("health_api", "ok")  # a fresh process knows nothing yet
+    metrics.LAST_SYNC.labels(source="health_connect").set(0)
+    with session_scope(db) as session:
+        sync_state.restore_metrics(session)
+    assert (
+        registry.get_sample_value(
+            "lifeboard_health_last_sync_timestamp_seconds", {"source": "health_connect"}
+        )
+        == when.timestamp()
+    )
+    assert (
+        registry.get_sample_value(
+            "lifeboard_health_auth_state",
+            {"provider": "health_api", "state": "reauthorization_needed"},
+        )
+        == 1
+    )
