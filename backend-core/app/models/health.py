@@ -41,7 +41,7 @@ class OAuthPendingState(Base):
 
 
 class HealthSyncState(Base):
-    """Per source (google_fit, google_health, takeout, health_connect)."""
+    """Per source (fit, health_api, takeout, health_connect)."""
 
     __tablename__ = "health_sync_state"
 

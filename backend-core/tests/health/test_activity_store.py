@@ -23,7 +23,7 @@ def test_reimport_replaces_the_day_and_never_duplicates(db):
         DailyActivity(day=date(2026, 3, 31)),  # nothing known: not written
     ]
     with session_scope(db) as session:
-        assert upsert_days(session, first, "google_fit") == 2
+        assert upsert_days(session, first, "fit") == 2
     with session_scope(db) as session:
         stamp = session.scalar(
             select(Activity.updated_at).where(Activity.date == date(2026, 3, 29))
@@ -42,4 +42,4 @@ def test_reimport_replaces_the_day_and_never_duplicates(db):
         assert row.distance_m is None and row.weight_kg is None  # replaced, not merged
         assert row.updated_at >= stamp
         other = session.get(Activity, date(2026, 3, 30))
-        assert (other.steps, other.source) == (5000, "google_fit")
+        assert (other.steps, other.source) == (5000, "fit")

@@ -30,7 +30,7 @@ def test_everything_but_the_callback_needs_the_token(health_api):
 
 def test_auth_start_returns_url_or_redirect_and_status_tracks_it(health_api):
     status = health_api.get("/api/v1/health/status").json()
-    assert status["provider"] == "fit" and status["source"] == "google_fit"
+    assert status["provider"] == "fit" and status["source"] == "fit"
     assert status["auth_state"] == "missing"
 
     body = health_api.get("/api/v1/google/auth/start").json()

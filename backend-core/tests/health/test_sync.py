@@ -84,7 +84,7 @@ def test_sync_range_refetches_last_seven_days():
 
 def test_expired_token_is_refreshed_saved_and_rows_written(db, health_settings):
     store_grant(db, health_settings, expired=True)
-    written_before = metric("lifeboard_health_rows_written_total", source="google_fit") or 0
+    written_before = metric("lifeboard_health_rows_written_total", source="fit") or 0
     buckets = {"bucket": [steps_bucket(date(2026, 3, 29), 9000), steps_bucket(TODAY, 1200)]}
     google = MockGoogle(
         [
@@ -118,10 +118,10 @@ def test_expired_token_is_refreshed_saved_and_rows_written(db, health_settings):
         raw = session.get(GoogleCredential, "fit").encrypted_token
         assert b"new-access-token" not in raw and b"1//refresh" not in raw  # encrypted at rest
         assert session.get(Activity, date(2026, 3, 29)).steps == 9000
-        state = session.get(HealthSyncState, "google_fit")
+        state = session.get(HealthSyncState, "fit")
         assert state.synced_through == TODAY and state.last_error is None
-    assert metric("lifeboard_health_rows_written_total", source="google_fit") == written_before + 2
-    last = metric("lifeboard_health_last_sync_timestamp_seconds", source="google_fit")
+    assert metric("lifeboard_health_rows_written_total", source="fit") == written_before + 2
+    last = metric("lifeboard_health_last_sync_timestamp_seconds", source="fit")
     assert abs(last - datetime.now(UTC).timestamp()) < 60
 
 
@@ -146,7 +146,7 @@ def test_revoked_grant_marks_reauthorization_needed_without_crash_loop(db, healt
     with session_scope(db) as session:
         state, error = grant_state(session, "fit")
         assert state == "reauthorization_needed" and "invalid_grant" in error
-        assert "token refresh failed" in session.get(HealthSyncState, "google_fit").last_error
+        assert "token refresh failed" in session.get(HealthSyncState, "fit").last_error
     assert (
         metric("lifeboard_health_auth_state", provider="fit", state="reauthorization_needed") == 1
     )

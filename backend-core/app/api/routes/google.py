@@ -47,7 +47,7 @@ class SourceStateOut(BaseModel):
 
 class HealthStatusOut(BaseModel):
     provider: str = Field(examples=["fit"])
-    source: str = Field(examples=["google_fit"])
+    source: str = Field(examples=["fit"])
     auth_state: str = Field(examples=["ok", "reauthorization_needed", "missing"])
     auth_error: str | None
     sync_interval_minutes: float

@@ -163,7 +163,7 @@ def sleep_minutes_from_segments(response: dict[str, Any]) -> int | None:
 class FitProvider:
     """Reads daily activity from the Google Fit REST API."""
 
-    source = "google_fit"
+    source = "fit"
 
     def __init__(self, service: Any, tz: ZoneInfo, *, num_retries: int = 2) -> None:
         self.service = service

@@ -114,7 +114,7 @@ def _day(point: dict[str, Any]) -> date:
 class HealthApiProvider:
     """Reads daily activity from the Google Health API (the Fit successor)."""
 
-    source = "google_health"
+    source = "health_api"
 
     def __init__(self, service: Any, *, num_retries: int = 2) -> None:
         self.service = service

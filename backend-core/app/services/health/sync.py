@@ -38,7 +38,8 @@ log = logging.getLogger(__name__)
 
 REFETCH_DAYS = 7
 FIRST_SYNC_DAYS = 30
-SOURCE_BY_PROVIDER = {"fit": "google_fit", "health_api": "google_health"}
+# Source label = provider name (activity.source, sync state, metrics): fit | health_api.
+SOURCE_BY_PROVIDER = {"fit": "fit", "health_api": "health_api"}
 
 ProviderFactory = Callable[[Settings, Credentials], HealthProvider]
 
