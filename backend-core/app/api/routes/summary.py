@@ -53,11 +53,11 @@ def monthly_summary(
         )
         .where(*where).group_by(month, Transaction.currency, Transaction.source)
     ).all()
+    category = func.coalesce(Transaction.category, "other")
     manual_categories = session.execute(
-        select(month, Transaction.currency, func.coalesce(Transaction.category, "other"),
-               func.sum(Transaction.amount))
+        select(month, Transaction.currency, category, func.sum(Transaction.amount))
         .where(*where, Transaction.source == "manual")
-        .group_by(month, Transaction.currency, func.coalesce(Transaction.category, "other"))
+        .group_by(month, Transaction.currency, category)
     ).all()
     item_categories = session.execute(
         select(month, Transaction.currency, ReceiptItem.category, func.sum(ReceiptItem.price))

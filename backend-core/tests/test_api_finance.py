@@ -1,0 +1,176 @@
+"""Finance API: transactions (filters, pagination, manual CRUD), item corrections, summary."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+
+import pytest
+
+from app.core.db import session_scope
+from app.services import job_queue
+from app.services.categorize import Categorizer
+from app.services.image_check import check_image
+from app.services.ocr_result import parse_ocr_result
+from app.services.receipt_intake import accept_upload
+from app.services.receipt_store import store_parsed
+
+
+@pytest.fixture
+def parsed_receipt(clean_db, make_receipt_image, ocr_result):
+    """parsed_receipt(**ocr_overrides) → receipt id, stored as the worker would store it."""
+
+    def make(**overrides) -> str:
+        data = make_receipt_image()
+        raw = {**ocr_result, **overrides}
+        with session_scope(clean_db) as session:
+            intake = accept_upload(session, data, check_image(data, 10**7), "r.jpg", 3)
+        with session_scope(clean_db) as session:
+            job = job_queue.claim(session, "test", 30)
+            assert job is not None and job.receipt_id == intake.id
+            assert job_queue.mark_done(session, job)
+            store_parsed(session, job.receipt_id, parse_ocr_result(raw, "Europe/Warsaw"), raw,
+                         Categorizer.from_db(session), "Europe/Warsaw")
+        return str(intake.id)
+
+    return make
+
+
+def manual(api, **fields) -> dict:
+    body = {"occurred_on": "2026-11-21", "amount": "120.00", "shop": "Orlen",
+            "category": "fuel", **fields}
+    response = api.post("/api/v1/transactions", json=body)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def test_manual_transaction_crud(api) -> None:
+    created = manual(api, description="Tankowanie")
+    assert created["source"] == "manual" and created["amount"] == "120.00"
+    assert created["currency"] == "PLN" and created["receipt_id"] is None
+    tid = created["id"]
+    assert api.get(f"/api/v1/transactions/{tid}").json() == created
+
+    patched = api.patch(f"/api/v1/transactions/{tid}", json={"amount": "119.5", "shop": None})
+    assert patched.status_code == 200
+    assert patched.json()["amount"] == "119.50" and patched.json()["shop"] is None
+    assert patched.json()["description"] == "Tankowanie"  # untouched
+
+    assert api.delete(f"/api/v1/transactions/{tid}").status_code == 204
+    assert api.get(f"/api/v1/transactions/{tid}").status_code == 404
+    assert api.delete(f"/api/v1/transactions/{tid}").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"amount": "1.00"},  # no date
+        {"occurred_on": "2026-11-31", "amount": "1.00"},
+        {"occurred_on": "2026-11-21", "amount": "1.005"},  # more than 2 decimals
+        {"occurred_on": "2026-11-21", "amount": "12345678901.00"},  # over NUMERIC(12,2)
+        {"occurred_on": "2026-11-21", "amount": "abc"},
+        {"occurred_on": "2026-11-21", "amount": "1.00", "currency": "złoty"},
+        {"occurred_on": "2026-11-21", "amount": "1.00", "source": "receipt"},  # not settable
+        {"occurred_on": "2026-11-21", "amount": "1.00", "category": "Robert'); DROP TABLE x;--"},
+    ],
+)
+def test_invalid_transactions_are_422(api, body: dict) -> None:
+    response = api.post("/api/v1/transactions", json=body)
+    assert response.status_code == 422
+    assert response.json()["detail"]
+
+
+def test_patch_cannot_null_required_fields(api) -> None:
+    tid = manual(api)["id"]
+    response = api.patch(f"/api/v1/transactions/{tid}", json={"amount": None})
+    assert response.status_code == 422
+
+
+def test_receipt_transactions_are_read_only(api, parsed_receipt) -> None:
+    parsed_receipt()
+    listed = api.get("/api/v1/transactions", params={"source": "receipt"}).json()
+    tid = listed["items"][0]["id"]
+    assert api.patch(f"/api/v1/transactions/{tid}", json={"amount": "1.00"}).status_code == 409
+    assert api.delete(f"/api/v1/transactions/{tid}").status_code == 409
+
+
+def test_filters_and_pagination(api, parsed_receipt) -> None:
+    parsed_receipt()  # BIEDRONKA 2026-11-20, 28.43
+    parsed_receipt(shop="Lidl sp. z o.o.", date="2026-10-05", total="10.00", amount_due=None)
+    manual(api, occurred_on="2026-11-02", amount="50.00", shop="Orlen 100%", category="fuel")
+    manual(api, occurred_on="2026-09-30", amount="7.00", shop=None, category=None)
+
+    def ids_for(**params) -> list[str]:
+        body = api.get("/api/v1/transactions", params=params).json()
+        return [(t["occurred_on"], t["amount"]) for t in body["items"]]
+
+    assert ids_for() == [("2026-11-20", "28.43"), ("2026-11-02", "50.00"),
+                         ("2026-10-05", "10.00"), ("2026-09-30", "7.00")]
+    assert ids_for(date_from="2026-10-01", date_to="2026-11-02") == [
+        ("2026-11-02", "50.00"), ("2026-10-05", "10.00")]
+    assert ids_for(shop="lidl") == [("2026-10-05", "10.00")]
+    assert ids_for(shop="100%") == [("2026-11-02", "50.00")]  # % is literal, not a wildcard
+    assert ids_for(shop="_") == []  # _ is literal too
+    assert ids_for(category="fuel") == [("2026-11-02", "50.00")]
+    assert ids_for(source="manual") == [("2026-11-02", "50.00"), ("2026-09-30", "7.00")]
+    assert ids_for(shop="' OR 1=1 --") == []
+
+    page = api.get("/api/v1/transactions", params={"limit": 3, "offset": 1}).json()
+    assert page["total"] == 4 and page["limit"] == 3 and page["offset"] == 1
+    assert [t["amount"] for t in page["items"]] == ["50.00", "10.00", "7.00"]
+
+    for bad in ({"limit": 0}, {"limit": 201}, {"offset": -1}, {"source": "cash"},
+                {"date_from": "yesterday"}, {"date_from": "2026-11-02", "date_to": "2026-11-01"}):
+        assert api.get("/api/v1/transactions", params=bad).status_code == 422, bad
+
+
+def test_correcting_an_item(api, parsed_receipt) -> None:
+    receipt_id = parsed_receipt()
+    item = api.get(f"/api/v1/receipts/{receipt_id}").json()["items"][2]  # the beer
+    url = f"/api/v1/receipts/{receipt_id}/items/{item['id']}"
+    response = api.patch(url, json={"name": "Sok jabłkowy 4x", "category": "drinks",
+                                    "vat": "c", "price": "15.96"})
+    assert response.status_code == 200
+    assert response.json() | {} == {**item, "name": "Sok jabłkowy 4x", "category": "drinks",
+                                    "vat": "C", "price": "15.96"}
+    detail = api.get(f"/api/v1/receipts/{receipt_id}").json()
+    assert detail["items"][2]["category"] == "drinks"
+    transaction = api.get(f"/api/v1/transactions/{detail['transaction_id']}").json()
+    assert transaction["category"] == "drinks"  # recomputed: drinks now hold the most money
+
+    assert api.patch(url, json={"category": None}).status_code == 422
+    assert api.patch(url, json={"price": "-"}).status_code == 422
+    assert api.patch(url, json={"unknown": 1}).status_code == 422
+    assert api.patch(f"/api/v1/receipts/{uuid.uuid4()}/items/{item['id']}",
+                     json={"name": "x"}).status_code == 404
+    assert api.patch(f"/api/v1/receipts/{receipt_id}/items/999999999",
+                     json={"name": "x"}).status_code == 404
+
+
+def test_retry_unknown_receipt_is_404(api) -> None:
+    assert api.post(f"/api/v1/receipts/{uuid.uuid4()}/retry").status_code == 404
+
+
+def test_monthly_summary(api, parsed_receipt) -> None:
+    parsed_receipt()  # 2026-11: items 6.98 dairy + 5.49 bread + 15.96 alcohol = 28.43
+    parsed_receipt(date="2026-11-25", total="20.00", amount_due="20.50",
+                   items=[{"name": "Mleko", "price": "20.00"}])  # 0.50 deposit not itemized
+    manual(api, occurred_on="2026-11-02", amount="50.00", category="fuel")
+    manual(api, occurred_on="2026-10-31", amount="7.00", category=None)
+
+    body = api.get("/api/v1/summary/monthly").json()
+    october, november = body["months"]
+    assert october == {"month": "2026-10", "currency": "PLN", "total": "7.00", "count": 1,
+                       "receipts_total": "0.00", "manual_total": "7.00",
+                       "by_category": {"other": "7.00"}}
+    assert november["total"] == "98.93" and november["count"] == 3
+    assert november["receipts_total"] == "48.93" and november["manual_total"] == "50.00"
+    assert november["by_category"] == {"alcohol": "15.96", "bread": "5.49", "dairy": "26.98",
+                                       "fuel": "50.00", "unitemized": "0.50"}
+    assert sum(Decimal(v) for v in november["by_category"].values()) == Decimal("98.93")
+
+    only_nov = api.get("/api/v1/summary/monthly", params={"from": "2026-11", "to": "2026-11"})
+    assert [m["month"] for m in only_nov.json()["months"]] == ["2026-11"]
+    assert api.get("/api/v1/summary/monthly", params={"from": "2026-13"}).status_code == 422
+    assert api.get("/api/v1/summary/monthly",
+                   params={"from": "2026-12", "to": "2026-01"}).status_code == 422
