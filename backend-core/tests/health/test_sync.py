@@ -230,7 +230,7 @@ def test_metrics_are_restored_from_the_database_after_a_restart(db, health_setti
     metrics.set_auth_state("health_api", "ok")  # a fresh process knows nothing yet
     metrics.LAST_SYNC.labels(source="health_connect").set(0)
     with session_scope(db) as session:
-        sync_state.restore_metrics(session)
+        sync_state.restore_metrics(session, "fit")
     assert (
         registry.get_sample_value(
             "lifeboard_health_last_sync_timestamp_seconds", {"source": "health_connect"}

@@ -155,7 +155,7 @@ class SyncScheduler:
 
     def start(self) -> None:
         with contextlib.suppress(Exception), session_scope(self.factory) as session:
-            sync_state.restore_metrics(session)
+            sync_state.restore_metrics(session, self.settings.health_provider)
         if self.interval > 0:
             self._task = asyncio.create_task(self._loop(), name="health-sync")
 

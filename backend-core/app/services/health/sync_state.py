@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from app.models.health import GoogleCredential, HealthSyncState
 from app.services.health import metrics
+from app.services.health.credential_store import grant_state
 
 
 def _row(session: Session, source: str) -> HealthSyncState:
@@ -65,11 +66,14 @@ def all_sources(session: Session) -> list[HealthSyncState]:
     return list(session.scalars(select(HealthSyncState).order_by(HealthSyncState.source)))
 
 
-def restore_metrics(session: Session) -> None:
-    """After a restart the gauges start from what the database remembers."""
+def restore_metrics(session: Session, provider: str | None = None) -> None:
+    """After a restart the gauges start from what the database remembers; the configured
+    provider's auth state is exported even before any grant exists ("missing")."""
     for row in all_sources(session):
         if row.last_success_at is not None:
             metrics.set_last_sync(row.source, row.last_success_at)
-    for cred in session.scalars(select(GoogleCredential)):
-        state = cred.state if cred.encrypted_token is not None or cred.state != "ok" else "missing"
-        metrics.set_auth_state(cred.provider, state)
+    providers = set(session.scalars(select(GoogleCredential.provider)))
+    if provider is not None:
+        providers.add(provider)
+    for name in sorted(providers):
+        metrics.set_auth_state(name, grant_state(session, name)[0])
