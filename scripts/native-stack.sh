@@ -109,8 +109,12 @@ running_port_of() {
 
 pid_of() { cat "$DIR/run/$1.pid" 2>/dev/null || true; }
 
-# A process group is alive while any of its members exists.
-group_alive() { [[ -n "$1" ]] && kill -0 -- "-$1" 2>/dev/null; }
+# A process group is alive while any of its members runs (zombies waiting for init to reap
+# them do not count).
+group_alive() {
+  [[ -n "$1" ]] && kill -0 -- "-$1" 2>/dev/null || return 1
+  ps -e -o pgid=,stat= | awk -v g="$1" '$1 == g && $2 !~ /^Z/ { found = 1 } END { exit !found }'
+}
 
 is_running() { group_alive "$(pid_of "$1")"; }
 
@@ -163,22 +167,35 @@ wait_healthy() {
   die "$name not healthy at http://127.0.0.1:$port$path after ${HEALTH_TIMEOUT}s"
 }
 
-stop_service() {
-  local name="$1" pid deadline
-  pid="$(pid_of "$name")"
-  if group_alive "$pid"; then
-    say "stopping $name (process group $pid)"
-    kill -TERM -- "-$pid" 2>/dev/null || true
-    deadline=$((SECONDS + STOP_TIMEOUT))
-    while group_alive "$pid" && ((SECONDS < deadline)); do sleep 0.2; done
+# Stop services: SIGTERM to each whole process group at once, wait for all of them, SIGKILL
+# what is still there after STOP_TIMEOUT.
+stop_services() {
+  local name pid deadline pids=() alive
+  for name in "$@"; do
+    pid="$(pid_of "$name")"
     if group_alive "$pid"; then
-      say "$name did not stop in ${STOP_TIMEOUT}s; killing it"
-      kill -KILL -- "-$pid" 2>/dev/null || true
-      sleep 0.3
+      say "stopping $name (process group $pid)"
+      kill -TERM -- "-$pid" 2>/dev/null || true
+      pids+=("$pid")
     fi
-    group_alive "$pid" && die "$name (process group $pid) is still running"
-  fi
-  rm -f "$DIR/run/$name.pid" "$DIR/run/$name.port"
+  done
+  deadline=$((SECONDS + STOP_TIMEOUT))
+  while :; do
+    alive=()
+    for pid in "${pids[@]}"; do group_alive "$pid" && alive+=("$pid"); done
+    ((${#alive[@]} == 0 || SECONDS >= deadline)) && break
+    sleep 0.1
+  done
+  for pid in "${alive[@]}"; do
+    say "process group $pid did not stop in ${STOP_TIMEOUT}s; killing it"
+    kill -KILL -- "-$pid" 2>/dev/null || true
+  done
+  ((${#alive[@]} == 0)) || sleep 0.3
+  for pid in "${alive[@]}"; do
+    group_alive "$pid" && die "process group $pid is still running"
+  done
+  for name in "$@"; do rm -f "$DIR/run/$name.pid" "$DIR/run/$name.port"; done
+  return 0
 }
 
 # ---- preparation -----------------------------------------------------------------------------
@@ -351,7 +368,7 @@ cmd_up() {
     fi
   done
   # If a service does not come up, stop what this run started (its logs stay in $DIR/logs).
-  trap 'say "up failed; stopping what it started"; for name in "${started[@]}"; do stop_service "$name"; done' EXIT
+  trap 'say "up failed; stopping what it started"; stop_services "${started[@]}"' EXIT
   for name in "${started[@]}"; do
     wait_healthy "$name"
     say "$name healthy on 127.0.0.1:$(port_of "$name")"
@@ -363,10 +380,8 @@ cmd_up() {
 }
 
 cmd_down() {
-  local name i pids=()
-  for ((i = ${#SERVICES[@]} - 1; i >= 0; i--)); do
-    stop_service "${SERVICES[i]}"
-  done
+  local pids=()
+  stop_services "${SERVICES[@]}"
   # Anything that escaped its process group still carries the marker.
   mapfile -t pids < <(stack_processes)
   if ((${#pids[@]})); then
@@ -376,7 +391,6 @@ cmd_down() {
     mapfile -t pids < <(stack_processes)
     ((${#pids[@]} == 0)) || die "processes still running after down: ${pids[*]}"
   fi
-  for name in "${SERVICES[@]}"; do rm -f "$DIR/run/$name.pid" "$DIR/run/$name.port"; done
   say "stopped; no process of $DIR is left"
 }
 
@@ -426,7 +440,7 @@ main() {
     down) cmd_down ;;
     status) cmd_status ;;
     start) check_tools; start_service "$2"; print_urls ;;
-    stop) stop_service "$2" ;;
+    stop) stop_services "$2" ;;
     render)
       render_gateway
       render_prometheus
