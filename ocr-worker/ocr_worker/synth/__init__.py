@@ -1,0 +1,86 @@
+"""Realistic receipt photos rendered from structured ground truth (for tests and the benchmark).
+
+    sample = generate(seed=7, index=0)          # one photo + its truth
+    write_set(folder, n=40, seed=7)             # image + .json ground truth pairs
+
+The same (seed, index) always gives the same image and truth.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .layouts import LAYOUTS, POLISH_CHAINS, make_receipt
+from .photo import PhotoStyle, encode_jpeg, photograph, random_photo_style
+from .render import PaperStyle, available_fonts, random_style, render_paper
+from .truth import ReceiptTruth
+
+__all__ = ["LAYOUTS", "Sample", "generate", "layout_for", "write_set"]
+
+#: Polish chains twice as often as each foreign layout.
+_LAYOUT_CYCLE = [*POLISH_CHAINS, "uk", *POLISH_CHAINS, "us", "de", "nl"]
+
+
+@dataclass
+class Sample:
+    name: str
+    truth: ReceiptTruth
+    image: bytes  # JPEG with EXIF orientation
+    paper: PaperStyle
+    photo: PhotoStyle
+
+    def truth_json(self) -> dict[str, Any]:
+        data = self.truth.to_json()
+        data["render"] = {
+            "font": self.paper.font.name,
+            "font_px": self.paper.font_px,
+            "fade": self.paper.fade,
+            "angle": round(self.photo.angle, 2),
+            "blur": self.photo.blur,
+            "long_side": self.photo.long_side,
+            "orientation": self.photo.orientation,
+            "jpeg_quality": self.photo.jpeg_quality,
+        }
+        return data
+
+
+def layout_for(index: int) -> str:
+    return _LAYOUT_CYCLE[index % len(_LAYOUT_CYCLE)]
+
+
+def generate(
+    seed: int, index: int, layout: str | None = None, size_class: str | None = None
+) -> Sample:
+    rng = random.Random(f"{seed}:{index}")  # noqa: S311 - reproducible test data, not secrets
+    layout = layout or layout_for(index)
+    paper_style = random_style(rng, available_fonts())
+    truth, lines = make_receipt(rng, layout, paper_style.width_chars)
+    paper = render_paper(lines, paper_style, rng)
+    photo_style = random_photo_style(rng, size_class)
+    photo = photograph(paper, photo_style, rng)
+    return Sample(
+        name=f"s{seed}_{index:04d}_{layout}",
+        truth=truth,
+        image=encode_jpeg(photo, photo_style),
+        paper=paper_style,
+        photo=photo_style,
+    )
+
+
+def write_set(folder: Path, n: int, seed: int) -> list[Path]:
+    """Write n labelled photos (NAME.jpg + NAME.json) into folder; returns the image paths."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for index in range(n):
+        sample = generate(seed, index)
+        image_path = folder / f"{sample.name}.jpg"
+        image_path.write_bytes(sample.image)
+        (folder / f"{sample.name}.json").write_text(
+            json.dumps(sample.truth_json(), ensure_ascii=False, indent=1), encoding="utf-8"
+        )
+        paths.append(image_path)
+    return paths
