@@ -74,7 +74,7 @@ def rejected_or_failed(api: httpx.Client, response: httpx.Response) -> None:
 @pytest.mark.parametrize(
     "headers",
     [{}, {"Authorization": "Bearer wrong-token"}, {"Authorization": "Basic YWRtaW46YWRtaW4="},
-     {"Authorization": "Bearer "}],
+     {"Authorization": "Bearer"}],
     ids=["no-token", "wrong-token", "basic-auth", "empty-bearer"],
 )
 @pytest.mark.parametrize(
