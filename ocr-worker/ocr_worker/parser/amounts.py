@@ -17,14 +17,14 @@ SPACED_AMOUNT_RE = re.compile(
     r"(?<![\d.,])(?P<sign>-\s?)?(?P<int>\d{1,3}(?: \d{3})+)(?P<sep>[.,])(?P<dec>\d{2})(?![.,]?\d)"
 )
 
-_CONFUSABLE = "OoDIl|ZzŻżSB"
+_CONFUSABLE = "OoDUIl|ZzŻżSB"
 _CONFUSABLE_TO_DIGIT = str.maketrans(
-    {"O": "0", "o": "0", "D": "0", "I": "1", "l": "1", "|": "1", "Z": "2", "z": "2",
+    {"O": "0", "o": "0", "D": "0", "U": "0", "I": "1", "l": "1", "|": "1", "Z": "2", "z": "2",
      "Ż": "2", "ż": "2", "S": "5", "B": "8"}
 )
 _NUMERIC_TOKEN = re.compile(
     rf"(?P<pre>[x×X*=@]?)(?P<sign>-?)(?P<int>[0-9{_CONFUSABLE}]{{1,7}})(?P<sep>[.,])"
-    rf"(?P<dec>[0-9{_CONFUSABLE}]{{2}})(?P<vat>[A-G]?)(?P<tsign>-?)"
+    rf"(?P<dec>[0-9{_CONFUSABLE}]{{2,3}})(?P<vat>[A-G]?)(?P<tsign>-?)"
 )
 _SPLIT_DECIMAL = re.compile(r"(?<=\d) ?([.,]) ?(?=\d{2}(?!\d))")
 
@@ -117,5 +117,4 @@ def format_money(value: Decimal | None) -> str | None:
 def format_quantity(value: Decimal | None) -> str | None:
     if value is None:
         return None
-    text = format(value.normalize(), "f")
-    return text
+    return format(value, "f")  # as printed: "2", "0.360", "2.000"

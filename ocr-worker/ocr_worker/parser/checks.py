@@ -9,7 +9,6 @@ from ocr_worker.parser.model import Receipt
 from ocr_worker.parser.repair import (
     digit_variants,
     line_matches,
-    repair_item_line,
     repair_items_against_total,
 )
 
@@ -17,9 +16,9 @@ ZERO = Decimal("0")
 
 
 def _evidence(receipt: Receipt) -> list[tuple[str, Decimal]]:
-    """Independent readings of the fiscal total other than the printed SUMA/TOTAL."""
+    """Independent readings of the total other than the printed SUMA/TOTAL line."""
     evidence: list[tuple[str, Decimal]] = []
-    if receipt.items:
+    if receipt.items and receipt.subtotal is None:
         evidence.append(("items", receipt.items_net_sum() - receipt.receipt_discount))
     sales = [rate.sales for rate in receipt.vat if rate.sales is not None]
     if sales and len(sales) == len(receipt.vat):
@@ -32,15 +31,29 @@ def _evidence(receipt: Receipt) -> list[tuple[str, Decimal]]:
     return evidence
 
 
-def reconcile(receipt: Receipt, total_printed: Decimal | None) -> None:
-    """Repair item lines and the total where arithmetic proves a misreading."""
-    for item in receipt.items:
-        note = repair_item_line(item)
-        if note:
-            receipt.warnings.append(f"repaired {note}")
+def _digit_readings(digits: str) -> list[Decimal]:
+    """Amounts a separator-less total such as ``75735`` may stand for: 757.35 or 75.35."""
+    readings = [Decimal(digits) / 100]
+    if len(digits) >= 4:
+        readings.append(Decimal(digits[:-3] + digits[-2:]) / 100)
+    return readings
+
+
+def reconcile(
+    receipt: Receipt, total_printed: Decimal | None, total_digits: str | None = None
+) -> None:
+    """Repair the total, and one item against it, where arithmetic proves a misreading."""
     total = total_printed
     evidence = _evidence(receipt)
     values = [value for _, value in evidence]
+    if total is None and total_digits:
+        readings = [v for v in _digit_readings(total_digits) if v in values]
+        if len(readings) == 1:
+            total = readings[0]
+            receipt.warnings.append(
+                f"total read as {total} from damaged '{total_digits}' (matches "
+                + ", ".join(name for name, v in evidence if v == total) + ")"
+            )
     if total is None:
         # Two independent sources agreeing is enough to state the total.
         for _, value in evidence:
@@ -55,11 +68,12 @@ def reconcile(receipt: Receipt, total_printed: Decimal | None) -> None:
         if len(agreed) == 1 and agreed[0] in digit_variants(total):
             receipt.warnings.append(f"repaired total {total} read as {agreed[0]}")
             total = agreed[0]
-    if total is not None and receipt.items:
-        note = repair_items_against_total(receipt, total)
+    receipt.total = total
+    target = receipt.items_target()
+    if target is not None and receipt.items:
+        note = repair_items_against_total(receipt, target)
         if note:
             receipt.warnings.append(f"repaired {note}")
-    receipt.total = total
     if receipt.amount_due is None and total is not None:
         receipt.amount_due = total + receipt.deposits
 
@@ -67,9 +81,10 @@ def reconcile(receipt: Receipt, total_printed: Decimal | None) -> None:
 def run_checks(receipt: Receipt) -> None:
     checks: dict[str, bool | None] = {}
     total = receipt.total
-    items_sum = receipt.items_net_sum() - receipt.receipt_discount
+    target = receipt.items_target()
+    items_sum = receipt.items_net_sum()
     checks["items_sum_matches_total"] = (
-        None if total is None or not receipt.items else items_sum == total
+        None if target is None or not receipt.items else items_sum == target
     )
     line_results = [line_matches(item) for item in receipt.items]
     known = [r for r in line_results if r is not None]
@@ -93,7 +108,7 @@ def run_checks(receipt: Receipt) -> None:
     checks["nip_valid"] = None if receipt.nip is None else nip_is_valid(receipt.nip)
     receipt.checks = checks
     if checks["items_sum_matches_total"] is False:
-        receipt.warnings.append(f"sum of items {items_sum} differs from total {total}")
+        receipt.warnings.append(f"sum of items {items_sum} differs from total {target}")
     if checks["lines_consistent"] is False:
         bad = [
             item.name for item, ok in zip(receipt.items, line_results, strict=True) if ok is False

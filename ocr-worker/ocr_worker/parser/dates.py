@@ -143,6 +143,12 @@ def find_purchase_date(
                 time_text = find_time(lines[neighbour])
                 if time_text:
                     break
+    if time_text is None:
+        for index, line in enumerate(lines):
+            if index != best.line_index and not _NOT_PURCHASE.search(fold(line)):
+                time_text = find_time(line)
+                if time_text:
+                    break
     agreeing = sum(1 for hit in hits if hit.value == best.value)
     confidence = min(1.0, 0.6 + 0.15 * best.score + 0.1 * (agreeing - 1))
     return best.value, time_text, round(confidence, 2)

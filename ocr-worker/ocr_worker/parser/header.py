@@ -10,12 +10,16 @@ from ocr_worker.parser.text import fold
 _NIP_LABEL = re.compile(r"\bN[I1l|]P\b\s*(?:PL)?\s*[:.]?\s*(?P<num>[0-9OoIl|\- ]{10,16})")
 _NIP_WEIGHTS = (6, 5, 7, 2, 3, 4, 5, 6, 7)
 _NUMBER_FIX = str.maketrans({"O": "0", "o": "0", "I": "1", "l": "1", "|": "1"})
-_RECEIPT_NO = re.compile(
-    r"(?:PARAGON|PAR\.|WYDRUK|NR\s?WYDR|RECEIPT|BELEG|BON|TICKET|TRANS(?:ACTION|AKCJA)?|"
-    r"DOKUMENT|DOC)[A-Z.]*\s*(?:FISKALNY\s*)?(?:NR|NO|NUMBER|NUMMER|#)\.?\s*[:.]?\s*"
-    r"(?P<num>[A-Z0-9][A-Z0-9/\-]{0,20})"
+_RECEIPT_NO: tuple[re.Pattern[str], ...] = (
+    re.compile(r"NR\s?WYDR\w*\.?\s*[:.]?\s*(?P<num>\d{2,12})"),
+    re.compile(r"PARAGON\s*(?:FISKALNY\s*)?NR\.?\s*[:.]?\s*(?P<num>\d{2,12})"),
+    re.compile(
+        r"\b(?:BON|BELEG|RECEIPT|TICKET|TRANS(?:ACTION|AKCJA)?|DOKUMENT|INVOICE|RECHNUNG)"
+        r"[\s-]*(?:NR|NO|NUMBER|NUMMER|#)\.?\s*[:.]?\s*(?P<num>\d{2,12})"
+    ),
+    re.compile(r"(?:^|\s)(?P<num>\d{3,12})\s?#\s?KASA"),
+    re.compile(r"\bTR(?:N|ANS)?\s?[#:]\s?(?P<num>\d{3,12})"),
 )
-_HASH_NO = re.compile(r"(?:^|\s)(?:NR|NO|#)\s?[:.]?\s?(?P<num>\d{3,12})\b")
 
 
 def nip_is_valid(digits: str) -> bool:
@@ -52,13 +56,9 @@ def find_company(lines: list[str], header_size: int = 8) -> str | None:
 
 
 def find_receipt_number(lines: list[str]) -> str | None:
-    for line in lines:
-        folded = fold(line)
-        match = _RECEIPT_NO.search(folded)
-        if match and any(ch.isdigit() for ch in match["num"]):
-            return match["num"]
-    for line in lines:
-        match = _HASH_NO.search(fold(line))
-        if match:
-            return match["num"]
+    for pattern in _RECEIPT_NO:
+        for line in lines:
+            match = pattern.search(fold(line))
+            if match:
+                return match["num"]
     return None

@@ -10,26 +10,31 @@ from decimal import Decimal
 from ocr_worker.parser.amounts import AMOUNT_RE, money, parse_amount, parse_quantity
 from ocr_worker.parser.keywords import DISCOUNT, SKIP_IN_ITEMS
 from ocr_worker.parser.model import Item
+from ocr_worker.parser.repair import repair_item_line
 from ocr_worker.parser.text import fold
 
 _CURRENCY_TOKENS = re.compile(
     r"(?i)(?<![A-Za-z])(?:PLN|z[łl]|EUR|USD|GBP|CHF|CZK|SEK|NOK|DKK)(?![A-Za-z])|[€£$]"
 )
-_QTY = r"(?P<qty>\d{1,4}(?:[.,]\d{1,3})?)"
+_QTY = r"(?P<qty>\d{1,4}(?:[.,]\d{1,3})?)[.,]?"
 _QUNIT = (
     r"(?:\s*(?P<qunit>szt\.?|SZT\.?|Szt\.?|sztuk|kg|KG|Kg|g|G|l|L|op\.?|OP\.?|opak\.?|st\.?|"
     r"St\.?|ST\.?|Stk\.?|STK\.?|stk\.?|pcs|PCS|ea|EA|lb|LB))?"
 )
-_MUL = r"\s*[x×X*@]\s*"
+_MUL = r"\s*(?:[x×X*@]|AT(?:\s+1\s+FOR)?|at|je)\s*"
 _UNIT = r"(?P<unit>\d{1,6}[.,]\d{2})(?:\s*/\s*(?:kg|KG|Kg|szt|SZT|l|L|st|St|Stk|STK|lb|LB|ea|EA))?"
 _PRICE = r"(?P<price>-?\d{1,6}[.,]\d{2}-?)"
-_VAT = r"(?:\s*(?P<vat>[A-Z])\)?)?[*#]?"
+_VAT = r"(?:\s*(?P<vat>[A-Z])\)?|\s+(?P<flag>[a-z]))?(?:\s*[*#])?"
 
-FULL = re.compile(rf"^(?P<head>.*?)\s*(?:{_QTY}{_QUNIT}{_MUL}{_UNIT}\s*=?\s*)?{_PRICE}{_VAT}\s*$")
+# between unit price and value: "=", or the damage OCR makes of it
+_EQ = r"(?:\s*[=:;~-]\s*|\s*[mn]?\s+)?"
+FULL = re.compile(rf"^(?P<head>.*?)\s*(?:{_QTY}{_QUNIT}{_MUL}{_UNIT}{_EQ})?{_PRICE}{_VAT}\s*$")
 QTY_ONLY = re.compile(rf"^(?P<head>.*?)\s*{_QTY}{_QUNIT}{_MUL}{_UNIT}{_VAT}\s*$")
 _TRAILING_VAT = re.compile(r"\s+(?P<vat>[A-G])$")
 _LEADING_JUNK = re.compile(r"^[\W_]+|^\d{1,3}[.)]\s+(?=\D)")
 _LETTERS = re.compile(r"[A-Za-zÀ-ž]")
+# "2 Scharreleieren 10st  6,08" (quantity column before the name)
+_LEADING_QTY = re.compile(r"^(?P<qty>\d{1,3})\s+(?=[A-Za-zÀ-ž])")
 
 
 @dataclass
@@ -46,9 +51,13 @@ def strip_currency(line: str) -> str:
     return re.sub(r"\s{2,}", " ", _CURRENCY_TOKENS.sub(" ", line)).strip()
 
 
+_ARTICLE_CODE = re.compile(r"\s\d{8,14}\b.*$")  # UPC/EAN and the flags printed after it
+
+
 def _clean_name(head: str) -> tuple[str, str | None]:
-    """Item name without the VAT letter some printers put before the quantity."""
-    head = head.strip(" =:-|")
+    """Item name without the VAT letter some printers put before the quantity, and without
+    article codes."""
+    head = _ARTICLE_CODE.sub("", head).strip(" =:-|")
     vat = None
     match = _TRAILING_VAT.search(head)
     if match and len(head) > 3:
@@ -69,10 +78,19 @@ def classify(line: str) -> ParsedLine:
     has_amount = bool(AMOUNT_RE.search(text))
     if SKIP_IN_ITEMS.search(folded) and not DISCOUNT.search(folded):
         return ParsedLine("skip")
-    if has_amount and DISCOUNT.search(folded) and not QTY_ONLY.match(text):
-        value = _last_price(text)
-        if value is not None:
-            return ParsedLine("discount", name=line, price=abs(value))
+    if DISCOUNT.search(folded) and not QTY_ONLY.match(text):
+        value = _last_price(text) if has_amount else None
+        if value is not None or len(_LETTERS.findall(text)) <= 20:
+            # no legible amount: the value printed after the discount tells it
+            return ParsedLine("discount", name=line, price=abs(value) if value else None)
+    qty_only = QTY_ONLY.match(text)
+    if qty_only:
+        name, _ = _clean_name(qty_only["head"])
+        return ParsedLine(
+            "qty_only", name if _has_name(name) else "",
+            parse_quantity(qty_only["qty"]), parse_amount(qty_only["unit"]), None,
+            qty_only["vat"] or (qty_only["flag"] or "").upper() or None,
+        )
     full = FULL.match(text)
     if full:
         price = parse_amount(full["price"])
@@ -81,7 +99,7 @@ def classify(line: str) -> ParsedLine:
         name, name_vat = _clean_name(full["head"])
         quantity = parse_quantity(full["qty"]) if full["qty"] else None
         unit = parse_amount(full["unit"]) if full["unit"] else None
-        vat = full["vat"] or name_vat
+        vat = full["vat"] or (full["flag"] or "").upper() or name_vat
         if price < 0 and not _has_name(name):
             return ParsedLine("discount", name=line, price=-price)
         if price < 0:
@@ -91,14 +109,6 @@ def classify(line: str) -> ParsedLine:
         if quantity is not None:
             return ParsedLine("price_only", "", quantity, unit, price, vat)
         return ParsedLine("amount_only", price=price, vat=vat)
-    qty_only = QTY_ONLY.match(text)
-    if qty_only:
-        name, _ = _clean_name(qty_only["head"])
-        return ParsedLine(
-            "qty_only", name if _has_name(name) else "",
-            parse_quantity(qty_only["qty"]), parse_amount(qty_only["unit"]), None,
-            qty_only["vat"],
-        )
     if not has_amount and _has_name(text) and len(text) >= 3:
         return ParsedLine("name", name=_clean_name(text)[0])
     return ParsedLine("skip")
@@ -115,6 +125,7 @@ def _last_price(text: str) -> Decimal | None:
 class ItemsResult:
     items: list[Item]
     unparsed: list[str]
+    repairs: list[str]
 
 
 def parse_items(lines: list[str], first_index: int = 0) -> ItemsResult:
@@ -135,8 +146,8 @@ def parse_items(lines: list[str], first_index: int = 0) -> ItemsResult:
             pending_qty = None
             continue
         if parsed.kind == "discount":
-            if items and parsed.price is not None:
-                items[-1].discount += parsed.price
+            if items:
+                items[-1].discount += parsed.price or Decimal("0")
                 after_discount = True
             else:
                 unparsed.append(line)
@@ -151,6 +162,9 @@ def parse_items(lines: list[str], first_index: int = 0) -> ItemsResult:
                 previous.quantity = parsed.quantity
                 previous.unit_price = parsed.unit_price
                 previous.quantity_printed = True
+                leading = _LEADING_QTY.match(previous.name)
+                if leading and Decimal(leading["qty"]) == parsed.quantity:
+                    previous.name = previous.name[leading.end():]
                 continue
             pending_qty = parsed
             if parsed.name:
@@ -181,11 +195,16 @@ def parse_items(lines: list[str], first_index: int = 0) -> ItemsResult:
             pending_name, pending_qty = None, None
             continue
         # full line
+        name = parsed.name
+        leading = _LEADING_QTY.match(name)
+        if leading and leading["qty"] == "1" and parsed.quantity is None:
+            name = name[leading.end():]
         items.append(_make_item(
-            parsed.name, parsed.price, parsed.quantity, parsed.unit_price, parsed.vat, index
+            name, parsed.price, parsed.quantity, parsed.unit_price, parsed.vat, index
         ))
         pending_name, pending_qty = None, None
-    return ItemsResult(items, unparsed)
+    repairs = [note for note in (repair_item_line(item) for item in items) if note]
+    return ItemsResult(items, unparsed, repairs)
 
 
 def _make_item(

@@ -8,12 +8,12 @@ import re
 from ocr_worker.parser.text import fold, fuzzy_find, letters_key
 
 PTU_BLOCK = re.compile(
-    r"\bP[TI1][UVY]\b|SPRZED|\bSP\.?\s?OP|OPODAT|OPOD\.|\bKWOTA [A-G]\b|ZWOLNION|"
+    r"\bP[TI1][UVYL]\b|SPRZED|\bSP\.?\s?OP|OPODAT|OPOD\.|\bKWOTA [A-G]\b|ZWOLNION|"
     r"\bVAT\b|\bMWST\b|\bM[WV]ST\.?|\bBTW\b|\bTVA\b|\bIVA\b|\bNETTO\b|\bBRUTTO\b|STEUER|\bTAX\b|"
     r"\bSALES TAX\b"
 )
 POLISH_SUM = re.compile(
-    r"^(?:[^A-Z0-9]{0,3})S\s?[UVIJ]\s?[MHNW]{1,2}\s?[AR4]\b(?!\s*P\s?[TI1][UVY])"
+    r"^(?:[^A-Z0-9]{0,3})S\s?[UVIJ]\s?[MHNW]{1,2}\s?[AR4]\b(?!\s*P\s?[TI1][UVYL])"
 )
 GENERIC_TOTAL = re.compile(
     r"\bTOTAL\b|\bTOTAAL\b|\bSUMME\b|\bGESAMT(?:BETRAG|SUMME)?\b|\bTOTALE\b|\bIMPORTE\b|"

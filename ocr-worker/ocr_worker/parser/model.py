@@ -82,6 +82,7 @@ class Receipt:
     currency: str | None = None
     items: list[Item] = field(default_factory=list)
     total: Decimal | None = None
+    subtotal: Decimal | None = None  # printed before tax is added (US) or whole-receipt discounts
     amount_due: Decimal | None = None
     deposits: Decimal = ZERO
     receipt_discount: Decimal = ZERO
@@ -96,6 +97,13 @@ class Receipt:
     def items_net_sum(self) -> Decimal:
         return sum((item.net for item in self.items), ZERO)
 
+    def items_target(self) -> Decimal | None:
+        """What Σ(price − discount) must equal: the subtotal when tax or a receipt-level
+        discount sits between the items and the total, else the total."""
+        if self.subtotal is not None and self.subtotal != self.total:
+            return self.subtotal
+        return self.total
+
     def to_json(self) -> dict[str, Any]:
         return {
             "shop": self.shop,
@@ -107,6 +115,7 @@ class Receipt:
             "currency": self.currency,
             "items": [item.to_json() for item in self.items],
             "total": format_money(self.total),
+            "subtotal": format_money(self.subtotal),
             "amount_due": format_money(self.amount_due),
             "deposits": format_money(self.deposits) if self.deposits else None,
             "vat": [rate.to_json() for rate in self.vat],

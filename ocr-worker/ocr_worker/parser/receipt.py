@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ocr_worker.parser.amounts import repair_numeric_tokens
 from ocr_worker.parser.checks import reconcile, run_checks
+from ocr_worker.parser.cleanup import repair_line
 from ocr_worker.parser.currency import detect_currency
 from ocr_worker.parser.dates import find_purchase_date
 from ocr_worker.parser.header import find_company, find_nip, find_receipt_number
@@ -19,8 +19,8 @@ from ocr_worker.parser.vat import parse_vat_block
 _ITEM_KINDS = {"full", "price_only", "amount_only", "qty_only"}
 
 
-def normalise_lines(raw_lines: list[str]) -> list[str]:
-    lines = [clean_line(repair_numeric_tokens(clean_line(line))) for line in raw_lines]
+def normalise_lines(raw_lines: list[str], *, polish: bool) -> list[str]:
+    lines = [repair_line(line, polish=polish) for line in raw_lines]
     return [line for line in lines if line]
 
 
@@ -45,7 +45,10 @@ def _item_section(lines: list[str]) -> tuple[int, int]:
 
 
 def parse_receipt(raw_lines: list[str]) -> Receipt:
-    lines = normalise_lines(raw_lines)
+    raw = [clean_line(line) for line in raw_lines]
+    raw = [line for line in raw if line]
+    first_guess, _ = detect_currency(raw, None)
+    lines = normalise_lines(raw, polish=first_guess == "PLN")
     receipt = Receipt()
     fc = receipt.field_confidence
     if not lines:
@@ -71,12 +74,14 @@ def parse_receipt(raw_lines: list[str]) -> Receipt:
     start, end = _item_section(lines)
     items = parse_items(lines[start:end], first_index=start)
     receipt.items = items.items
+    receipt.warnings.extend(f"repaired {note}" for note in items.repairs)
     for line in items.unparsed:
         receipt.warnings.append(f"unparsed line: {line}")
 
     totals = find_totals(lines, end)
     receipt.deposits = totals.deposits
     receipt.amount_due = totals.due
+    receipt.subtotal = totals.subtotal
     if (
         totals.subtotal is not None and totals.total is not None
         and totals.subtotal > totals.total and totals.subtotal == receipt.items_net_sum()
@@ -89,6 +94,6 @@ def parse_receipt(raw_lines: list[str]) -> Receipt:
     payment_start = totals.total_line + 1 if totals.total_line is not None else end
     receipt.payment = parse_payment(lines, payment_start)
 
-    reconcile(receipt, totals.total)
+    reconcile(receipt, totals.total, totals.total_digits)
     run_checks(receipt)
     return receipt

@@ -30,10 +30,15 @@ def digit_variants(value: Decimal) -> set[Decimal]:
     return variants
 
 
+def _tolerance(quantity: Decimal) -> Decimal:
+    """Whole quantities multiply exactly; weighed ones may be rounded either way by a till."""
+    return Decimal("0") if quantity == quantity.to_integral_value() else Decimal("0.01")
+
+
 def line_matches(item: Item) -> bool | None:
     if not item.quantity_printed or item.unit_price is None:
         return None
-    return abs(money(item.quantity * item.unit_price) - item.price) <= Decimal("0.01")
+    return abs(money(item.quantity * item.unit_price) - item.price) <= _tolerance(item.quantity)
 
 
 def repair_item_line(item: Item) -> str | None:
@@ -47,7 +52,7 @@ def repair_item_line(item: Item) -> str | None:
         item.price = expected
         return f"item '{item.name}': price {old} read as {expected} (qty × unit price)"
     units = [u for u in digit_variants(item.unit_price)
-             if abs(money(item.quantity * u) - item.price) <= Decimal("0.01")]
+             if abs(money(item.quantity * u) - item.price) <= _tolerance(item.quantity)]
     if len(units) == 1:
         old = item.unit_price
         item.unit_price = units[0]
@@ -56,9 +61,9 @@ def repair_item_line(item: Item) -> str | None:
 
 
 def repair_items_against_total(receipt: Receipt, total: Decimal) -> str | None:
-    """If exactly one single-digit change of one item's price makes Σ = total, apply it."""
-    current = receipt.items_net_sum() - receipt.receipt_discount
-    difference = total - current
+    """If exactly one single-digit change of one item's price makes Σ(price − discount) =
+    ``total`` (the items' target), apply it."""
+    difference = total - receipt.items_net_sum()
     if difference == 0:
         return None
     options: list[tuple[Item, Decimal]] = []
@@ -70,7 +75,7 @@ def repair_items_against_total(receipt: Receipt, total: Decimal) -> str | None:
     good = [
         (item, candidate) for item, candidate in options
         if not item.quantity_printed or item.unit_price is None
-        or abs(money(item.quantity * item.unit_price) - candidate) <= Decimal("0.01")
+        or abs(money(item.quantity * item.unit_price) - candidate) <= _tolerance(item.quantity)
         or (item.quantity == 1 and item.unit_price == item.price)
     ]
     chosen = good if good else []

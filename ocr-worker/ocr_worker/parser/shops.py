@@ -44,6 +44,8 @@ BRANDS: tuple[Brand, ...] = (
     Brand("Media Markt", ("MEDIAMARKT",)),
     Brand("Empik", ("EMPIK",), "PL"),
     Brand("Tesco", ("TESCO",)),
+    Brand("ALDI SÜD", ("ALDISUD", "ALDISUED"), "DE"),
+    Brand("ALDI Nord", ("ALDINORD",), "DE"),
     Brand("Aldi", ("ALDI",), None, strict=True),
     Brand("Sainsbury's", ("SAINSBURY",), "GB"),
     Brand("Asda", ("ASDA",), "GB", strict=True),
@@ -60,7 +62,7 @@ BRANDS: tuple[Brand, ...] = (
     Brand("Walgreens", ("WALGREENS",), "US"),
     Brand("CVS", ("CVS",), "US", strict=True),
     Brand("REWE", ("REWE",), "DE", strict=True),
-    Brand("Edeka", ("EDEKA",), "DE"),
+    Brand("EDEKA", ("EDEKA",), "DE"),
     Brand("Penny", ("PENNY",), None, strict=True),
     Brand("dm", ("DMDROGERIE",), "DE"),
     Brand("Globus", ("GLOBUS",), None, strict=True),
@@ -94,7 +96,7 @@ _NOT_A_NAME = re.compile(
 )
 _COMPANY_SUFFIX = re.compile(
     r"\b(SP\.?\s?Z\s?O\.?\s?O\.?|SPOLKA|S\.?\s?A\.?|SP\.?\s?K\.?|SP\.?\s?J\.?|GMBH|LTD|LIMITED|PLC|"
-    r"INC|LLC|B\.\s?V\.?|N\.\s?V\.?|SARL|SAS|S\.R\.L|AG|KG|OHG|E\.K\.)(\b|$)"
+    r"INC|LLC|B\.\s?V\.?|N\.\s?V\.?|SARL|SAS|S\.R\.L|& CO\.? KG|OHG|E\.K\.)(\b|$)|\bAG$"
 )
 
 
@@ -132,7 +134,8 @@ def match_brand(lines: list[str], header_size: int = 8) -> tuple[Brand | None, f
 
 
 def is_company_line(line: str) -> bool:
-    return bool(_COMPANY_SUFFIX.search(fold(line)))
+    folded = fold(line)
+    return bool(_COMPANY_SUFFIX.search(folded)) and not re.search(r"\d[.,]\d{2}\b", folded)
 
 
 def fallback_shop_name(lines: list[str], header_size: int = 6) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -20,6 +21,8 @@ from ocr_worker.parser.keywords import (
 from ocr_worker.parser.text import fold
 
 ZERO = Decimal("0")
+_BARE_DIGITS = re.compile(r"(?<![\d.,])(\d{3,7})(?![\d.,])")
+_DEPOSIT_RETURN = re.compile(r"\bZWROT\b|RETURN|RUCKGABE|LEERGUT|\bREFUND")
 
 
 @dataclass
@@ -29,6 +32,7 @@ class Totals:
     due: Decimal | None = None
     subtotal: Decimal | None = None
     deposits: Decimal = ZERO
+    total_digits: str | None = None  # "75735": a total whose decimal separator was lost
 
 
 def _line_amount(lines: list[str], index: int) -> Decimal | None:
@@ -64,12 +68,17 @@ def find_totals(lines: list[str], start: int) -> Totals:
             value = _line_amount(lines, index)
             if value is not None and value >= 0:
                 result.total, result.total_line = value, index
+            elif result.total_digits is None:
+                digits = _BARE_DIGITS.search(strip_currency(line))
+                if digits:
+                    result.total_digits = digits.group(1)
+                    result.total_line = index
             continue
         if result.total is not None and DEPOSIT.search(folded):
             found = find_amounts(strip_currency(line))
             if found:
                 value = found[-1][0]
-                if "ZWROT" in folded or "RETURN" in folded or "RUCKGABE" in folded:
+                if _DEPOSIT_RETURN.search(folded):
                     value = -abs(value)
                 result.deposits += value
     if result.total is None and result.due is not None and not result.deposits:

@@ -20,7 +20,8 @@ _LETTER = re.compile(
 _RATE = re.compile(r"(?P<rate>\d{1,2}(?:[.,]\d{1,2})?)\s?%")
 _SALES = re.compile(r"SPRZED|OPOD|SP\.?\s?OP")
 _TAX_TOTAL = re.compile(
-    r"S\s?[UV]\s?[MHNW]{1,2}\s?A\s*P\s?[TI1][UVY]|LACZNA KWOTA P[TI1]U|PTU SUMA|TOTAL (?:VAT|TAX)"
+    r"S\s?[UV]\s?[MHNW]{1,2}\s?A\s*P\s?[TI1][UVYL]|LACZNA KWOTA P[TI1]U|PTU SUMA|PODATEK P[TI1]U|"
+    r"TOTAL (?:VAT|TAX)"
 )
 
 

@@ -1,0 +1,43 @@
+"""Line-level repairs of typical Tesseract damage on receipts, applied before parsing.
+
+Each rule is narrow: it fires only in the shape where the damage was observed (around a
+quantity × unit price, or at the end of a price line), so ordinary text is left alone.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ocr_worker.parser.amounts import repair_numeric_tokens
+from ocr_worker.parser.text import clean_line
+
+_QUOTES = re.compile(r"(?<=[\dx×*=])\s*[‘’'`´\"“”„]+|[‘’'`´\"“”„]+\s*(?=[\dx×*=])")
+_COLON_BEFORE_X = re.compile(r"(?<=\d)\s*[:;]\s*(?=[x×*]\s?\d)")
+_GUILLEMET_AS_X = re.compile(r"(?<=\d)\s*[«»]\s*(?=\d)")
+_BAR_AS_ONE = re.compile(r"(?:(?<=\s)|^)[|!]\s?(?=[x×*]\s?\d)")
+_SLASH_DECIMAL = re.compile(r"(?<=[x×*])(\s?\d{1,4})[/;:](\d{2})(?!\d)")
+_STRAY_MARKS = re.compile(r"(?<=\s)[_|¦]+(?=\s)")
+_DOT_BEFORE_VAT = re.compile(r"(?<=\d[.,]\d{2})\s*[.,:;]\s*(?=[A-G]$)")
+_SYMBOL_AS_C = re.compile(r"(?<=\d[.,]\d{2})\s*[.,:;]?\s*[©€¢(]\s*$")
+_THIRD_DECIMAL = re.compile(r"(?<=\d[.,]\d{2})(?P<d>\d)$")
+_DIGIT_AS_VAT = {"0": "C", "4": "A", "8": "B"}
+
+
+def repair_line(line: str, *, polish: bool) -> str:
+    line = clean_line(line)
+    line = _QUOTES.sub(" ", line)
+    line = _COLON_BEFORE_X.sub(" ", line)
+    line = _GUILLEMET_AS_X.sub(" x", line)
+    line = _BAR_AS_ONE.sub("1 ", line)
+    line = _SLASH_DECIMAL.sub(r"\1,\2", line)
+    line = _STRAY_MARKS.sub(" ", line)
+    line = clean_line(repair_numeric_tokens(clean_line(line)))
+    line = _DOT_BEFORE_VAT.sub(" ", line)
+    if polish:
+        # a Polish price is always followed by its VAT letter; C is often read as ©, € or 0
+        line = _SYMBOL_AS_C.sub(" C", line)
+        match = _THIRD_DECIMAL.search(line)
+        if match and not re.search(r"[x×*]\s?\d+[.,]\d{3}$", line):
+            letter = _DIGIT_AS_VAT.get(match["d"], "")
+            line = line[: match.start()] + letter
+    return clean_line(line)

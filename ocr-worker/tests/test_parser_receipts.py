@@ -1,0 +1,161 @@
+"""Whole receipts in realistic OCR text (fixtures/receipts/*.txt) from several chains and
+countries, each checked field by field."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from ocr_worker.parser import parse_receipt
+
+# name -> expected fields; items as (price, discount, quantity, unit_price, vat)
+EXPECTED: dict[str, dict[str, Any]] = {
+    "biedronka": {
+        "shop": "Biedronka", "nip": "7791011327", "date": "2026-11-20", "time": "10:42",
+        "currency": "PLN", "total": "35.55", "amount_due": "35.55", "receipt_number": "172631",
+        "payment": {"method": "card", "paid": "35.55", "change": None},
+        "items": [
+            ("6.58", "0.00", "2", "3.29", "C"), ("4.49", "0.90", "1", "4.49", "C"),
+            ("6.60", "0.00", "0.734", "8.99", "C"), ("8.99", "0.00", "1", "8.99", "C"),
+            ("11.34", "2.34", "6", "1.89", "A"), ("0.79", "0.00", "1", "0.79", "A"),
+        ],
+        "names": ["MlekoŁaciate2%1L", "ChlebŻytniRazowy500g", "Pomidory Luz",
+                  "MasłoOsełMIDol300g", "WodaŻywiec1,5L", "TorbaFoliowa"],
+        "vat": [("A", "23.00", "1.83", "9.79"), ("C", "5.00", "1.23", "25.76")],
+    },
+    "lidl": {
+        "shop": "Lidl", "nip": "7811897358", "date": "2026-11-18", "time": "17:02",
+        "currency": "PLN", "total": "32.82", "amount_due": "32.82",
+        "payment": {"method": "card", "paid": "32.82", "change": None},
+        "items": [
+            ("4.86", "0.00", "0.812", "5.99", "C"), ("4.98", "1.00", "2", "2.49", "C"),
+            ("7.99", "0.00", "1", "7.99", "C"), ("15.16", "3.16", "4", "3.79", "A"),
+            ("3.99", "0.00", "1", "3.99", "C"),
+        ],
+    },
+    "kaufland": {
+        "shop": "Kaufland", "date": "2026-11-20", "time": "18:44", "total": "44.18",
+        "payment": {"method": "cash", "paid": "50.00", "change": "5.82"},
+        "items": [
+            ("5.98", "0.00", "2", "2.99", "C"), ("12.99", "2.60", "1", "12.99", "C"),
+            ("12.83", "0.00", "0.642", "19.99", "C"), ("14.98", "0.00", "2", "7.49", "A"),
+        ],
+        "names": ["K-CLASSIC MLEKO 3,2% 1L", "JAJA WOLNY WYBIEG L 10SZT", "SCHAB B/K KG",
+                  "COCA COLA 2L"],
+    },
+    "zabka": {
+        "shop": "Żabka", "date": "2026-11-19", "time": "07:58", "total": "28.27",
+        "amount_due": "29.27", "deposits": "1.00", "receipt_number": "004812",
+        "items": [
+            ("8.99", "0.00", "1", "8.99", "B"), ("9.49", "0.00", "1", "9.49", "B"),
+            ("8.98", "1.98", "2", "4.49", "A"), ("2.79", "0.00", "1", "2.79", "A"),
+        ],
+    },
+    "biedronka_damaged": {
+        "shop": "Biedronka", "date": "2026-11-20", "total": "19.69",
+        "items": [
+            ("2.84", "0.00", "2", "1.42", "C"), ("1.80", "0.00", "4", "0.45", "C"),
+            ("9.06", "0.00", "0.302", "29.99", "C"), ("5.99", "0.00", "1", "5.99", "C"),
+        ],
+    },
+    "dino": {
+        "shop": "Dino", "date": "2026-11-20", "total": "29.24", "receipt_number": "3314",
+        "payment": {"method": "cash", "paid": "30.00", "change": "0.76"},
+        "items": [
+            ("12.00", "0.00", "2", "6.00", "C"), ("11.26", "0.00", "0.512", "21.99", "C"),
+            ("1.49", "0.00", "1", "1.49", "C"), ("4.99", "0.50", "1", "4.99", "A"),
+        ],
+        "names": ["Pierogi ruskie 400g", "Kiełbasa podwawelska", "Cebula luz", "Sok Tymbark 1L"],
+    },
+    "bakery": {
+        "shop": 'PIEKARNIA "U JANKA" JAN KOWALSKI', "date": "2026-11-21", "total": "14.90",
+        "items": [("6.50", "0.00", "1", "6.50", "C"), ("8.40", "0.00", "3", "2.80", "C")],
+    },
+    "tesco_uk": {
+        "shop": "Tesco", "date": "2026-11-05", "currency": "GBP", "total": "7.41",
+        "payment": {"method": "card", "paid": "7.41", "change": "0.00"},
+        "items": [
+            ("1.45", "0.00", "1", "1.45", None), ("1.40", "0.00", "1", "1.40", None),
+            ("0.41", "0.00", "0.525", "0.79", None), ("2.50", "0.75", "1", "2.50", None),
+            ("2.40", "0.00", "2", "1.20", None),
+        ],
+    },
+    "walmart_us": {
+        "shop": "Walmart", "date": "2026-11-05", "time": "18:42:07", "currency": "USD",
+        "total": "19.28", "subtotal": "18.84",
+        "items": [
+            ("3.28", "0.00", "1", "3.28", "N"), ("1.12", "0.00", "2.49", "0.45", "N"),
+            ("4.97", "0.00", "1", "4.97", "N"), ("6.97", "0.00", "1", "6.97", "X"),
+            ("2.50", "0.00", "1", "2.50", "N"),
+        ],
+        "names": ["GV 2% MILK 1G", "BANANAS", "EGGS LARGE 18CT", "PAPER TOWEL", "DORITOS NACHO"],
+    },
+    "rewe_de": {
+        "shop": "REWE", "date": "2026-11-20", "currency": "EUR", "total": "8.65",
+        "receipt_number": "4321",
+        "items": [
+            ("1.49", "0.00", "1", "1.49", "B"), ("2.29", "0.00", "1", "2.29", "B"),
+            ("2.58", "0.00", "2", "1.29", "B"), ("0.50", "0.00", "2", "0.25", "A"),
+            ("1.79", "0.00", "1", "1.79", "A"),
+        ],
+    },
+    "albert_heijn_nl": {
+        "shop": "Albert Heijn", "date": "2026-11-20", "currency": "EUR", "total": "9.95",
+        "subtotal": "10.45", "payment": {"method": "card", "paid": "9.95", "change": None},
+        "items": [
+            ("1.19", "0.00", "1", "1.19", None), ("1.98", "0.00", "2", "0.99", None),
+            ("2.49", "0.00", "1", "2.49", None), ("4.79", "0.00", "1", "4.79", None),
+        ],
+        "names": ["AH HALFVOLLE MELK", "AH BANANEN", "CROISSANTS", "JONGE KAAS"],
+    },
+    "carrefour_fr": {
+        "shop": "Carrefour", "date": "2026-11-20", "currency": "EUR", "total": "7.20",
+        "items": [
+            ("1.10", "0.00", "1", "1.10", None), ("0.99", "0.00", "1", "0.99", None),
+            ("3.11", "0.00", "1.250", "2.49", None), ("2.35", "0.35", "1", "2.35", None),
+        ],
+    },
+}
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_fixture_receipt(name: str, receipt_text: Callable[[str], list[str]]) -> None:
+    expected = EXPECTED[name]
+    result = parse_receipt(receipt_text(name)).to_json()
+    for key in ("shop", "nip", "date", "time", "currency", "total", "amount_due", "subtotal",
+                "receipt_number", "deposits", "payment"):
+        if key in expected:
+            assert result[key] == expected[key], key
+    got = [(i["price"], i["discount"], i["quantity"], i["unit_price"], i["vat"])
+           for i in result["items"]]
+    assert got == expected["items"]
+    if "names" in expected:
+        assert [i["name"] for i in result["items"]] == expected["names"]
+    if "vat" in expected:
+        assert [(v["letter"], v["rate"], v["tax"], v["sales"]) for v in result["vat"]] == (
+            expected["vat"]
+        )
+    # every fixture is arithmetically consistent once read correctly
+    assert result["checks"]["items_sum_matches_total"] is True
+    assert result["checks"]["lines_consistent"] is not False
+    assert result["confidence"] >= 0.9
+    assert not [w for w in result["warnings"] if not w.startswith("repaired")]
+
+
+def test_polish_fixtures_cross_check_vat_and_payment(
+    receipt_text: Callable[[str], list[str]]
+) -> None:
+    for name in ("biedronka", "lidl", "kaufland", "zabka", "dino"):
+        checks = parse_receipt(receipt_text(name)).to_json()["checks"]
+        assert checks["vat_sales_match_total"] is True, name
+        assert checks["payment_matches"] is True, name
+        assert checks["nip_valid"] is True, name
+
+
+def test_deposit_moves_amount_due_not_total(receipt_text: Callable[[str], list[str]]) -> None:
+    result = parse_receipt(receipt_text("zabka")).to_json()
+    assert (result["total"], result["amount_due"]) == ("28.27", "29.27")
+    assert result["checks"]["amount_due_matches_deposits"] is True
+    assert all("Kaucja" not in item["name"] for item in result["items"])
