@@ -17,9 +17,10 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from google.auth.exceptions import RefreshError
+from google.auth.exceptions import RefreshError, TransportError
 from google.oauth2.credentials import Credentials
 from googleapiclient.errors import HttpError
+from httplib2 import HttpLib2Error
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.core.config import Settings
@@ -113,6 +114,10 @@ def run_sync(
         _fail(factory, source, f"Google API error {exc.status_code}: {exc.reason}")
         _save_refreshed(factory, cipher, provider_name, credentials, old_token)
         raise HealthError(f"Google API error {exc.status_code}: {exc.reason}") from exc
+    except (TransportError, HttpLib2Error, OSError) as exc:  # DNS, refused, timeout, TLS
+        _fail(factory, source, f"cannot reach Google: {exc}")
+        _save_refreshed(factory, cipher, provider_name, credentials, old_token)
+        raise HealthError(f"cannot reach Google: {exc}") from exc
     with session_scope(factory) as session:
         rows = upsert_days(session, fetched, source)
         CredentialStore(session, cipher).save_if_refreshed(provider_name, credentials, old_token)
