@@ -144,7 +144,10 @@ def test_new_and_old_summary_of_the_same_day_count_once(tmp_path):
     [
         (lambda p: p / "missing", "does not exist"),
         (lambda p: (p / "notes.txt").write_text("hello") and p / "notes.txt", "not a Takeout"),
-        (lambda p: (p / "other.csv").write_text("a,b\n1,2\n") and p, "no Google Fit daily"),
+        (
+            lambda p: (p / "other.csv").write_text("a,b\n1,2\n") and p,
+            r"other.csv \(columns: a, b\)",
+        ),
     ],
 )
 def test_wrong_input_is_rejected_with_a_clear_message(tmp_path, make, message):

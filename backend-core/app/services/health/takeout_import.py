@@ -217,6 +217,7 @@ def _row_to_day(row: list[str], day: date, columns: dict[str, int]) -> DailyActi
 
 def parse_takeout(path: Path, progress: Callable[[str], None] | None = None) -> TakeoutReport:
     summaries: list[SummaryFile] = []
+    unrecognised: list[str] = []
     skipped = 0
     for name, read in _read_csv_sources(path):
         if PER_DAY_FILE.search(name):
@@ -228,11 +229,15 @@ def parse_takeout(path: Path, progress: Callable[[str], None] | None = None) -> 
         columns = _summary_columns(header)
         if "date" in columns and len(columns) > 1:
             summaries.append(SummaryFile(name, text, columns))
+        else:
+            unrecognised.append(f"{name} (columns: {', '.join(header[:6])})")
     if not summaries:
+        seen = f"; CSV files seen: {'; '.join(unrecognised[:3])}" if unrecognised else ""
         raise ImportFileError(
             f"no Google Fit daily summary CSV found in {path} (expected "
             "'Fit/Daily activity metrics/Daily activity metrics.csv', the older "
-            "'Daily Summaries.csv', or a translated variant with a Date column)"
+            "'Daily Summaries.csv', or a translated variant with a Date column"
+            f"{seen})"
         )
     # Newest layout first; a day already read from an earlier file is not read again.
     summaries.sort(key=lambda s: (0 if "daily activity metrics" in s.name.lower() else 1, s.name))
