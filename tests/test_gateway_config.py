@@ -180,7 +180,8 @@ def gateway(tmp_path_factory: pytest.TempPathFactory, free_tcp_ports) -> Iterato
 
     try:
         started = script("start", "gateway")
-        assert started.returncode == 0, started.stderr
+        log = state / "logs" / "gateway.log"
+        assert started.returncode == 0, started.stderr + (log.read_text() if log.exists() else "")
         assert f"GATEWAY_URL=http://127.0.0.1:{gateway_port}" in started.stdout
         yield f"http://127.0.0.1:{gateway_port}"
     finally:
