@@ -12,7 +12,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 
 from fastapi import APIRouter, Depends, FastAPI
-from prometheus_fastapi_instrumentator import Instrumentator
 
 from app.api.docs_ui import install_docs
 from app.api.routes import health, receipts, summary, transactions
@@ -90,13 +89,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in ROUTERS:
         app.include_router(router, prefix="/api/v1", dependencies=[Depends(require_token)])
 
-    Instrumentator(
-        should_group_status_codes=True,
-        excluded_handlers=["/metrics", "/healthz"],
-    ).instrument(app, latency_lowr_buckets=metrics.HTTP_LATENCY_BUCKETS).expose(
-        app, endpoint="/metrics", include_in_schema=False
-    )
-    metrics.register_queue_collector(app.state.sessions)
+    metrics.install_metrics(app, app.state.sessions)
     return app
 
 

@@ -15,7 +15,19 @@ def sample(name: str, **labels: str) -> float:
     return REGISTRY.get_sample_value(name, labels) or 0.0
 
 
-def test_queue_gauges_and_http_metrics(api, clean_db, make_receipt_image) -> None:
+def test_queue_gauges_and_http_metrics(settings_for, clean_db, make_receipt_image) -> None:
+    from fastapi.testclient import TestClient
+
+    from app.main import create_app
+
+    # a fresh app: the instrumentator's metrics belong to the app created last in a process
+    settings = settings_for()
+    headers = {"Authorization": f"Bearer {settings.api_token.get_secret_value()}"}
+    with TestClient(create_app(settings), headers=headers) as api:
+        _check_metrics(api, clean_db, make_receipt_image)
+
+
+def _check_metrics(api, clean_db, make_receipt_image) -> None:
     for _ in range(2):
         api.post("/api/v1/receipts", files={"file": ("r.jpg", make_receipt_image(), "image/jpeg")})
     with clean_db() as session:  # make the oldest ready job a minute old

@@ -11,8 +11,12 @@
   no attempt spent), lease_expired (a worker died holding the job).
 - `lifeboard_job_failures_total{reason}` counter — jobs that ended `failed`; reason is permanent
   (OCR 4xx / bad result), exhausted (max attempts reached), lease_expired (died too often).
-- From prometheus-fastapi-instrumentator: `http_requests_total{method,status,handler}` and
-  `http_request_duration_seconds{method,handler}` with the buckets in `HTTP_LATENCY_BUCKETS`.
+- From prometheus-fastapi-instrumentator: `http_requests_total{method,status,handler}` (status
+  grouped as 2xx/4xx/5xx) and `http_request_duration_seconds{method,handler}` with the buckets
+  in `HTTP_LATENCY_BUCKETS` (plus `http_request_duration_highr_seconds`, sizes).
+
+`/metrics` serves the process registry (lifeboard_*, python_*, process_*) followed by the app's
+own HTTP registry, so every app instance owns its HTTP metrics (one per process in production).
 """
 
 from __future__ import annotations
@@ -20,9 +24,18 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator
 
-from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram
+from fastapi import FastAPI, Response
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+)
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
+from prometheus_fastapi_instrumentator import Instrumentator
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
@@ -98,3 +111,19 @@ def register_queue_collector(
 
 
 _registered: QueueCollector | None = None
+
+
+def install_metrics(app: FastAPI, session_factory: Callable[[], Session]) -> None:
+    """Instrument HTTP requests and serve GET /metrics (not in the OpenAPI schema)."""
+    http_registry = CollectorRegistry()
+    Instrumentator(
+        should_group_status_codes=True,
+        excluded_handlers=["/metrics", "/healthz"],
+        registry=http_registry,
+    ).instrument(app, latency_lowr_buckets=HTTP_LATENCY_BUCKETS)
+    register_queue_collector(session_factory)
+
+    @app.get("/metrics", include_in_schema=False)
+    def prometheus_metrics() -> Response:
+        body = generate_latest(REGISTRY) + generate_latest(http_registry)
+        return Response(body, media_type=CONTENT_TYPE_LATEST)
