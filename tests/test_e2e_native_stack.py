@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 import subprocess
 from pathlib import Path
 
@@ -70,9 +71,47 @@ def test_unknown_service_is_refused(native_stack) -> None:
 
 
 def test_down_of_a_stack_that_never_ran(tmp_path: Path) -> None:
-    env = {**os.environ, "NATIVE_STACK_DIR": str(tmp_path),
-           "NATIVE_STACK_ENV_FILE": str(ROOT / ".env.example")}
-    result = subprocess.run([str(ROOT / "scripts" / "native-stack.sh"), "down"], env=env,
+    result = subprocess.run([str(ROOT / "scripts" / "native-stack.sh"), "down"],
+                            env=script_env(tmp_path),
                             capture_output=True, text=True, timeout=60, check=False)
     assert result.returncode == 0, result.stderr
     assert "no process" in result.stderr
+
+
+def script_env(state_dir: Path, **extra: str) -> dict[str, str]:
+    return {**os.environ, "NATIVE_STACK_DIR": str(state_dir),
+            "NATIVE_STACK_ENV_FILE": str(ROOT / ".env.example"), **extra}
+
+
+def test_down_finds_a_process_that_left_its_group(tmp_path: Path) -> None:
+    # A service's child that started a session of its own (setsid) is no longer in the group
+    # `down` signals; the environment marker still finds it.
+    escaped = subprocess.Popen(
+        ["sleep", "300"], env={**os.environ, "LIFEBOARD_NATIVE_STACK": str(tmp_path)},
+        start_new_session=True,
+    )
+    try:
+        result = subprocess.run([str(ROOT / "scripts" / "native-stack.sh"), "down"],
+                                env=script_env(tmp_path), capture_output=True, text=True,
+                                timeout=60, check=False)
+        assert result.returncode == 0, result.stderr
+        assert "left-over processes" in result.stderr
+        assert escaped.wait(timeout=10) == -9
+    finally:
+        if escaped.poll() is None:
+            escaped.kill()
+
+
+def test_start_refuses_a_port_taken_by_someone_else(tmp_path: Path) -> None:
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", 0))
+        squatter.listen()
+        port = squatter.getsockname()[1]
+        result = subprocess.run(
+            [str(ROOT / "scripts" / "native-stack.sh"), "start", "gateway"],
+            env=script_env(tmp_path, GATEWAY_PORT=str(port)),
+            capture_output=True, text=True, timeout=60, check=False,
+        )
+    assert result.returncode != 0
+    assert f"port {port}" in result.stderr and "already in use" in result.stderr
+    assert not (tmp_path / "run" / "gateway.pid").exists()
