@@ -15,21 +15,18 @@ from sqlalchemy.orm import Session
 from app.models.activity import Activity
 from app.services.health.provider import METRIC_FIELDS, DailyActivity
 
-BATCH = 500
-
 
 def upsert_days(session: Session, days: Iterable[DailyActivity], source: str) -> int:
     """Insert or replace the given days; returns the number of rows written."""
     by_day = {d.day: d for d in days if d.has_data()}  # one statement cannot hit a row twice
     rows = [{"date": day, **d.metrics(), "source": source} for day, d in sorted(by_day.items())]
-    written = 0
-    for start in range(0, len(rows), BATCH):
-        chunk = rows[start : start + BATCH]
-        stmt = insert(Activity).values(chunk)
-        replace = {name: stmt.excluded[name] for name in (*METRIC_FIELDS, "source")}
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[Activity.date], set_={**replace, "updated_at": func.now()}
-        )
-        session.execute(stmt)
-        written += len(chunk)
-    return written
+    if not rows:
+        return 0
+    stmt = insert(Activity)
+    replace = {name: stmt.excluded[name] for name in (*METRIC_FIELDS, "source")}
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[Activity.date], set_={**replace, "updated_at": func.now()}
+    )
+    # executemany: psycopg pipelines the batch (insertmanyvalues), no giant compiled statement
+    session.execute(stmt, rows)
+    return len(rows)
