@@ -4,6 +4,7 @@ backend-core -> ocr-worker -> PostgreSQL and comes back parsed; Prometheus scrap
 
 from __future__ import annotations
 
+import re
 import time
 
 import httpx
@@ -126,3 +127,16 @@ def test_prometheus_scrapes_core_and_ocr(native_stack) -> None:
     query = httpx.get(f"{native_stack.prometheus_url}/api/v1/query",
                       params={"query": 'up{job="backend-core"}'}, timeout=10).json()
     assert query["data"]["result"][0]["value"][1] == "1"
+
+
+def test_swagger_ui_and_its_assets_through_the_gateway(native_stack) -> None:
+    with httpx.Client(base_url=native_stack.gateway_url, timeout=10) as plain:
+        page = plain.get("/docs")
+        assert page.status_code == 200 and "swagger-ui" in page.text
+        assets = re.findall(r'(?:src|href)="(/[^"]+)"', page.text)
+        assert len(assets) >= 3, page.text
+        for path in [*assets, "/openapi.json"]:
+            assert plain.get(path).status_code == 200, path
+    # The gateway's policy for /docs is the one the core itself states for its page.
+    direct = httpx.get(f"{native_stack.core_url}/docs", timeout=10)
+    assert page.headers["Content-Security-Policy"] == direct.headers["Content-Security-Policy"]
