@@ -43,6 +43,9 @@ def test_auth_start_returns_url_or_redirect_and_status_tracks_it(health_api):
     for params, message in [("error=access_denied", "not granted"), ("state=abc", "both")]:
         response = health_api.get(f"/api/v1/google/auth/callback?{params}")
         assert response.status_code == 400 and message in response.json()["detail"]
+    for params in ("state=a%00b&code=c", "state=abc&code=x%00y", f"state={'a' * 201}&code=c"):
+        response = health_api.get(f"/api/v1/google/auth/callback?{params}")
+        assert response.status_code == 422, params  # never reaches the database
 
 
 def test_sync_without_grant_is_409_and_revoked_grant_shows_in_status_and_metrics(

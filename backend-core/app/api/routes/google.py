@@ -116,8 +116,9 @@ def auth_start(
 def auth_callback(
     session: SessionDep,
     settings: SettingsDep,
-    state: Annotated[str, Query(max_length=200)] = "",
-    code: Annotated[str, Query(max_length=2000)] = "",
+    # states are oauthlib tokens (letters, digits); a NUL byte could not even be queried
+    state: Annotated[str, Query(max_length=200, pattern=r"^[A-Za-z0-9._~-]*$")] = "",
+    code: Annotated[str, Query(max_length=2000, pattern=r"^[^\x00]*$")] = "",
     error: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response:
     if error:
