@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, File, HTTPException, Query, Response, UploadFile, status
+from fastapi import APIRouter, File, HTTPException, Path, Query, Response, UploadFile, status
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
@@ -168,7 +168,11 @@ def retry_receipt(
     summary="Correct a parsed receipt item",
 )
 def patch_item(
-    receipt_id: uuid.UUID, item_id: int, patch: ReceiptItemPatch, session: SessionDep
+    receipt_id: uuid.UUID,
+    # receipt_items.id is an INTEGER column: larger ids cannot exist (and would be a DB error).
+    item_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+    patch: ReceiptItemPatch,
+    session: SessionDep,
 ) -> ReceiptItemOut:
     item = session.scalars(
         select(ReceiptItem).where(ReceiptItem.id == item_id, ReceiptItem.receipt_id == receipt_id)
