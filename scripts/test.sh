@@ -18,7 +18,7 @@ log() { printf '\n==> %s\n' "$*"; }
 # Debian packages the services and tests run natively (same programs the containers use).
 APT_PACKAGES=(
   tesseract-ocr tesseract-ocr-pol tesseract-ocr-eng   # ocr-worker
-  nginx gettext-base                                  # gateway (envsubst renders its templates)
+  nginx gettext-base procps                           # gateway (envsubst), native-stack.sh (ps)
   prometheus                                          # prometheus + promtool
   fonts-dejavu-core fonts-liberation fonts-freefont-ttf  # receipt image generator
   chromium                                            # Swagger UI browser test
