@@ -153,3 +153,20 @@ def test_new_and_old_summary_of_the_same_day_count_once(tmp_path):
 def test_wrong_input_is_rejected_with_a_clear_message(tmp_path, make, message):
     with pytest.raises(ImportFileError, match=message):
         parse_takeout(make(tmp_path))
+
+
+def test_thousands_separators_and_unpadded_slash_dates(tmp_path):
+    base = tmp_path / "Fit" / "Daily activity metrics"
+    base.mkdir(parents=True)
+    (base / "Daily activity metrics.csv").write_text(
+        'Date,Step count,Distance (m)\n"2024/3/5","6,500","4,200.5"\n2024/3/6,700,\n'
+    )
+    (base / "Dzienne.csv").write_text(
+        "Data;Liczba kroków;Dystans (m)\n2024-03-07;12 345;1.234,5\n", encoding="utf-8"
+    )
+    report = parse_takeout(tmp_path)
+    assert [(d.day, d.steps, d.distance_m) for d in report.days] == [
+        (date(2024, 3, 5), 6500, Decimal("4200.50")),
+        (date(2024, 3, 6), 700, None),
+        (date(2024, 3, 7), 12345, Decimal("1234.50")),
+    ]

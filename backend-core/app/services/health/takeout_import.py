@@ -178,22 +178,30 @@ def _detect_date_format(values: list[str]) -> str:
     raise ImportFileError(f"unrecognised date format in the Date column, e.g. {sample!r}")
 
 
-def _number(text: str) -> Decimal | None:
+def _number(text: str, decimal_comma: bool) -> Decimal | None:
+    """A cell as a number. Files separated by `;` (pl, de locales) write decimal commas; in
+    comma-separated files a comma inside a (quoted) cell groups thousands: "6,500" = 6500."""
     cleaned = text.strip().replace("\u00a0", "").replace(" ", "")
     if not cleaned:
         return None
-    if "," in cleaned and "." not in cleaned:
-        cleaned = cleaned.replace(",", ".")  # decimal comma (pl, de)
+    if decimal_comma:
+        cleaned = cleaned.replace(".", "").replace(",", ".") if "," in cleaned else cleaned
+    else:
+        cleaned = cleaned.replace(",", "")
     try:
         return Decimal(cleaned)
     except InvalidOperation:
         return None
 
 
-def _row_to_day(row: list[str], day: date, columns: dict[str, int]) -> DailyActivity:
+def _row_to_day(
+    row: list[str], day: date, columns: dict[str, int], decimal_comma: bool
+) -> DailyActivity:
     def get(col: str) -> Decimal | None:
         index = columns.get(col)
-        return _number(row[index]) if index is not None and index < len(row) else None
+        if index is None or index >= len(row):
+            return None
+        return _number(row[index], decimal_comma)
 
     two = Decimal("0.01")
     distance, calories, hr, weight = (
@@ -247,7 +255,9 @@ def parse_takeout(path: Path, progress: Callable[[str], None] | None = None) -> 
     for summary in summaries:
         if progress is not None:
             progress(summary.name)
-        rows = list(csv.reader(io.StringIO(summary.text), _dialect(summary.text)))[1:]
+        dialect = _dialect(summary.text)
+        decimal_comma = dialect.delimiter != ","
+        rows = list(csv.reader(io.StringIO(summary.text), dialect))[1:]
         rows = [r for r in rows if any(cell.strip() for cell in r)]
         date_index = summary.columns["date"]
         fmt = _detect_date_format([r[date_index] for r in rows if len(r) > date_index])
@@ -260,7 +270,7 @@ def parse_takeout(path: Path, progress: Callable[[str], None] | None = None) -> 
                 continue
             if day in days:
                 continue
-            parsed = _row_to_day(row, day, summary.columns)
+            parsed = _row_to_day(row, day, summary.columns, decimal_comma)
             if parsed.has_data():
                 days[day] = parsed
     used_columns = sorted({c for s in summaries for c in s.columns if c != "date"})
