@@ -120,13 +120,17 @@ is_running() { group_alive "$(pid_of "$1")"; }
 
 port_in_use() { [[ -n "$(ss -Hltn "sport = :$1" 2>/dev/null)" ]]; }
 
-# Processes that carry this stack's marker in their environment (whatever their group).
+# Processes of this stack, whatever their group: those carrying its marker in their environment
+# and those naming $DIR/ on their command line (nginx overwrites its environment area with its
+# process title). The pattern comes from a file so that grep does not find itself.
 stack_processes() {
-  local f
-  for f in $(grep -lsxzF "LIFEBOARD_NATIVE_STACK=$DIR" /proc/[0-9]*/environ); do
-    f="${f#/proc/}"
-    echo "${f%/environ}"
-  done
+  local f pid
+  for f in $(grep -lsxzF "LIFEBOARD_NATIVE_STACK=$DIR" /proc/[0-9]*/environ) \
+           $(grep -lsaF -f <(printf '%s/\n' "$DIR") /proc/[0-9]*/cmdline); do
+    pid="${f#/proc/}"
+    pid="${pid%/*}"
+    [[ "$pid" = "$$" ]] || echo "$pid"
+  done | sort -u
 }
 
 log_tail() {

@@ -64,15 +64,22 @@ class NativeStack:
 
 
 def stack_processes(state_dir: Path) -> list[int]:
+    """Processes of the stack in state_dir: those with its marker in their environment, and
+    those naming the dir on their command line (nginx overwrites its environment area with its
+    process title, so only the latter finds an nginx master)."""
     marker = f"LIFEBOARD_NATIVE_STACK={state_dir}".encode()
+    in_args = f"{state_dir}/".encode()
     found = []
-    for environ in Path("/proc").glob("[0-9]*/environ"):
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit() or int(proc.name) == os.getpid():
+            continue
         try:
-            entries = environ.read_bytes().split(b"\0")
+            environ = (proc / "environ").read_bytes().split(b"\0")
+            cmdline = (proc / "cmdline").read_bytes()
         except OSError:  # gone meanwhile, or not ours to read
             continue
-        if marker in entries:
-            found.append(int(environ.parent.name))
+        if marker in environ or in_args in cmdline:
+            found.append(int(proc.name))
     return found
 
 
