@@ -1,0 +1,1 @@
+"""Accuracy and speed benchmark of the OCR worker (``python -m bench --help``)."""
