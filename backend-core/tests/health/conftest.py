@@ -11,7 +11,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.core.config import Settings
+from app import cli
+from app.core.config import Settings, get_settings
 
 HEALTH_API_TOKEN = "health-test-token"
 HEALTH_TABLES = "activity, google_credentials, oauth_pending_states, health_sync_state"
@@ -68,3 +69,36 @@ def health_api(health_app, db) -> Iterator[TestClient]:
     headers = {"Authorization": f"Bearer {HEALTH_API_TOKEN}"}
     with TestClient(health_app, headers=headers, raise_server_exceptions=False) as client:
         yield client
+
+
+CLI_KEY = Fernet.generate_key().decode()
+
+
+@pytest.fixture
+def run_cli(db, core_db_url, monkeypatch, capsys):
+    """Run `python -m app.cli ...` in-process against the test database; returns
+    (exit code, stdout, stderr). Set more env with monkeypatch before calling it."""
+    monkeypatch.setenv("DATABASE_URL", core_db_url)
+    monkeypatch.setenv("TOKEN_ENCRYPTION_KEY", CLI_KEY)
+    monkeypatch.setenv("HEALTH_PROVIDER", "fit")
+    monkeypatch.setenv("TZ", "Europe/Warsaw")
+
+    def run(*argv: str) -> tuple[int, str, str]:
+        get_settings.cache_clear()  # settings come from the env as it is now
+        code = cli.main(list(argv))
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    yield run
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def grant_file(tmp_path):
+    """An authorized-user JSON as `google-token-import` expects it."""
+    path = tmp_path / "authorized_user.json"
+    path.write_text(
+        '{"type": "authorized_user", "client_id": "cid", "client_secret": "sec",'
+        ' "refresh_token": "1//r"}'
+    )
+    return path

@@ -2,39 +2,17 @@
 wrote, re-import does not duplicate, wrong files exit non-zero with a clear message."""
 
 import json
+import os
 import sqlite3
 import zipfile
 from datetime import date
 
-import pytest
-from cryptography.fernet import Fernet
 from sqlalchemy import func, select
 
-from app import cli
-from app.core.config import get_settings
 from app.core.db import session_scope
 from app.models import Activity, HealthSyncState
 from app.services.health.credential_store import CredentialStore
 from app.services.health.token_crypto import TokenCipher
-
-KEY = Fernet.generate_key().decode()
-
-
-@pytest.fixture
-def run_cli(db, core_db_url, monkeypatch, capsys):
-    monkeypatch.setenv("DATABASE_URL", core_db_url)
-    monkeypatch.setenv("TOKEN_ENCRYPTION_KEY", KEY)
-    monkeypatch.setenv("HEALTH_PROVIDER", "fit")
-    monkeypatch.setenv("TZ", "Europe/Warsaw")
-    get_settings.cache_clear()
-
-    def run(*argv: str) -> tuple[int, str, str]:
-        code = cli.main(list(argv))
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    yield run
-    get_settings.cache_clear()
 
 
 def takeout_zip(tmp_path):
@@ -99,23 +77,17 @@ def test_import_health_connect_and_wrong_files(run_cli, db, tmp_path):
     assert code == 2 and "not a Takeout folder" in err
 
 
-def test_google_token_import(run_cli, db, tmp_path):
-    good = tmp_path / "authorized_user.json"
-    good.write_text(
-        json.dumps(
-            {
-                "type": "authorized_user",
-                "client_id": "cid",
-                "client_secret": "sec",
-                "refresh_token": "1//r",
-            }
-        )
-    )
-    code, out, err = run_cli("google-token-import", str(good))
+def test_google_token_import(run_cli, db, tmp_path, grant_file):
+    code, out, err = run_cli("google-token-import", str(grant_file))
     assert code == 0, err
     assert json.loads(out)["provider"] == "fit"
     with session_scope(db) as session:
-        assert CredentialStore(session, TokenCipher(KEY)).load("fit").refresh_token == "1//r"
+        assert (
+            CredentialStore(session, TokenCipher(os.environ["TOKEN_ENCRYPTION_KEY"]))
+            .load("fit")
+            .refresh_token
+            == "1//r"
+        )
 
     service_account = tmp_path / "sa.json"
     service_account.write_text(json.dumps({"type": "service_account", "client_email": "x"}))

@@ -11,14 +11,11 @@ from zoneinfo import ZoneInfo
 
 import googleapiclient.http
 import pytest
-from cryptography.fernet import Fernet
 from google.oauth2 import credentials as google_credentials
 from sqlalchemy import func, select
 
-from app import cli
-from app.core.config import get_settings
 from app.core.db import session_scope
-from app.models import Activity
+from app.models import Activity, HealthSyncState
 
 WARSAW = ZoneInfo("Europe/Warsaw")
 
@@ -84,97 +81,55 @@ def google():
     server.server_close()
 
 
-def test_cli_backfill_over_loopback(db, core_db_url, google, monkeypatch, capsys, tmp_path):
-    monkeypatch.setenv("DATABASE_URL", core_db_url)
-    monkeypatch.setenv("TOKEN_ENCRYPTION_KEY", Fernet.generate_key().decode())
-    monkeypatch.setenv("HEALTH_PROVIDER", "fit")
-    monkeypatch.setenv("GOOGLE_FIT_API_ENDPOINT", google + "/")
-    monkeypatch.setenv("TZ", "Europe/Warsaw")
-    # google-auth pins the token endpoint of authorized-user grants to Google's; point it here.
+@pytest.fixture
+def loopback_cli(run_cli, google, monkeypatch):
+    """run_cli with Google's token endpoint on the loopback server (google-auth pins the token
+    endpoint of authorized-user grants to Google's own; the test moves it here)."""
     monkeypatch.setattr(google_credentials, "_GOOGLE_OAUTH2_TOKEN_ENDPOINT", google + "/token")
-    get_settings.cache_clear()
-    try:
-        grant = tmp_path / "authorized_user.json"
-        grant.write_text(
-            json.dumps(
-                {
-                    "type": "authorized_user",
-                    "client_id": "cid",
-                    "client_secret": "sec",
-                    "refresh_token": "1//r",
-                    "token_uri": google + "/token",
-                }
-            )
-        )
-        assert cli.main(["google-token-import", str(grant)]) == 0
-        capsys.readouterr()
-
-        assert cli.main(["fit-sync", "--days", "200"]) == 0
-        out, err = capsys.readouterr()
-        result = json.loads(out)
-        today = datetime.now(WARSAW).date()
-        assert result["start"] == str(today - timedelta(days=199))
-        assert result["end"] == str(today + timedelta(days=1))
-        thirteenths = sum(1 for i in range(200) if (today - timedelta(days=i)).day == 13)
-        assert result["rows_written"] == 200 - thirteenths  # empty days are not rows
-        assert "200/200" in err  # tqdm progress bar reached the end
-
-        aggregates = [
-            json.loads(b)
-            for m, p, b in FakeGoogle.requests
-            if p.startswith("/fitness/v1/users/me/dataset:aggregate?")
-        ]
-        assert len(aggregates) == 3  # 90 + 90 + 20 days
-        assert next(r for r in FakeGoogle.requests if r[1] == "/token")[2].startswith(
-            b"grant_type=refresh_token"
-        )
-
-        FakeGoogle.requests = []
-        assert cli.main(["fit-sync"]) == 0  # scheduled-style run: the last 7 days again
-        rerun = json.loads(capsys.readouterr().out)
-        assert rerun["start"] == str(today - timedelta(days=6))
-        with session_scope(db) as session:
-            total = session.scalar(select(func.count()).select_from(Activity))
-            assert total == 200 - thirteenths
-            assert (
-                session.get(Activity, today - timedelta(days=1)) is not None
-                or (today - timedelta(days=1)).day == 13
-            )
-        assert not any(p == "/token" for _, p, _ in FakeGoogle.requests)  # refreshed token reused
-    finally:
-        get_settings.cache_clear()
+    return run_cli
 
 
-def test_unreachable_google_is_a_clean_failure(
-    db, core_db_url, google, monkeypatch, capsys, tmp_path
-):
-    monkeypatch.setenv("DATABASE_URL", core_db_url)
-    monkeypatch.setenv("TOKEN_ENCRYPTION_KEY", Fernet.generate_key().decode())
+def test_cli_backfill_over_loopback(loopback_cli, db, google, grant_file, monkeypatch):
+    monkeypatch.setenv("GOOGLE_FIT_API_ENDPOINT", google + "/")
+    assert loopback_cli("google-token-import", str(grant_file))[0] == 0
+
+    code, out, err = loopback_cli("fit-sync", "--days", "200")
+    assert code == 0, err
+    result = json.loads(out)
+    today = datetime.now(WARSAW).date()
+    assert result["start"] == str(today - timedelta(days=199))
+    assert result["end"] == str(today + timedelta(days=1))
+    thirteenths = sum(1 for i in range(200) if (today - timedelta(days=i)).day == 13)
+    assert result["rows_written"] == 200 - thirteenths  # empty days are not rows
+    assert "200/200" in err  # tqdm progress bar reached the end
+
+    aggregates = [
+        json.loads(b)
+        for m, p, b in FakeGoogle.requests
+        if p.startswith("/fitness/v1/users/me/dataset:aggregate?")
+    ]
+    assert len(aggregates) == 3  # 90 + 90 + 20 days
+    token_request = next(r for r in FakeGoogle.requests if r[1] == "/token")
+    assert token_request[2].startswith(b"grant_type=refresh_token")
+
+    FakeGoogle.requests = []
+    code, out, err = loopback_cli("fit-sync")  # scheduled-style run: the last 7 days again
+    assert code == 0, err
+    assert json.loads(out)["start"] == str(today - timedelta(days=6))
+    with session_scope(db) as session:
+        assert session.scalar(select(func.count()).select_from(Activity)) == 200 - thirteenths
+    assert not any(p == "/token" for _, p, _ in FakeGoogle.requests)  # refreshed token reused
+
+
+def test_unreachable_google_is_a_clean_failure(loopback_cli, db, grant_file, monkeypatch):
     monkeypatch.setenv("GOOGLE_FIT_API_ENDPOINT", "http://127.0.0.1:9/")  # nothing listens
     backoffs: list[float] = []
     monkeypatch.setattr(googleapiclient.http.time, "sleep", backoffs.append)  # retries, no wait
-    monkeypatch.setattr(google_credentials, "_GOOGLE_OAUTH2_TOKEN_ENDPOINT", google + "/token")
-    get_settings.cache_clear()
-    try:
-        grant = tmp_path / "authorized_user.json"
-        grant.write_text(
-            json.dumps(
-                {
-                    "type": "authorized_user",
-                    "client_id": "cid",
-                    "client_secret": "sec",
-                    "refresh_token": "1//r",
-                }
-            )
-        )
-        assert cli.main(["google-token-import", str(grant)]) == 0
-        assert cli.main(["fit-sync", "--days", "3"]) == 1
-        err = capsys.readouterr().err
-        assert "cannot reach Google" in err and "Traceback" not in err
-        assert len(backoffs) == 2  # the request was retried twice before giving up
-        from app.models import HealthSyncState
+    assert loopback_cli("google-token-import", str(grant_file))[0] == 0
 
-        with session_scope(db) as session:
-            assert "cannot reach Google" in session.get(HealthSyncState, "fit").last_error
-    finally:
-        get_settings.cache_clear()
+    code, _, err = loopback_cli("fit-sync", "--days", "3")
+    assert code == 1
+    assert "cannot reach Google" in err and "Traceback" not in err
+    assert len(backoffs) == 2  # the request was retried twice before giving up
+    with session_scope(db) as session:
+        assert "cannot reach Google" in session.get(HealthSyncState, "fit").last_error

@@ -115,25 +115,42 @@ def register(command: Register, sessions: Callable[[], Any]) -> None:
         _print({"provider": provider, "stored": True, "scopes": credentials.scopes})
         return 0
 
+    def run_import(
+        label: str, unit: str, total: int | None, do_import: Callable[..., Any]
+    ) -> tuple[Any, int] | int:
+        """Run an import under a progress bar; an exit code (2) when the file is wrong."""
+        with tqdm(total=total, unit=unit, desc=label) as bar:
+            try:
+                result: tuple[Any, int] = do_import(lambda _name: bar.update(1))
+            except ImportFileError as exc:
+                return _fail(str(exc))
+        return result
+
+    def report_common(source: str, report: Any, rows: int) -> dict[str, Any]:
+        return {
+            "source": source,
+            "rows_written": rows,
+            "days": len(report.days),
+            "first_day": report.first_day,
+            "last_day": report.last_day,
+        }
+
     def configure_takeout(parser: argparse.ArgumentParser) -> None:
         parser.add_argument("path", type=Path, help="Takeout folder or .zip")
 
     @command("import-takeout", "import Google Takeout Fit daily summaries", configure_takeout)
     def import_takeout(args: argparse.Namespace) -> int:
-        from app.services.health.imports import import_takeout as run_import
+        from app.services.health.imports import import_takeout as takeout
 
-        with tqdm(unit="file", desc="takeout") as bar:
-            try:
-                report, rows = run_import(sessions(), args.path, lambda name: bar.update(1))
-            except ImportFileError as exc:
-                return _fail(str(exc))
+        outcome = run_import(
+            "takeout", "file", None, lambda progress: takeout(sessions(), args.path, progress)
+        )
+        if isinstance(outcome, int):
+            return outcome
+        report, rows = outcome
         _print(
             {
-                "source": "takeout",
-                "rows_written": rows,
-                "days": len(report.days),
-                "first_day": report.first_day,
-                "last_day": report.last_day,
+                **report_common("takeout", report, rows),
                 "summary_files": report.summary_files,
                 "skipped_per_day_files": report.skipped_per_day_files,
                 "columns": report.columns,
@@ -150,21 +167,21 @@ def register(command: Register, sessions: Callable[[], Any]) -> None:
         "import-health-connect", "import a Health Connect export (SQLite or zip)", configure_hc
     )
     def import_health_connect(args: argparse.Namespace) -> int:
-        from app.services.health.imports import import_health_connect as run_import
+        from app.services.health.imports import import_health_connect as health_connect
 
         tz = ZoneInfo(get_settings().tz)
-        with tqdm(total=7, unit="table", desc="health connect") as bar:
-            try:
-                report, rows = run_import(sessions(), args.file, tz, lambda name: bar.update(1))
-            except ImportFileError as exc:
-                return _fail(str(exc))
+        outcome = run_import(
+            "health connect",
+            "table",
+            7,
+            lambda progress: health_connect(sessions(), args.file, tz, progress),
+        )
+        if isinstance(outcome, int):
+            return outcome
+        report, rows = outcome
         _print(
             {
-                "source": "health_connect",
-                "rows_written": rows,
-                "days": len(report.days),
-                "first_day": report.first_day,
-                "last_day": report.last_day,
+                **report_common("health_connect", report, rows),
                 "records": report.records,
                 "apps": report.apps,
                 "days_with_several_apps": report.multi_app_days,

@@ -102,7 +102,13 @@ def rollup_body(start: date, end: date, page_token: str | None = None) -> dict[s
     return body
 
 
+def _between(field: str, start: date, end: date) -> str:
+    """AIP-160 filter for [start, end) on a civil date field."""
+    return f'{field} >= "{start.isoformat()}" AND {field} < "{end.isoformat()}"'
+
+
 def _civil_date(civil_time: dict[str, Any]) -> date:
+    """The `date` of a CivilDateTime (or of any object with a `date` Date)."""
     d = civil_time["date"]
     return date(int(d["year"]), int(d["month"]), int(d["day"]))
 
@@ -156,10 +162,7 @@ class HealthApiProvider:
 
     def sleep_by_day(self, start: date, end: date) -> dict[date, int]:
         """Minutes asleep per local day the sleep ended on."""
-        expr = (
-            f'sleep.interval.civil_end_time >= "{start.isoformat()}" AND '
-            f'sleep.interval.civil_end_time < "{end.isoformat()}"'
-        )
+        expr = _between("sleep.interval.civil_end_time", start, end)
         totals: dict[date, int] = {}
         for point in self._list("sleep", expr, 25):
             sleep = point.get("sleep", {})
@@ -172,18 +175,12 @@ class HealthApiProvider:
         return totals
 
     def resting_heart_rate_by_day(self, start: date, end: date) -> dict[date, float]:
-        expr = (
-            f'daily_resting_heart_rate.date >= "{start.isoformat()}" AND '
-            f'daily_resting_heart_rate.date < "{end.isoformat()}"'
-        )
+        expr = _between("daily_resting_heart_rate.date", start, end)
         found: dict[date, float] = {}
         for point in self._list("daily-resting-heart-rate", expr, 1000):
             value = point.get("dailyRestingHeartRate", {})
             if "beatsPerMinute" in value and "date" in value:
-                d = value["date"]
-                found[date(int(d["year"]), int(d["month"]), int(d["day"]))] = float(
-                    value["beatsPerMinute"]
-                )
+                found[_civil_date(value)] = float(value["beatsPerMinute"])
         return found
 
     def fetch_days(
