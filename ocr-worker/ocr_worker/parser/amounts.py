@@ -27,24 +27,29 @@ _NUMERIC_TOKEN = re.compile(
     rf"(?P<dec>[0-9{_CONFUSABLE}]{{2,3}})(?P<vat>[A-G]?)(?P<tsign>-?)"
 )
 _SPLIT_DECIMAL = re.compile(r"(?<=\d) ?([.,]) ?(?=\d{2}(?!\d))")
+_SPLIT_BEFORE_LOOKALIKE = re.compile(rf"(?<=\d)([.,]) (?=[0-9{_CONFUSABLE}]{{2,3}}[A-G]?(?:\s|$))")
 
 
 def repair_numeric_tokens(line: str) -> str:
     """Turn look-alike letters inside amount-shaped tokens into digits.
 
     ``1,4Ż`` → ``1,42``, ``lO,99`` → ``10,99``, ``12,OOA`` → ``12,00A``. A token is touched only
-    when it has the shape of an amount and at least two real digits, so words stay words and
-    units such as ``1,5l`` stay as they are.
+    when it has the shape of an amount and a real digit, so words stay words, and units such
+    as ``1,5l`` stay as they are.
     """
     out: list[str] = []
+    line = _SPLIT_BEFORE_LOOKALIKE.sub(r"\1", line)
     for token in line.split(" "):
         match = _NUMERIC_TOKEN.fullmatch(token)
-        if match and sum(ch.isdigit() for ch in token) >= 2 and not token.endswith(("l", "L")):
+        if match and any(ch.isdigit() for ch in token) and not token.endswith(("l", "L")):
+            dec, vat = match["dec"], match["vat"]
+            if len(dec) == 3 and dec[2] == "B" and not vat:
+                dec, vat = dec[:2], "B"  # "2,18B": a price and its VAT letter B
             fixed_int = match["int"].translate(_CONFUSABLE_TO_DIGIT)
-            fixed_dec = match["dec"].translate(_CONFUSABLE_TO_DIGIT)
+            fixed_dec = dec.translate(_CONFUSABLE_TO_DIGIT)
             token = (
                 f"{match['pre']}{match['sign']}{fixed_int}{match['sep']}{fixed_dec}"
-                f"{match['vat']}{match['tsign']}"
+                f"{vat}{match['tsign']}"
             )
         out.append(token)
     line = " ".join(out)

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from ocr_worker.parser.repair import CONFUSED_DIGITS
 from ocr_worker.parser.text import fold
 
 _MONTHS = {
@@ -35,6 +36,7 @@ _MONTH_NAME_DAY = re.compile(
 )
 TIME_RE = re.compile(
     r"(?<![\d:])(?P<h>[01]?\d|2[0-3])\s?:\s?(?P<m>[0-5]\d)(?:\s?:\s?(?P<s>[0-5]\d))?(?![\d:])"
+    r"(?:\s?(?P<ampm>[AP])\.?M\b)?"
 )
 _NOT_PURCHASE = re.compile(
     r"WAZN|VALID|EXPIR|BEST BEFORE|USE BY|GULTIG|GELDIG|TERMIN|ZWROT DO|RETURN BY|DATA WAZ|"
@@ -72,13 +74,38 @@ def _make(year: int, month: int, day: int) -> date | None:
         return None
 
 
-def dates_in_line(line: str, *, month_first: bool) -> list[date]:
-    """All plausible dates in one line (in order of appearance)."""
+def _one_digit_fixes(year: int, month: str, day: str) -> list[date]:
+    """Valid dates one confusable digit away from an impossible day or month (``2024-12-80``)."""
+    fixes: set[date] = set()
+    for field in ("month", "day"):
+        text = month if field == "month" else day
+        for position, char in enumerate(text):
+            for other in CONFUSED_DIGITS.get(char, ""):
+                changed = text[:position] + other + text[position + 1:]
+                m, d = (changed, day) if field == "month" else (month, changed)
+                value = _make(year, int(m), int(d))
+                if value:
+                    fixes.add(value)
+    return sorted(fixes)
+
+
+def _make_or_fix(year: int, month: str, day: str, repair: bool) -> date | None:
+    value = _make(year, int(month), int(day))
+    if value is None and repair:
+        fixes = _one_digit_fixes(year, month, day)
+        if len(fixes) == 1:
+            return fixes[0]
+    return value
+
+
+def dates_in_line(line: str, *, month_first: bool, repair: bool = False) -> list[date]:
+    """All plausible dates in one line (in order of appearance). With ``repair``, an
+    impossible date one misread digit away from exactly one valid date counts as that."""
     text = fold(line)
     found: list[tuple[int, date]] = []
     taken: list[tuple[int, int]] = []
     for m in _ISO.finditer(text):
-        value = _make(int(m["y"]), int(m["m"]), int(m["d"]))
+        value = _make_or_fix(int(m["y"]), m["m"], m["d"], repair)
         if value:
             found.append((m.start(), value))
             taken.append(m.span())
@@ -91,8 +118,8 @@ def dates_in_line(line: str, *, month_first: bool) -> list[date]:
             first_is_month = False
         elif b > 12 >= a:
             first_is_month = True
-        month, day = (a, b) if first_is_month else (b, a)
-        value = _make(year, month, day)
+        month, day = (m["a"], m["b"]) if first_is_month else (m["b"], m["a"])
+        value = _make_or_fix(year, month, day, repair)
         if value:
             found.append((m.start(), value))
             taken.append(m.span())
@@ -114,7 +141,28 @@ def find_time(line: str) -> str | None:
     match = TIME_RE.search(fold(line))
     if not match:
         return None
-    return f"{int(match['h']):02d}:{match['m']}" + (f":{match['s']}" if match["s"] else "")
+    hour = int(match["h"])
+    if match["ampm"] == "P" and hour < 12:
+        hour += 12
+    elif match["ampm"] == "A" and hour == 12:
+        hour = 0
+    return f"{hour:02d}:{match['m']}" + (f":{match['s']}" if match["s"] else "")
+
+
+def _date_hits(lines: list[str], *, month_first: bool, repair: bool) -> list[DateHit]:
+    hits: list[DateHit] = []
+    for index, line in enumerate(lines):
+        folded = fold(line)
+        if _NOT_PURCHASE.search(folded):
+            continue
+        for value in dates_in_line(line, month_first=month_first, repair=repair):
+            score = 1
+            if TIME_RE.search(folded):
+                score += 2
+            if _DATE_LABEL.search(folded):
+                score += 1
+            hits.append(DateHit(value, index, score))
+    return hits
 
 
 def find_purchase_date(
@@ -122,17 +170,11 @@ def find_purchase_date(
 ) -> tuple[date | None, str | None, float]:
     """The purchase date, its time (same or neighbouring line) and a confidence in 0..1."""
     hits: list[DateHit] = []
-    for index, line in enumerate(lines):
-        folded = fold(line)
-        if _NOT_PURCHASE.search(folded):
-            continue
-        for value in dates_in_line(line, month_first=month_first):
-            score = 1
-            if TIME_RE.search(folded):
-                score += 2
-            if _DATE_LABEL.search(folded):
-                score += 1
-            hits.append(DateHit(value, index, score))
+    repaired = False
+    for repaired in (False, True):
+        hits = _date_hits(lines, month_first=month_first, repair=repaired)
+        if hits:
+            break
     if not hits:
         return None, None, 0.0
     best = max(hits, key=lambda hit: (hit.score, -hit.line_index))
@@ -151,4 +193,6 @@ def find_purchase_date(
                     break
     agreeing = sum(1 for hit in hits if hit.value == best.value)
     confidence = min(1.0, 0.6 + 0.15 * best.score + 0.1 * (agreeing - 1))
+    if repaired:
+        confidence = 0.5
     return best.value, time_text, round(confidence, 2)

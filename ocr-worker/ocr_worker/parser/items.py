@@ -63,7 +63,7 @@ def _clean_name(head: str) -> tuple[str, str | None]:
     if match and len(head) > 3:
         vat = match["vat"]
         head = head[: match.start()]
-    head = _LEADING_JUNK.sub("", head).strip(" =:-|.")
+    head = _LEADING_JUNK.sub("", head).strip(" =:-|")
     return head, vat
 
 
@@ -135,10 +135,13 @@ def parse_items(lines: list[str], first_index: int = 0) -> ItemsResult:
     pending_name: str | None = None
     pending_qty: ParsedLine | None = None
     after_discount = False
+    pending_discount: Decimal | None = None
     for offset, line in enumerate(lines):
         index = first_index + offset
         parsed = classify(line)
         was_after_discount, after_discount = after_discount, False
+        if parsed.kind != "discount" and parsed.kind != "amount_only":
+            pending_discount = None
         if parsed.kind == "skip":
             continue
         if parsed.kind == "name":
@@ -146,7 +149,11 @@ def parse_items(lines: list[str], first_index: int = 0) -> ItemsResult:
             pending_qty = None
             continue
         if parsed.kind == "discount":
-            if items:
+            if pending_name is not None and pending_qty is None and parsed.price is not None:
+                # the item's own price line was illegible: "Rabat -1,12" then "6,35A" still
+                # give its price (value after discount + discount)
+                pending_discount = parsed.price
+            elif items:
                 items[-1].discount += parsed.price or Decimal("0")
                 after_discount = True
             else:
@@ -171,7 +178,14 @@ def parse_items(lines: list[str], first_index: int = 0) -> ItemsResult:
                 pending_name = parsed.name
             continue
         if parsed.kind == "amount_only":
-            if pending_qty is not None or pending_name is not None:
+            if pending_discount is not None and pending_name is not None and parsed.price:
+                item = _make_item(
+                    pending_name, parsed.price + pending_discount, None, None, parsed.vat, index
+                )
+                item.discount = pending_discount
+                items.append(item)
+                pending_name, pending_discount = None, None
+            elif pending_qty is not None or pending_name is not None:
                 quantity = pending_qty.quantity if pending_qty else None
                 unit = pending_qty.unit_price if pending_qty else None
                 vat = parsed.vat or (pending_qty.vat if pending_qty else None)

@@ -9,7 +9,7 @@ from ocr_worker.parser.amounts import money
 from ocr_worker.parser.model import Item, Receipt
 
 # Digits Tesseract confuses on thermal print, both ways.
-_CONFUSED: dict[str, str] = {
+CONFUSED_DIGITS: dict[str, str] = {
     "0": "869", "1": "74", "2": "7", "3": "859", "4": "19", "5": "638",
     "6": "5808", "7": "12", "8": "0369", "9": "8035",
 }
@@ -21,7 +21,7 @@ def digit_variants(value: Decimal) -> set[Decimal]:
     sign = -1 if value < 0 else 1
     variants: set[Decimal] = set()
     for position, char in enumerate(text):
-        for other in _CONFUSED.get(char, ""):
+        for other in CONFUSED_DIGITS.get(char, ""):
             candidate = text[:position] + other + text[position + 1:]
             if candidate.startswith("0") and not candidate.startswith("0."):
                 continue

@@ -100,7 +100,14 @@ _COMPANY_SUFFIX = re.compile(
 )
 
 
+_NOT_A_BRAND_LINE = re.compile(r"STEUER|BRUTTO|MWST|\bVAT\b|SUMME|TOTAL|\bSUMA\b|\d[.,]\d{2}\b")
+
+_COMPANY_SUFFIX_ANY_CASE = re.compile(_COMPANY_SUFFIX.pattern, re.IGNORECASE)
+
+
 def _strict_match(line: str, key: str) -> bool:
+    if _NOT_A_BRAND_LINE.search(fold(line)):
+        return False
     words = [letters_key(word) for word in _WORD.findall(fold(line))]
     joined = "".join(words)
     if key in words:
@@ -148,7 +155,7 @@ def fallback_shop_name(lines: list[str], header_size: int = 6) -> str | None:
             continue
         if _ADDRESS.search(folded) or _NOT_A_NAME.search(folded):
             continue
-        name = _COMPANY_SUFFIX.sub("", line).strip(" ,.-*")
+        name = _COMPANY_SUFFIX_ANY_CASE.sub("", line).strip(" ,.-*")
         name = re.sub(r"\s{2,}", " ", name)
         if len(name) >= 3:
             return name

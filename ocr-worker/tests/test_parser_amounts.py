@@ -1,0 +1,91 @@
+"""Amount tokens: OCR look-alike repair, separators, signs, formatting."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from ocr_worker.parser.amounts import (
+    find_amounts,
+    format_money,
+    format_quantity,
+    last_amount,
+    parse_amount,
+    repair_numeric_tokens,
+)
+from ocr_worker.parser.cleanup import repair_line
+
+
+@pytest.mark.parametrize(
+    ("raw", "fixed"),
+    [
+        ("1 x1,4Ż 1,4Ż", "1 x1,42 1,42"),
+        ("lO,99", "10,99"),
+        ("12,OOA", "12,00A"),
+        ("x3,4O", "x3,40"),
+        ("0,3O2 x29,99", "0,302 x29,99"),
+        ("5,9BC", "5,98C"),
+        ("Rabat =U,28", "Rabat =0,28"),
+        ("Woda 1,5l", "Woda 1,5l"),  # a unit stays a unit
+        ("SOS 0,5L", "SOS 0,5L"),
+        ("BOLO 4,OO", "BOLO 4,00"),
+        ("OSLO", "OSLO"),  # words stay words
+        ("3 ,49", "3,49"),
+    ],
+)
+def test_repair_numeric_tokens(raw: str, fixed: str) -> None:
+    assert repair_numeric_tokens(raw) == fixed
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("6,98", "6.98"), ("6.98", "6.98"), ("-3,00", "-3.00"), ("3,00-", "-3.00"),
+        ("1.234,56", "1234.56"), ("1,234.56", "1234.56"), ("1 249,99", "1249.99"), ("12", "12"),
+    ],
+)
+def test_parse_amount(text: str, value: str) -> None:
+    assert parse_amount(text) == Decimal(value)
+
+
+def test_parse_amount_rejects_non_numbers() -> None:
+    assert parse_amount("abc") is None
+    assert parse_amount("1,2,3") is None
+
+
+def test_find_amounts_skips_dates_quantities_and_rates() -> None:
+    assert find_amounts("20.11.2026 14:35") == []
+    assert [v for v, _ in find_amounts("0,520 kg x 9,99 5,19 A")] == [
+        Decimal("9.99"), Decimal("5.19")
+    ]
+    assert last_amount("SUMA PLN 1 249,99", spaced=True) == Decimal("1249.99")
+    assert last_amount("Mleko 2 x 3,49 6,98") == Decimal("6.98")
+    assert last_amount("Rabat -1,00") == Decimal("-1.00")
+
+
+def test_formatting_keeps_two_decimals_and_printed_quantity() -> None:
+    assert format_money(Decimal("6.9")) == "6.90"
+    assert format_money(Decimal("0.005")) == "0.01"
+    assert format_money(None) is None
+    assert format_quantity(Decimal("2")) == "2"
+    assert format_quantity(Decimal("0.360")) == "0.360"
+
+
+@pytest.mark.parametrize(
+    ("raw", "polish", "fixed"),
+    [
+        ("Ogórki luz _ 0,585 x5,17 3,020", True, "Ogórki luz 0,585 x5,17 3,02C"),
+        ("3,660", True, "3,66C"),
+        ("1x 16/74 = 16,74 €", True, "1x 16,74 = 16,74 C"),
+        ("1x 3,13 ©", True, "1x 3,13 C"),
+        ("3:x'2,36 = 7,08 .B", True, "3 x 2,36 = 7,08 B"),
+        ("Płyn 900ml | x6,85 6,654", True, "Płyn 900ml 1 x6,85 6,65A"),
+        ("Ryż 1kg 1 «7,32 7,32C", True, "Ryż 1kg 1 x7,32 7,32C"),
+        ("Jus d'orange 1L 2,79", False, "Jus d'orange 1L 2,79"),
+        ("BANANAS 0.525 kg @ 0.79", False, "BANANAS 0.525 kg @ 0.79"),
+        ("LAIT 0,99 €", False, "LAIT 0,99 €"),  # a euro sign is a currency abroad
+    ],
+)
+def test_line_repairs(raw: str, polish: bool, fixed: str) -> None:
+    assert repair_line(raw, polish=polish) == fixed

@@ -1,0 +1,102 @@
+"""OCR damage on whole receipts: what arithmetic proves is repaired, what it cannot prove is
+flagged, never silently invented."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from ocr_worker.parser import parse_receipt
+
+Loader = Callable[[str], list[str]]
+
+
+def _replace(lines: list[str], old: str, new: str) -> list[str]:
+    assert any(old in line for line in lines), old
+    return [line.replace(old, new) for line in lines]
+
+
+def test_label_and_amount_split_over_two_lines(receipt_text: Loader) -> None:
+    lines = _replace(receipt_text("kaufland"), "SUMA PLN 44,18", "SUMA PLN\n44,18")
+    result = parse_receipt("\n".join(lines).splitlines()).to_json()
+    assert result["total"] == "44.18"
+    assert result["checks"]["items_sum_matches_total"] is True
+
+
+@pytest.mark.parametrize("damaged", ["SUHA PTU 4,19", "SUMA PTV 4,19", "SUMA PTL 4,19"])
+def test_tax_sum_is_never_the_total(receipt_text: Loader, damaged: str) -> None:
+    lines = _replace(receipt_text("kaufland"), "SUMA PTU 4,19", damaged)
+    result = parse_receipt(lines).to_json()
+    assert result["total"] == "44.18"
+    assert len(result["items"]) == 4
+
+
+def test_paragon_header_damage(receipt_text: Loader) -> None:
+    lines = _replace(receipt_text("lidl"), "PARAGON FISKALNY", "PARACON FISKAL NY")
+    result = parse_receipt(lines).to_json()
+    assert len(result["items"]) == 5
+    assert result["total"] == "32.82"
+
+
+def test_letters_for_digits_in_amounts(receipt_text: Loader) -> None:
+    lines = _replace(receipt_text("kaufland"), "2 SZT * 7,49 = 14,98 A", "2 SZT * 7,4O = l4,9B A")
+    lines = _replace(lines, "SUMA PLN 44,18", "SUMA PLN 44,1B")
+    result = parse_receipt(lines).to_json()
+    assert result["items"][-1]["price"] == "14.98"
+    assert result["items"][-1]["unit_price"] == "7.49"
+    assert result["total"] == "44.18"
+
+
+def test_illegible_total_taken_from_two_agreeing_sources(receipt_text: Loader) -> None:
+    lines = _replace(receipt_text("kaufland"), "SUMA PLN 44,18", "SUMA PLN ###")
+    result = parse_receipt(lines).to_json()
+    assert result["total"] == "44.18"  # items, VAT sales and cash − change agree
+    assert any("total not printed legibly" in w for w in result["warnings"])
+
+
+def test_total_with_lost_separator(receipt_text: Loader) -> None:
+    lines = _replace(receipt_text("kaufland"), "SUMA PLN 44,18", "SUMA PLN 44718")
+    assert parse_receipt(lines).to_json()["total"] == "44.18"
+
+
+def test_total_one_digit_off_is_corrected_by_agreeing_evidence(receipt_text: Loader) -> None:
+    lines = _replace(receipt_text("kaufland"), "SUMA PLN 44,18", "SUMA PLN 44,16")
+    result = parse_receipt(lines).to_json()
+    assert result["total"] == "44.18"
+    assert any("repaired total" in w for w in result["warnings"])
+
+
+def test_item_price_repaired_only_when_the_total_proves_it(receipt_text: Loader) -> None:
+    # "ChlebŻytniRazowy500g" has no unit price on its line in this variant: only the sum can tell
+    lines = _replace(receipt_text("tesco_uk"), "HOVIS WHOLEMEAL 800G £1.40", "HOVIS 800G £7.40")
+    result = parse_receipt(lines).to_json()
+    assert result["items"][1]["price"] == "1.40"
+    assert any("sum of items = total" in w for w in result["warnings"])
+
+
+def test_unprovable_damage_is_flagged_not_invented(receipt_text: Loader) -> None:
+    # two prices wrong at once: no single change explains the total
+    lines = _replace(receipt_text("tesco_uk"), "HOVIS WHOLEMEAL 800G £1.40", "HOVIS 800G £7.40")
+    lines = _replace(lines, "MILK SEMI SKIMMED 2PT £1.45", "MILK 2PT £1.95")
+    result = parse_receipt(lines).to_json()
+    assert [i["price"] for i in result["items"][:2]] == ["1.95", "7.40"]
+    assert result["checks"]["items_sum_matches_total"] is False
+    assert result["confidence"] < 0.9
+    assert any("differs from total" in w for w in result["warnings"])
+
+
+def test_missing_item_section_marker_and_noise(receipt_text: Loader) -> None:
+    lines = [line for line in receipt_text("zabka") if "PARAGON" not in line]
+    lines.insert(3, "~~ ,. ~")
+    result = parse_receipt(lines).to_json()
+    assert [i["price"] for i in result["items"]] == ["8.99", "9.49", "8.98", "2.79"]
+
+
+def test_empty_and_garbage_input() -> None:
+    empty = parse_receipt([]).to_json()
+    assert empty["items"] == [] and empty["total"] is None
+    assert "no text found on the image" in empty["warnings"]
+    assert empty["confidence"] == 0
+    garbage = parse_receipt(["@@@ ###", "lorem ipsum dolor", "1234"]).to_json()
+    assert garbage["items"] == [] and garbage["total"] is None and garbage["date"] is None

@@ -1,0 +1,63 @@
+"""Purchase dates in every common format; day-first or month-first by locale."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from ocr_worker.parser.dates import dates_in_line, find_purchase_date, find_time
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "2026-11-20 14:35", "20.11.2026 14:35", "2026.11.20", "20-11-2026", "20/11/2026",
+        "20.11.26 19:04", "Data: 20.11.2026r.", "2026/11/20", "20 Nov 2026", "Nov 20, 2026",
+        "20. November 2026", "20 lis 2026", "DATUM 20.11.2026 UHRZEIT 19:04:33",
+        "2026 -11-20", "20 . 11 . 2026",
+    ],
+)
+def test_day_first_formats(line: str) -> None:
+    assert dates_in_line(line, month_first=False) == [date(2026, 11, 20)]
+
+
+def test_ambiguous_order_follows_locale() -> None:
+    assert dates_in_line("05/11/26 18:22", month_first=False) == [date(2026, 11, 5)]
+    assert dates_in_line("11/05/2026 18:42", month_first=True) == [date(2026, 11, 5)]
+    # an impossible month decides by itself, whatever the locale
+    assert dates_in_line("11/20/2026", month_first=False) == [date(2026, 11, 20)]
+    assert dates_in_line("20/11/2026", month_first=True) == [date(2026, 11, 20)]
+
+
+def test_not_dates() -> None:
+    assert dates_in_line("Mleko 2 x3,49 6,98 C", month_first=False) == []
+    assert dates_in_line("NIP 779-10-11-327", month_first=False) == []
+    assert dates_in_line("31.02.2026", month_first=False) == []  # no such day
+    assert dates_in_line("TEL 01 43 55 66 77", month_first=False) == []
+
+
+def test_purchase_date_prefers_line_with_time_and_skips_validity() -> None:
+    lines = [
+        "Kupon ważny do 31.12.2026",
+        "NIP 779-10-11-327",
+        "PARAGON FISKALNY",
+        "Mleko 1 x3,49 3,49 C",
+        "2026-11-20 14:35 nr wydr.123",
+    ]
+    found, time_text, confidence = find_purchase_date(lines, month_first=False)
+    assert found == date(2026, 11, 20)
+    assert time_text == "14:35"
+    assert confidence >= 0.9
+
+
+def test_time_from_another_line_and_am_pm() -> None:
+    lines = ["2026-11-20 nr wydr.1", "0089 #Kasa 3 Kasjer 12 10:42"]
+    assert find_purchase_date(lines, month_first=False)[1] == "10:42"
+    assert find_time("11/20/2026 2:45 PM") == "14:45"
+    assert find_time("11/20/2026 12:05 AM") == "00:05"
+    assert find_time("Mleko 2,49") is None
+
+
+def test_no_date() -> None:
+    assert find_purchase_date(["SUMA PLN 3,49"], month_first=False) == (None, None, 0.0)
