@@ -92,8 +92,12 @@ def operation(page, method: str, path_pattern: str):
 
 
 def open_and_try(block) -> None:
+    """Expand an operation; Swagger UI starts it in "Try it out" mode (tryItOutEnabled)."""
     block.locator(".opblock-summary").first.click()
-    block.locator("button.try-out__btn").click()
+    try_it = block.locator("button.try-out__btn", has_text="Try it out")
+    if try_it.count():
+        try_it.click()
+    block.locator("button.execute").wait_for()
 
 
 def execute_and_read(block) -> tuple[int, dict]:
