@@ -8,9 +8,17 @@ SHELL := bash
 COMPOSE ?= docker compose
 VENV ?= .venv
 BIN := $(VENV)/bin/
+PYTHON := $(abspath $(VENV))/bin/python
 SERVICE ?=
 DAYS ?= 7
 ARGS ?=
+# Benchmarks: generated receipts for the OCR one; the upload one needs a running gateway
+# (docker compose or scripts/native-stack.sh, which prints GATEWAY_URL=...).
+BENCH_N ?= 40
+BENCH_SEED ?= 7
+GATEWAY_URL ?= http://127.0.0.1:$(or $(GATEWAY_PORT),8080)
+UPLOADS ?= 30
+CONCURRENCY ?= 10
 BACKUP_DIR ?= backups
 STAMP := $(shell date +%Y%m%d-%H%M)
 BACKUP_FILE := $(BACKUP_DIR)/lifeboard-$(STAMP).sql.gz
@@ -50,11 +58,12 @@ lint: ## ruff, hadolint, compose and workflow schemas, actionlint
 
 bench: bench-ocr bench-upload ## Both benchmarks: OCR accuracy/speed and upload latency
 
-bench-ocr: ## OCR accuracy and seconds per receipt vs plain Tesseract (ocr-worker/bench)
-	@echo "ocr-worker/bench has no runner yet" >&2; exit 1
+bench-ocr: ## OCR accuracy and cost per receipt vs plain Tesseract (BENCH_N=40 BENCH_SEED=7)
+	cd ocr-worker && OMP_THREAD_LIMIT=1 $(PYTHON) -m bench --n $(BENCH_N) --seed $(BENCH_SEED)
 
-bench-upload: ## Upload acknowledgement latency and receipts/minute (backend-core/bench)
-	@echo "backend-core/bench has no runner yet" >&2; exit 1
+bench-upload: ## Upload ack latency p50/p95 and receipts/min through a running gateway (GATEWAY_URL)
+	PYTHONPATH=ocr-worker $(PYTHON) backend-core/bench/upload_latency.py --gateway-url $(GATEWAY_URL) \
+		--uploads $(UPLOADS) --concurrency $(CONCURRENCY)
 
 migrate: ## Apply database migrations (alembic upgrade head in the migrate container)
 	$(COMPOSE) run --rm migrate

@@ -87,6 +87,14 @@ def test_lint_runs_every_linter() -> None:
         assert needle in script
 
 
+def test_bench_runs_both_benchmarks() -> None:
+    script = dry_run("bench", "GATEWAY_URL=http://127.0.0.1:18080")
+    assert "-m bench --n 40 --seed 7" in script and "OMP_THREAD_LIMIT=1" in script
+    assert "backend-core/bench/upload_latency.py --gateway-url http://127.0.0.1:18080" in script
+    assert (ROOT / "ocr-worker" / "bench" / "__main__.py").is_file()
+    assert (ROOT / "backend-core" / "bench" / "upload_latency.py").is_file()
+
+
 def test_logs_and_sync_fit_take_parameters() -> None:
     assert "logs -f --tail=200 backend-core" in dry_run("logs", "SERVICE=backend-core")
     assert "fit-sync --days 30" in dry_run("sync-fit", "DAYS=30")
