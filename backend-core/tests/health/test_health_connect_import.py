@@ -185,3 +185,40 @@ def test_wrong_files_are_rejected(tmp_path):
         parse_health_connect(empty_zip, WARSAW)
     with pytest.raises(ImportFileError, match="does not exist"):
         parse_health_connect(tmp_path / "nope.db", WARSAW)
+
+
+def test_sql_grouping_matches_per_record_days(tmp_path):
+    """Records with a zone offset are grouped by SQLite, records without one in Python: with
+    the offset Warsaw really had, both must give the same days (incl. around DST changes)."""
+    import random
+
+    rng = random.Random(5)
+    start = ms(2026, 3, 27)
+    rows = [(start + rng.randrange(0, 4 * 86_400_000), rng.randrange(1, 500)) for _ in range(400)]
+    reports = []
+    for with_offset in (True, False):
+        path = tmp_path / f"{with_offset}.db"
+        conn = sqlite3.connect(path)
+        conn.executescript(SCHEMA)
+        conn.execute("INSERT INTO application_info_table VALUES (1, 'a.app', 'A')")
+        conn.executemany(
+            "INSERT INTO steps_record_table (app_info_id, start_time, start_zone_offset, count)"
+            " VALUES (1, ?, ?, ?)",
+            [
+                (
+                    t,
+                    int(datetime.fromtimestamp(t / 1000, WARSAW).utcoffset().total_seconds())
+                    if with_offset
+                    else None,
+                    c,
+                )
+                for t, c in rows
+            ],
+        )
+        conn.commit()
+        conn.close()
+        reports.append({d.day: d.steps for d in parse_health_connect(path, WARSAW).days})
+    assert reports[0] == reports[1]
+    assert sum(reports[0].values()) == sum(c for _, c in rows)
+    # 4 × 24 h from 27 March 00:00 CET ends 31 March 01:00 CEST (the DST night is 23 h long)
+    assert set(reports[0]) == {date(2026, 3, d) for d in range(27, 32)}

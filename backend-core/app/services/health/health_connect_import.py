@@ -48,8 +48,10 @@ KNOWN_TABLES = (
     "sleep_session_record_table",
 )
 
-# metric -> list of (day, app, value) observations
-Observations = dict[str, list[tuple[date, str, float]]]
+# metric -> (local day, app, sum of values, number of values) per day and app
+Observation = tuple[date, str, float, int]
+Observations = dict[str, list[Observation]]
+EPOCH = date(1970, 1, 1)
 
 
 @dataclass
@@ -116,19 +118,47 @@ class _Reader:
     def _has(self, table: str, needed: set[str]) -> bool:
         return needed <= self.columns(table)
 
-    def _values(self, table: str, time_col: str, offset_col: str, value_col: str, scale: float):
-        """(day, app, value) per record, on the local day of `time_col` (+ its zone offset)."""
+    def _grouped(
+        self,
+        key: str,
+        source_sql: str,
+        cols: tuple[str, str, str, str],
+        scale: float = 1.0,
+    ) -> list[Observation]:
+        """Sum and count of a value per (local day, app). `cols` = SQL expressions for
+        (app id, epoch millis, zone offset seconds or NULL, value). Records with a zone offset
+        are grouped by SQLite on their own local day; records without one use TZ (Python)."""
+        app, moment, offset, value = cols
+        acc: dict[tuple[date, str], list[float]] = defaultdict(lambda: [0.0, 0])
+        if offset != "NULL":
+            grouped = (
+                f"SELECT {app}, CAST(({moment} + {offset} * 1000) / 86400000 AS INTEGER),"
+                f" SUM({value}), COUNT({value}) {source_sql}"
+                f" WHERE {offset} IS NOT NULL AND {value} IS NOT NULL GROUP BY 1, 2"
+            )
+            for app_id, epoch_day, total, count in self.conn.execute(grouped):
+                cell = acc[(EPOCH + timedelta(days=int(epoch_day)), self.app(app_id))]
+                cell[0] += float(total) * scale
+                cell[1] += int(count)
+        rows = (
+            f"SELECT {app}, {moment}, {value} {source_sql}"
+            f" WHERE {offset} IS NULL AND {value} IS NOT NULL"
+        )
+        for app_id, millis, amount in self.conn.execute(rows):
+            cell = acc[(_local_day(int(millis), None, self.tz), self.app(app_id))]
+            cell[0] += float(amount) * scale
+            cell[1] += 1
+        self.records[key] = int(sum(count for _, count in acc.values()))
+        return [(day, name, total, int(count)) for (day, name), (total, count) in acc.items()]
+
+    def _values(
+        self, table: str, time_col: str, offset_col: str, value_col: str, scale: float
+    ) -> list[Observation]:
         if not self._has(table, {time_col, value_col, "app_info_id"}):
             return []
         offset = offset_col if offset_col in self.columns(table) else "NULL"
-        sql = f"SELECT {time_col}, {offset}, app_info_id, {value_col} FROM {table}"  # noqa: S608
-        out = [
-            (_local_day(moment, off, self.tz), self.app(app_id), float(value) * scale)
-            for moment, off, app_id, value in self.conn.execute(sql)
-            if value is not None
-        ]
-        self.records[table] = len(out)
-        return out
+        cols = ("app_info_id", time_col, offset, value_col)
+        return self._grouped(table, f"FROM {table}", cols, scale)
 
     def interval_values(self, table: str, value_column: str, scale: float = 1.0) -> list:
         """Interval records (steps, distance, calories) count for the day they start on."""
@@ -138,7 +168,7 @@ class _Reader:
         """Instant records (weight, resting heart rate)."""
         return self._values(table, "time", "zone_offset", value_column, scale)
 
-    def heart_rate_samples(self) -> list:
+    def heart_rate_samples(self) -> list[Observation]:
         parent, series = "heart_rate_record_table", "heart_rate_record_series_table"
         if not (
             self._has(parent, {"row_id", "app_info_id"})
@@ -146,19 +176,11 @@ class _Reader:
         ):
             return []
         offset = "r.start_zone_offset" if "start_zone_offset" in self.columns(parent) else "NULL"
-        sql = (
-            f"SELECT s.epoch_millis, {offset}, r.app_info_id, s.beats_per_minute "  # noqa: S608
-            f"FROM {series} s JOIN {parent} r ON s.parent_key = r.row_id"
-        )
-        out = [
-            (_local_day(ms, off, self.tz), self.app(app_id), float(bpm))
-            for ms, off, app_id, bpm in self.conn.execute(sql)
-            if bpm is not None
-        ]
-        self.records[series] = len(out)
-        return out
+        source = f"FROM {series} s JOIN {parent} r ON s.parent_key = r.row_id"
+        cols = ("r.app_info_id", "s.epoch_millis", offset, "s.beats_per_minute")
+        return self._grouped(series, source, cols)
 
-    def sleep_minutes(self) -> list:
+    def sleep_minutes(self) -> list[Observation]:
         table = "sleep_session_record_table"
         if not self._has(table, {"row_id", "start_time", "end_time", "app_info_id"}):
             return []
@@ -172,14 +194,14 @@ class _Reader:
                 stages[int(parent)].append((int(start), int(end), int(kind)))
         offset = "end_zone_offset" if "end_zone_offset" in self.columns(table) else "NULL"
         sql = f"SELECT row_id, start_time, end_time, {offset}, app_info_id FROM {table}"  # noqa: S608
-        out = []
+        out: list[Observation] = []
         for row_id, start, end, off, app_id in self.conn.execute(sql):
             parts = stages.get(int(row_id))
             if parts:
                 millis = sum(e - s for s, e, kind in parts if kind in ASLEEP_STAGES)
             else:
                 millis = int(end) - int(start)
-            out.append((_local_day(int(end), off, self.tz), self.app(app_id), millis / 60_000))
+            out.append((_local_day(int(end), off, self.tz), self.app(app_id), millis / 60_000, 1))
         self.records[table] = len(out)
         return out
 
@@ -194,16 +216,20 @@ def choose_one_app_per_day(
     """Apply the one-source-per-day rule (module docstring) to every metric."""
     days: dict[date, DailyActivity] = {}
     for metric, values in observations.items():
-        per_day: dict[date, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
-        for day, app, value in values:
-            per_day[day][app].append(value)
+        per_day: dict[date, dict[str, list[float]]] = defaultdict(
+            lambda: defaultdict(lambda: [0.0, 0])
+        )
+        for day, app, total, count in values:
+            cell = per_day[day][app]
+            cell[0] += total
+            cell[1] += count
         for day, by_app in per_day.items():
             if metric in TOTALS:
-                app = min(by_app, key=lambda a: (-sum(by_app[a]), a))
-                value = sum(by_app[app])
+                app = min(by_app, key=lambda a: (-by_app[a][0], a))
+                value = by_app[app][0]
             else:
-                app = min(by_app, key=lambda a: (-len(by_app[a]), a))
-                value = sum(by_app[app]) / len(by_app[app])
+                app = min(by_app, key=lambda a: (-by_app[a][1], a))
+                value = by_app[app][0] / by_app[app][1]
             if len(by_app) > 1:
                 report.multi_app_days[metric] = report.multi_app_days.get(metric, 0) + 1
             chosen = report.chosen_apps.setdefault(metric, {})
@@ -246,7 +272,7 @@ def _read_all(
             progress(metric)
         observations[metric] = read()
     report = HealthConnectReport(days=[], records=reader.records)
-    report.apps = sorted({app for values in observations.values() for _, app, _ in values})
+    report.apps = sorted({obs[1] for values in observations.values() for obs in values})
     return observations, report
 
 
