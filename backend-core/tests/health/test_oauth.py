@@ -130,6 +130,18 @@ def test_expired_state_and_missing_refresh_token_are_rejected(db, health_setting
         )
 
     _, _, query = start(db, health_settings)
+    partial = {**TOKEN_REPLY, "scope": FIT_SCOPES[0]}  # the user unticked all but one scope
+    with session_scope(db) as session, pytest.raises(AuthorizationError, match="not every"):
+        oauth.finish_authorization(
+            session,
+            health_settings,
+            cipher,
+            state=query["state"][0],
+            code="c",
+            transport_adapter=FakeTokenEndpoint(partial),
+        )
+
+    _, _, query = start(db, health_settings)
     refused = FakeTokenEndpoint({"error": "invalid_grant"}, status=400)
     with session_scope(db) as session, pytest.raises(AuthorizationError, match="rejected"):
         oauth.finish_authorization(

@@ -113,7 +113,12 @@ def finish_authorization(
         flow.oauth2session.mount("https://", transport_adapter)
     try:
         flow.fetch_token(code=code)
-    except Exception as exc:  # oauthlib raises many types (and a bare Warning on scope change)
+    except Warning as exc:  # oauthlib: the granted scopes differ from the requested ones
+        raise AuthorizationError(
+            "not every requested permission was granted (granular consent); authorize again "
+            f"and allow all of them: {exc}"
+        ) from exc
+    except Exception as exc:  # oauthlib and requests raise many types
         raise AuthorizationError(f"Google rejected the authorization code: {exc}") from exc
     credentials = flow.credentials
     if not credentials.refresh_token:
