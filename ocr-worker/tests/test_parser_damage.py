@@ -100,3 +100,34 @@ def test_empty_and_garbage_input() -> None:
     assert empty["confidence"] == 0
     garbage = parse_receipt(["@@@ ###", "lorem ipsum dolor", "1234"]).to_json()
     assert garbage["items"] == [] and garbage["total"] is None and garbage["date"] is None
+
+
+def test_value_computed_from_legible_quantity_and_unit_price() -> None:
+    lines = ["TESCO", "MILK 2L rails ills)", "4 @ £1.38 EOI Zz", "BREAD £1.40", "TOTAL £6.92",
+             "VISA £6.92", "20/11/2026 10:00"]
+    result = parse_receipt(lines).to_json()
+    assert [(i["name"], i["price"], i["quantity"]) for i in result["items"]] == [
+        ("MILK 2L rails ills)", "5.52", "4"), ("BREAD", "1.40", "1"),
+    ]
+    assert result["checks"]["items_sum_matches_total"] is True
+    assert any("computed from quantity" in w for w in result["warnings"])
+
+
+def test_single_illegible_price_inferred_from_total(receipt_text: Loader) -> None:
+    lines = _replace(receipt_text("biedronka"), "MasłoOsełMIDol300g C 1 x8,99 8,99C",
+                     "MasłoOsełMIDol300g WAGs (UE.")
+    result = parse_receipt(lines).to_json()
+    assert [i["price"] for i in result["items"]] == [
+        "6.58", "4.49", "6.60", "8.99", "11.34", "0.79"
+    ]
+    assert result["items"][3]["name"].startswith("MasłoOsełMIDol300g")
+    assert any("inferred from the total" in w for w in result["warnings"])
+
+
+def test_two_illegible_prices_are_not_guessed(receipt_text: Loader) -> None:
+    lines = _replace(receipt_text("biedronka"), "MasłoOsełMIDol300g C 1 x8,99 8,99C",
+                     "MasłoOsełMIDol300g WAGs (UE.")
+    lines = _replace(lines, "Pomidory Luz C 0,734 x8,99 6,60C", "Pomidory Luz C ~~ ;;")
+    result = parse_receipt(lines).to_json()
+    assert len(result["items"]) == 4
+    assert result["checks"]["items_sum_matches_total"] is False

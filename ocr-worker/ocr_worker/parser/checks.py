@@ -5,7 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from ocr_worker.parser.header import nip_is_valid
-from ocr_worker.parser.model import Receipt
+from ocr_worker.parser.items import Orphan
+from ocr_worker.parser.model import Item, Receipt
 from ocr_worker.parser.repair import (
     digit_variants,
     line_matches,
@@ -39,8 +40,23 @@ def _digit_readings(digits: str) -> list[Decimal]:
     return readings
 
 
+def _fill_orphan(receipt: Receipt, orphans: list[Orphan], target: Decimal) -> str | None:
+    """One item whose price line was illegible, everything else read: its price is what the
+    total leaves over."""
+    gap = target - receipt.items_net_sum()
+    if len(orphans) != 1 or not Decimal("0") < gap < target:
+        return None
+    orphan = orphans[0]
+    receipt.items.insert(orphan.position, Item(
+        name=orphan.name, price=gap, unit_price=gap, line_index=orphan.line_index,
+        source="inferred",
+    ))
+    return f"item '{orphan.name}': price {gap} inferred from the total (price line illegible)"
+
+
 def reconcile(
-    receipt: Receipt, total_printed: Decimal | None, total_digits: str | None = None
+    receipt: Receipt, total_printed: Decimal | None, total_digits: str | None = None,
+    orphans: list[Orphan] | None = None,
 ) -> None:
     """Repair the total, and one item against it, where arithmetic proves a misreading."""
     total = total_printed
@@ -70,8 +86,15 @@ def reconcile(
             total = agreed[0]
     receipt.total = total
     target = receipt.items_target()
+    if target is not None:
+        # a price computed from a misread quantity line cannot exceed the whole receipt
+        receipt.items = [
+            item for item in receipt.items if item.source == "printed" or item.price <= target
+        ]
     if target is not None and receipt.items:
-        note = repair_items_against_total(receipt, target)
+        note = _fill_orphan(receipt, orphans or [], target) or repair_items_against_total(
+            receipt, target
+        )
         if note:
             receipt.warnings.append(f"repaired {note}")
     if receipt.amount_due is None and total is not None:

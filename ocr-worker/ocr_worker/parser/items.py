@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from ocr_worker.parser.amounts import AMOUNT_RE, money, parse_amount, parse_quantity
+from ocr_worker.parser.dates import dates_in_line
 from ocr_worker.parser.keywords import DISCOUNT, SKIP_IN_ITEMS
 from ocr_worker.parser.model import Item
 from ocr_worker.parser.repair import repair_item_line
@@ -18,7 +19,7 @@ _CURRENCY_TOKENS = re.compile(
 )
 _QTY = r"(?P<qty>\d{1,4}(?:[.,]\d{1,3})?)[.,]?"
 _QUNIT = (
-    r"(?:\s*(?P<qunit>szt\.?|SZT\.?|Szt\.?|sztuk|kg|KG|Kg|g|G|l|L|op\.?|OP\.?|opak\.?|st\.?|"
+    r"(?:\s*(?P<qunit>szt\.?|SZ[TI1l]\.?|Szt\.?|sztuk|kg|KG|Kg|g|G|l|L|op\.?|OP\.?|opak\.?|st\.?|"
     r"St\.?|ST\.?|Stk\.?|STK\.?|stk\.?|pcs|PCS|ea|EA|lb|LB))?"
 )
 _MUL = r"\s*(?:[x×X*@]|AT(?:\s+1\s+FOR)?|at|je)\s*"
@@ -30,6 +31,8 @@ _VAT = r"(?:\s*(?P<vat>[A-Z])\)?|\s+(?P<flag>[a-z]))?(?:\s*[*#])?"
 _EQ = r"(?:\s*[=:;~-]\s*|\s*[mn]?\s+)?"
 FULL = re.compile(rf"^(?P<head>.*?)\s*(?:{_QTY}{_QUNIT}{_MUL}{_UNIT}{_EQ})?{_PRICE}{_VAT}\s*$")
 QTY_ONLY = re.compile(rf"^(?P<head>.*?)\s*{_QTY}{_QUNIT}{_MUL}{_UNIT}{_VAT}\s*$")
+# "3 @ £5.04 EU5_12": quantity and unit price legible, the value after them not
+QTY_THEN_NOISE = re.compile(rf"^\s*{_QTY}{_QUNIT}{_MUL}{_UNIT}(?![\d.,])(?P<rest>.*)$")
 _TRAILING_VAT = re.compile(r"\s+(?P<vat>[A-G])$")
 _LEADING_JUNK = re.compile(r"^[\W_]+|^\d{1,3}[.)]\s+(?=\D)")
 _LETTERS = re.compile(r"[A-Za-zÀ-ž]")
@@ -76,12 +79,19 @@ def classify(line: str) -> ParsedLine:
     folded = fold(line)
     text = strip_currency(line)
     has_amount = bool(AMOUNT_RE.search(text))
-    if SKIP_IN_ITEMS.search(folded) and not DISCOUNT.search(folded):
+    discount = DISCOUNT.search(folded)
+    if SKIP_IN_ITEMS.search(folded) and not discount:
         return ParsedLine("skip")
-    if DISCOUNT.search(folded) and not QTY_ONLY.match(text):
+    if not has_amount and dates_in_line(line, month_first=False):
+        return ParsedLine("skip")
+    if discount and not QTY_ONLY.match(text):
         value = _last_price(text) if has_amount else None
-        if value is not None or len(_LETTERS.findall(text)) <= 20:
-            # no legible amount: the value printed after the discount tells it
+        full = FULL.match(text)
+        priced_item = value is not None and value > 0 and full is not None and (
+            full["qty"] is not None or discount.start() > 0
+        )
+        if not priced_item and (value is not None or len(_LETTERS.findall(text)) <= 20):
+            # without a legible amount, the value printed after the discount tells it
             return ParsedLine("discount", name=line, price=abs(value) if value else None)
     qty_only = QTY_ONLY.match(text)
     if qty_only:
@@ -92,6 +102,11 @@ def classify(line: str) -> ParsedLine:
             qty_only["vat"] or (qty_only["flag"] or "").upper() or None,
         )
     full = FULL.match(text)
+    noisy = QTY_THEN_NOISE.match(text)
+    if noisy and not AMOUNT_RE.search(noisy["rest"]) and (full is None or not full["qty"]):
+        return ParsedLine(
+            "qty_only", "", parse_quantity(noisy["qty"]), parse_amount(noisy["unit"]), None, None
+        )
     if full:
         price = parse_amount(full["price"])
         if price is None:
@@ -121,104 +136,157 @@ def _last_price(text: str) -> Decimal | None:
     return parse_amount(matches[-1].group(0))
 
 
+# what is left of an illegible "qty x unit value" tail on a name line
+_NOISE_TAIL = re.compile(r"\s+(?:\d{1,4}(?:[.,]\d{1,3})?\s*[x×X*@«]|\d{5,}|[^\w\s]{2,}).*$")
+
+
+@dataclass
+class Orphan:
+    """A name line inside the item list whose price line was illegible."""
+
+    name: str
+    position: int  # where in the item list it belongs
+    line_index: int
+
+
 @dataclass
 class ItemsResult:
     items: list[Item]
     unparsed: list[str]
     repairs: list[str]
+    orphans: list[Orphan]
 
 
-def parse_items(lines: list[str], first_index: int = 0) -> ItemsResult:
-    """Assemble items from the lines of the item section."""
-    items: list[Item] = []
-    unparsed: list[str] = []
-    pending_name: str | None = None
-    pending_qty: ParsedLine | None = None
-    after_discount = False
-    pending_discount: Decimal | None = None
-    for offset, line in enumerate(lines):
-        index = first_index + offset
-        parsed = classify(line)
-        was_after_discount, after_discount = after_discount, False
-        if parsed.kind != "discount" and parsed.kind != "amount_only":
-            pending_discount = None
-        if parsed.kind == "skip":
-            continue
-        if parsed.kind == "name":
-            pending_name = parsed.name
-            pending_qty = None
-            continue
-        if parsed.kind == "discount":
-            if pending_name is not None and pending_qty is None and parsed.price is not None:
-                # the item's own price line was illegible: "Rabat -1,12" then "6,35A" still
-                # give its price (value after discount + discount)
-                pending_discount = parsed.price
-            elif items:
-                items[-1].discount += parsed.price or Decimal("0")
-                after_discount = True
-            else:
-                unparsed.append(line)
-            continue
-        if parsed.kind == "qty_only":
-            previous = items[-1] if items else None
-            if (
-                previous is not None and not parsed.name and pending_name is None
-                and not previous.quantity_printed and parsed.quantity and parsed.unit_price
-                and money(parsed.quantity * parsed.unit_price) == previous.price
-            ):
-                previous.quantity = parsed.quantity
-                previous.unit_price = parsed.unit_price
-                previous.quantity_printed = True
-                leading = _LEADING_QTY.match(previous.name)
-                if leading and Decimal(leading["qty"]) == parsed.quantity:
-                    previous.name = previous.name[leading.end():]
-                continue
-            pending_qty = parsed
-            if parsed.name:
-                pending_name = parsed.name
-            continue
-        if parsed.kind == "amount_only":
-            if pending_discount is not None and pending_name is not None and parsed.price:
-                item = _make_item(
-                    pending_name, parsed.price + pending_discount, None, None, parsed.vat, index
-                )
-                item.discount = pending_discount
-                items.append(item)
-                pending_name, pending_discount = None, None
-            elif pending_qty is not None or pending_name is not None:
-                quantity = pending_qty.quantity if pending_qty else None
-                unit = pending_qty.unit_price if pending_qty else None
-                vat = parsed.vat or (pending_qty.vat if pending_qty else None)
-                items.append(
-                    _make_item(pending_name or "", parsed.price, quantity, unit, vat, index)
-                )
-                pending_name, pending_qty = None, None
-            elif was_after_discount and items:
-                _apply_value_after_discount(items[-1], parsed.price)
-            else:
-                unparsed.append(line)
-            continue
-        if parsed.kind == "price_only":
-            if pending_name is None and not items:
-                unparsed.append(line)
-                continue
-            items.append(_make_item(
-                pending_name or "", parsed.price, parsed.quantity, parsed.unit_price, parsed.vat,
-                index,
+class _Assembler:
+    """Feeds classified lines in order and keeps what a later line may complete."""
+
+    def __init__(self) -> None:
+        self.items: list[Item] = []
+        self.unparsed: list[str] = []
+        self.repairs: list[str] = []
+        self.orphans: list[Orphan] = []
+        self.pending_name: str | None = None
+        self.pending_index = -1
+        self.pending_qty: ParsedLine | None = None
+        self.pending_discount: Decimal | None = None
+        self.after_discount = False
+
+    def flush(self) -> None:
+        """Close a pending name (and quantity line) that never got its price line."""
+        qty = self.pending_qty
+        if qty is not None and qty.quantity is not None and qty.unit_price is not None and (
+            self.pending_name is not None
+        ):
+            price = money(qty.quantity * qty.unit_price)
+            item = _make_item(_NOISE_TAIL.sub("", self.pending_name), price, qty.quantity,
+                              qty.unit_price, qty.vat, self.pending_index)
+            item.source = "computed"
+            self.items.append(item)
+            self.repairs.append(
+                f"item '{item.name}': price {price} computed from quantity × unit price "
+                "(value illegible)"
+            )
+        elif self.pending_name is not None and self.items:
+            name = _NOISE_TAIL.sub("", self.pending_name)
+            self.orphans.append(Orphan(name, len(self.items), self.pending_index))
+        self.pending_name, self.pending_qty, self.pending_discount = None, None, None
+
+    def feed(self, parsed: ParsedLine, line: str, index: int) -> None:
+        was_after_discount, self.after_discount = self.after_discount, False
+        if parsed.kind not in ("discount", "amount_only"):
+            self.pending_discount = None
+        handler = getattr(self, f"_on_{parsed.kind}")
+        handler(parsed, line, index, was_after_discount)
+
+    def _on_skip(self, parsed: ParsedLine, line: str, index: int, after: bool) -> None:
+        return
+
+    def _on_name(self, parsed: ParsedLine, line: str, index: int, after: bool) -> None:
+        self.flush()
+        self.pending_name, self.pending_index = parsed.name, index
+
+    def _on_discount(self, parsed: ParsedLine, line: str, index: int, after: bool) -> None:
+        if self.pending_name is not None and self.pending_qty is None and parsed.price:
+            # the item's own price line was illegible: "Rabat -1,12" then "6,35A" still
+            # give its price (value after discount + discount)
+            self.pending_discount = parsed.price
+        elif self.items:
+            self.items[-1].discount += parsed.price or Decimal("0")
+            self.after_discount = True
+        else:
+            self.unparsed.append(line)
+
+    def _on_qty_only(self, parsed: ParsedLine, line: str, index: int, after: bool) -> None:
+        previous = self.items[-1] if self.items else None
+        if (
+            previous is not None and not parsed.name and self.pending_name is None
+            and not previous.quantity_printed and parsed.quantity and parsed.unit_price
+            and money(parsed.quantity * parsed.unit_price) == previous.price
+        ):
+            # REWE/Tesco style: "2 Stk x 1,29" printed under the item's price line
+            previous.quantity = parsed.quantity
+            previous.unit_price = parsed.unit_price
+            previous.quantity_printed = True
+            leading = _LEADING_QTY.match(previous.name)
+            if leading and Decimal(leading["qty"]) == parsed.quantity:
+                previous.name = previous.name[leading.end():]
+            return
+        if self.pending_qty is not None or parsed.name:
+            self.flush()
+        self.pending_qty = parsed
+        if parsed.name:
+            self.pending_name, self.pending_index = parsed.name, index
+
+    def _on_amount_only(self, parsed: ParsedLine, line: str, index: int, after: bool) -> None:
+        if self.pending_discount is not None and self.pending_name is not None and parsed.price:
+            item = _make_item(self.pending_name, parsed.price + self.pending_discount, None,
+                              None, parsed.vat, index)
+            item.discount = self.pending_discount
+            self.items.append(item)
+            self.pending_name, self.pending_discount = None, None
+        elif self.pending_qty is not None or self.pending_name is not None:
+            qty = self.pending_qty
+            self.items.append(_make_item(
+                self.pending_name or "", parsed.price, qty.quantity if qty else None,
+                qty.unit_price if qty else None, parsed.vat or (qty.vat if qty else None), index,
             ))
-            pending_name, pending_qty = None, None
-            continue
-        # full line
+            self.pending_name, self.pending_qty = None, None
+        elif after and self.items:
+            _apply_value_after_discount(self.items[-1], parsed.price)
+        else:
+            self.unparsed.append(line)
+
+    def _on_price_only(self, parsed: ParsedLine, line: str, index: int, after: bool) -> None:
+        if self.pending_name is None and not self.items:
+            self.unparsed.append(line)
+            return
+        self.items.append(_make_item(
+            self.pending_name or "", parsed.price, parsed.quantity, parsed.unit_price,
+            parsed.vat, index,
+        ))
+        self.pending_name, self.pending_qty = None, None
+
+    def _on_full(self, parsed: ParsedLine, line: str, index: int, after: bool) -> None:
+        self.flush()
         name = parsed.name
         leading = _LEADING_QTY.match(name)
         if leading and leading["qty"] == "1" and parsed.quantity is None:
             name = name[leading.end():]
-        items.append(_make_item(
-            name, parsed.price, parsed.quantity, parsed.unit_price, parsed.vat, index
-        ))
-        pending_name, pending_qty = None, None
-    repairs = [note for note in (repair_item_line(item) for item in items) if note]
-    return ItemsResult(items, unparsed, repairs)
+        self.items.append(
+            _make_item(name, parsed.price, parsed.quantity, parsed.unit_price, parsed.vat, index)
+        )
+
+
+def parse_items(lines: list[str], first_index: int = 0) -> ItemsResult:
+    """Assemble items from the lines of the item section."""
+    assembler = _Assembler()
+    for offset, line in enumerate(lines):
+        assembler.feed(classify(line), line, first_index + offset)
+    assembler.flush()
+    repairs = assembler.repairs + [
+        note for note in (repair_item_line(item) for item in assembler.items) if note
+    ]
+    return ItemsResult(assembler.items, assembler.unparsed, repairs, assembler.orphans)
 
 
 def _make_item(

@@ -22,6 +22,7 @@ class Item:
     vat: str | None = None
     quantity_printed: bool = False  # the receipt printed "qty x unit" for this line
     line_index: int = -1
+    source: str = "printed"  # printed | computed (qty × unit) | inferred (from the total)
 
     @property
     def net(self) -> Decimal:

@@ -94,6 +94,6 @@ def parse_receipt(raw_lines: list[str]) -> Receipt:
     payment_start = totals.total_line + 1 if totals.total_line is not None else end
     receipt.payment = parse_payment(lines, payment_start)
 
-    reconcile(receipt, totals.total, totals.total_digits)
+    reconcile(receipt, totals.total, totals.total_digits, items.orphans)
     run_checks(receipt)
     return receipt

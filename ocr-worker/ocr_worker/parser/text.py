@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from difflib import SequenceMatcher
+from functools import lru_cache
 
 _EXTRA_ASCII = str.maketrans({"Ł": "L", "ł": "l", "ß": "SS", "Ø": "O", "ø": "o", "Æ": "AE",
                               "æ": "ae", "Œ": "OE", "œ": "oe", "€": "E", "£": "L"})
@@ -21,6 +22,7 @@ def strip_accents(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
+@lru_cache(maxsize=8192)
 def fold(text: str) -> str:
     """Upper-case ASCII with single spaces: the form keyword regexes are written against."""
     return _WS.sub(" ", strip_accents(text).upper()).strip()
