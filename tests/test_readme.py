@@ -114,3 +114,20 @@ def test_every_alert_rule_is_named() -> None:
     assert real, "prometheus/alerts.yml has no alert"
     missing = sorted(name for name in real if f"`{name}`" not in section("Dashboards"))
     assert missing == []
+
+
+def test_project_layout_names_real_paths() -> None:
+    blocks = re.findall(r"```text\n(.*?)```", section("Project layout"), flags=re.S)
+    assert blocks, "the Project layout section has no tree"
+    parent = ROOT
+    checked = 0
+    for line in blocks[0].splitlines():
+        names = re.split(r"\s{2,}", line.strip())[0]
+        names = re.sub(r"\([^)]*\)", "", names)
+        base = parent if line.startswith(" ") else ROOT
+        for name in filter(None, (n.strip() for n in names.split(","))):
+            assert (base / name).exists(), f"Project layout names {name!r}, which does not exist"
+            checked += 1
+            if not line.startswith(" ") and name.endswith("/"):
+                parent = ROOT / name
+    assert checked > 10
