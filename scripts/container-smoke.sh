@@ -26,6 +26,7 @@ CONTAINER_ENV="${CONTAINER_ENV:-$ROOT/../shared/container-env/container-env}"
 PYTHON="$ROOT/.venv/bin/python"
 [[ -x $PYTHON ]] || PYTHON=python3
 WAIT_DONE_SECONDS="${SMOKE_WAIT_DONE_SECONDS:-180}"
+UP_TIMEOUT_SECONDS="${SMOKE_UP_TIMEOUT_SECONDS:-300}"
 LOCK=/var/tmp/lifeboard-container-smoke.lock
 
 T0=$SECONDS
@@ -106,6 +107,34 @@ diagnose() {
   done
 }
 
+# "SERVICE: why" for the first container that crashed: restarted, exited non-zero, unhealthy
+broken_service() {
+  local cid line svc restarts status code health
+  for cid in $(docker compose ps -a -q 2>/dev/null); do
+    line=$(docker inspect -f '{{index .Config.Labels "com.docker.compose.service"}} {{.RestartCount}} {{.State.Status}} {{.State.ExitCode}} {{if .State.Health}}{{.State.Health.Status}}{{end}}' "$cid" 2>/dev/null) || continue
+    read -r svc restarts status code health <<<"$line"
+    if [[ $status == exited && $code != 0 ]]; then echo "$svc: exited with status $code"; return 0; fi
+    if ((restarts > 0)); then echo "$svc: keeps restarting ($restarts restarts, last exit $code)"; return 0; fi
+    if [[ $health == unhealthy ]]; then echo "$svc: its healthcheck fails"; return 0; fi
+  done
+  return 1
+}
+# "SERVICE: why" for the first runnable service that is not up: still starting, or never started
+stalled_service() {
+  local svc cid st
+  for svc in $RUNNABLE; do
+    cid=$(docker compose ps -a -q "$svc" 2>/dev/null | head -n1)
+    [[ -n $cid ]] || { echo "$svc: no container was created"; return 0; }
+    st=$(docker inspect -f '{{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{end}}' "$cid")
+    case $st in
+      "running healthy" | "running " | "exited "*) ;;
+      "running starting") echo "$svc: still not healthy after ${UP_TIMEOUT_SECONDS} s"; return 0 ;;
+      *) echo "$svc: $st (waiting for a dependency?)"; return 0 ;;
+    esac
+  done
+  return 1
+}
+
 # One smoke run at a time on this machine: they share the engine, the images and the subnet.
 exec 9>"$LOCK"
 flock -w 900 9 || fail engine "another container smoke run holds $LOCK"
@@ -184,18 +213,21 @@ done
 
 step "docker compose up --wait"
 PROJECT_UP=1
+# `up --wait` alone would wait out its whole timeout for a container that crash-loops under
+# its restart policy: watch the containers meanwhile and stop at the first that crashes.
 # shellcheck disable=SC2086  # a list of service names
-if ! docker compose up -d --wait --wait-timeout 300 $RUNNABLE; then
-  for svc in $RUNNABLE; do
-    cid=$(docker compose ps -a -q "$svc" | head -n1)
-    [[ -n $cid ]] || { FAILED_SERVICE=$svc; break; }
-    st=$(docker inspect -f '{{.State.Status}}/{{.State.ExitCode}}/{{if .State.Health}}{{.State.Health.Status}}{{end}}' "$cid")
-    case $st in
-      running/*/healthy | exited/0/* | running/0/) ;;
-      *) FAILED_SERVICE=$svc; echo "$svc: $st" >&2; break ;;
-    esac
-  done
-  fail "${FAILED_SERVICE:-compose}" "the stack did not come up healthy"
+docker compose up -d --wait --wait-timeout "$UP_TIMEOUT_SECONDS" $RUNNABLE &
+UP_PID=$!
+while kill -0 "$UP_PID" 2>/dev/null; do
+  if CULPRIT=$(broken_service); then
+    kill "$UP_PID" 2>/dev/null || true; wait "$UP_PID" 2>/dev/null || true
+    fail "${CULPRIT%%:*}" "${CULPRIT#*: }"
+  fi
+  sleep 3
+done
+if ! wait "$UP_PID"; then
+  CULPRIT=$(broken_service || stalled_service) || CULPRIT="compose: see the output above"
+  fail "${CULPRIT%%:*}" "the stack did not come up healthy: ${CULPRIT#*: }"
 fi
 docker compose ps
 
