@@ -23,6 +23,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_file=_ENV_FILES, env_file_encoding="utf-8", extra="ignore", case_sensitive=False,
         populate_by_name=True,
+        # `HEALTH_PROVIDER=` in .env means "use the default", as ${VAR:-default} does in compose
+        # and as scripts/native-stack.sh reads it; it must not fail validation at start-up.
+        env_ignore_empty=True,
     )
 
     # --- core -----------------------------------------------------------------------------
