@@ -14,8 +14,9 @@ _RECEIPT_NO: tuple[re.Pattern[str], ...] = (
     re.compile(r"NR\s?WYDR\w*\.?\s*[:.]?\s*(?P<num>\d{2,12})"),
     re.compile(r"PARAGON\s*(?:FISKALNY\s*)?NR\.?\s*[:.]?\s*(?P<num>\d{2,12})"),
     re.compile(
-        r"\b(?:BON|BELEG|RECEIPT|TICKET|TRANS(?:ACTION|AKCJA)?|DOKUMENT|INVOICE|RECHNUNG)"
-        r"[\s-]*(?:NR|NO|NUMBER|NUMMER|#)\.?\s*[:.]?\s*(?P<num>\d{2,12})"
+        r"\b(?:BON|BELEG|RECEIPT|TICKET|TRANS(?:ACTION|AKCJA)?|DOKUMENT|INVOICE|RECHNUNG|"
+        r"FACTURA(?: SIMPLIFICADA)?)[\s-]*(?:NR|NO|NUMBER|NUMMER|#)?\.?\s*[:.]?\s*"
+        r"(?P<num>\d(?:[\d-]{0,20}\d)?)\b"
     ),
     re.compile(r"(?:^|\s)(?P<num>\d{3,12})\s?#\s?KASA"),
     re.compile(r"\bTR(?:N|ANS)?\s?[#:]\s?(?P<num>\d{3,12})"),

@@ -115,10 +115,10 @@ def classify(line: str) -> ParsedLine:
         quantity = parse_quantity(full["qty"]) if full["qty"] else None
         unit = parse_amount(full["unit"]) if full["unit"] else None
         vat = full["vat"] or (full["flag"] or "").upper() or name_vat
-        if price < 0 and not _has_name(name):
-            return ParsedLine("discount", name=line, price=-price)
         if price < 0:
             return ParsedLine("discount", name=line, price=-price)
+        if quantity is None:
+            name, quantity, unit = _implicit_quantity(name, price)
         if _has_name(name):
             return ParsedLine("full", name, quantity, unit, price, vat)
         if quantity is not None:
@@ -127,6 +127,32 @@ def classify(line: str) -> ParsedLine:
     if not has_amount and _has_name(text) and len(text) >= 3:
         return ParsedLine("name", name=_clean_name(text)[0])
     return ParsedLine("skip")
+
+
+# "Mąka 1kg 1 3,65 3,65" (the x lost by OCR or never printed), "2 PAN 1,20 2,40"
+_TRAILING_QTY_UNIT = re.compile(
+    rf"^(?P<head>.*\S)\s+{_QTY}{_QUNIT}\s+(?P<unit>\d{{1,6}}[.,]\d{{2}})$"
+)
+_LEADING_QTY_TRAILING_UNIT = re.compile(
+    r"^(?P<qty>\d{1,3})\s+(?P<head>\D.*?)\s+(?P<unit>\d{1,6}[.,]\d{2})$"
+)
+
+
+def _implicit_quantity(
+    name: str, price: Decimal
+) -> tuple[str, Decimal | None, Decimal | None]:
+    """Quantity and unit price printed without a multiplication sign, accepted only when
+    they multiply to the line's value."""
+    for pattern in (_TRAILING_QTY_UNIT, _LEADING_QTY_TRAILING_UNIT):
+        match = pattern.match(name)
+        if not match:
+            continue
+        quantity, unit = parse_quantity(match["qty"]), parse_amount(match["unit"])
+        if quantity and unit and abs(money(quantity * unit) - price) <= Decimal("0.01") and (
+            _has_name(match["head"])
+        ):
+            return match["head"].strip(), quantity, unit
+    return name, None, None
 
 
 def _last_price(text: str) -> Decimal | None:

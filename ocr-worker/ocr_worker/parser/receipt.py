@@ -13,7 +13,7 @@ from ocr_worker.parser.model import Receipt
 from ocr_worker.parser.payment import parse_payment
 from ocr_worker.parser.shops import fallback_shop_name, match_brand
 from ocr_worker.parser.text import clean_line
-from ocr_worker.parser.totals import find_totals, is_end_of_items
+from ocr_worker.parser.totals import find_totals, is_end_of_items, payment_start
 from ocr_worker.parser.vat import parse_vat_block
 
 _ITEM_KINDS = {"full", "price_only", "amount_only", "qty_only"}
@@ -91,8 +91,7 @@ def parse_receipt(raw_lines: list[str]) -> Receipt:
     vat_block = parse_vat_block(lines, end)
     receipt.vat = vat_block.rates
     receipt.vat_total = vat_block.total_tax
-    payment_start = totals.total_line + 1 if totals.total_line is not None else end
-    receipt.payment = parse_payment(lines, payment_start)
+    receipt.payment = parse_payment(lines, payment_start(totals, end))
 
     reconcile(receipt, totals.total, totals.total_digits, items.orphans)
     run_checks(receipt)

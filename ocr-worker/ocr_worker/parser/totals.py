@@ -28,9 +28,12 @@ _DEPOSIT_RETURN = re.compile(r"\bZWROT\b|RETURN|RUCKGABE|LEERGUT|\bREFUND")
 
 @dataclass
 class Totals:
+    """Amounts of the closing section; ``payment_start`` is where payment lines may begin."""
+
     total: Decimal | None = None
     total_line: int | None = None
     due: Decimal | None = None
+    due_line: int | None = None
     subtotal: Decimal | None = None
     deposits: Decimal = ZERO
     total_digits: str | None = None  # "75735": a total whose decimal separator was lost
@@ -60,6 +63,7 @@ def find_totals(lines: list[str], start: int) -> Totals:
         if AMOUNT_DUE.search(folded) and not NOT_TOTAL.search(folded):
             if result.due is None:
                 result.due = _line_amount(lines, index)
+                result.due_line = index
             continue
         if SUBTOTAL.search(folded):
             if result.subtotal is None:
@@ -85,6 +89,12 @@ def find_totals(lines: list[str], start: int) -> Totals:
     if result.total is None and result.due is not None and not result.deposits:
         result.total = result.due
     return result
+
+
+def payment_start(totals: Totals, default: int) -> int:
+    """First line after the earliest of the total and amount-due lines."""
+    lines = [i for i in (totals.total_line, totals.due_line) if i is not None]
+    return min(lines) + 1 if lines else default
 
 
 def is_end_of_items(line: str) -> bool:
