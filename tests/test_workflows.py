@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -91,7 +92,8 @@ def test_there_is_a_ci_workflow() -> None:
 
 @pytest.mark.parametrize("workflow", WORKFLOWS, ids=lambda p: p.name)
 def test_workflow_matches_github_schema(workflow: Path) -> None:
-    checker = shutil.which("check-jsonschema")
+    beside_python = Path(sys.executable).with_name("check-jsonschema")
+    checker = shutil.which("check-jsonschema") or (beside_python.exists() and str(beside_python))
     assert checker, "check-jsonschema is not installed (requirements-dev.txt)"
     result = subprocess.run(
         [checker, "--builtin-schema", "vendor.github-workflows", str(workflow)],
