@@ -70,6 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if not settings.api_token.get_secret_value():
         raise RuntimeError("API_TOKEN is not set; refusing to start without a bearer token")
     logging.basicConfig(level=settings.log_level.upper())
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one INFO line per OCR call is noise
     app = FastAPI(
         title="Lifeboard API",
         version="1.0.0",

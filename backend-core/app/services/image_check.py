@@ -63,7 +63,10 @@ def check_image(data: bytes, max_pixels: int) -> CheckedImage:
                     )
                 probe.verify()
             with Image.open(io.BytesIO(data), formats=[fmt]) as full:
-                full.load()  # decodes everything: finds truncated data verify() cannot
+                # Decode every byte (finds truncated data that verify() cannot); JPEGs at 1/8
+                # scale, which still reads the whole stream but is ~5x faster for photos.
+                full.draft(None, (max(1, width // 8), max(1, height // 8)))
+                full.load()
         except ImageRejected:
             raise
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
