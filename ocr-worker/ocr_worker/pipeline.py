@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -12,8 +13,10 @@ from ocr_worker import metrics
 from ocr_worker.config import Settings
 from ocr_worker.image_input import load_image
 from ocr_worker.ocr import read_text
-from ocr_worker.parser import parse_receipt
+from ocr_worker.parser import Receipt, parse_receipt
 from ocr_worker.preprocess import prepare
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -25,11 +28,26 @@ class OcrLines:
 
 def recognise(image: Image.Image, settings: Settings) -> OcrLines:
     """The one place the pipeline talks to preprocessing and Tesseract."""
-    prepared = prepare(image)
-    text = read_text(
-        prepared.image, lang=settings.ocr_lang, timeout=settings.ocr_time_limit_seconds
-    )
-    return OcrLines(text.lines, text.mean_confidence, prepared.steps)
+    try:
+        prepared = prepare(image)
+        ready, steps = prepared.image, prepared.steps
+    except Exception:  # an odd image must still get its OCR pass, never a 500
+        log.exception("preprocessing failed; reading the image as it is")
+        ready, steps = image.convert("L"), ["preprocess_failed"]
+    text = read_text(ready, lang=settings.ocr_lang, timeout=settings.ocr_time_limit_seconds)
+    return OcrLines(text.lines, text.mean_confidence, steps)
+
+
+def parse_lines(lines: list[str]) -> dict[str, Any]:
+    """Parse OCR lines; a parser bug degrades to an empty receipt with a warning (the image
+    is fine, so a 5xx would only make the caller retry the same failure)."""
+    try:
+        return parse_receipt(lines).to_json()
+    except Exception as exc:
+        log.exception("parser failed")
+        result = Receipt().to_json()
+        result["warnings"] = [f"parser failed: {type(exc).__name__}"]
+        return result
 
 
 def outcome_of(result: dict[str, Any]) -> str:
@@ -49,9 +67,8 @@ def process_image(data: bytes, settings: Settings, *, debug: bool = False) -> di
     ocr = recognise(image, settings)
     ocr_done = time.perf_counter()
     metrics.OCR_SECONDS.observe(ocr_done - started)
-    receipt = parse_receipt(ocr.lines)
+    result = parse_lines(ocr.lines)
     metrics.PARSE_SECONDS.observe(time.perf_counter() - ocr_done)
-    result = receipt.to_json()
     result["ocr_confidence"] = round(ocr.mean_confidence / 100, 2)
     if debug:
         result["lines"] = ocr.lines

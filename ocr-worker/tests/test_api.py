@@ -131,3 +131,30 @@ def test_metrics_count_requests_and_outcomes(client: FlaskClient) -> None:
         'ocr_worker_http_requests_total{endpoint="/parse-receipt",method="POST",status="400"}'
         in text
     )
+
+
+@pytest.mark.parametrize(
+    ("mode", "size", "fmt"),
+    [("CMYK", (120, 80), "JPEG"), ("I;16", (120, 80), "PNG"), ("1", (1, 1), "PNG"),
+     ("LA", (3, 900), "PNG"), ("P", (120, 80), "GIF"), ("RGB", (120, 80), "WEBP")],
+)
+def test_unusual_images_are_read_not_failed(
+    client: FlaskClient, mode: str, size: tuple[int, int], fmt: str
+) -> None:
+    response = _post(client, encode(Image.new(mode, size), fmt), f"x.{fmt.lower()}")
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["items"] == [] and body["total"] is None
+    assert "no text found on the image" in body["warnings"]
+
+
+def test_parser_failure_degrades_to_warning(monkeypatch: pytest.MonkeyPatch) -> None:
+    from ocr_worker import pipeline
+
+    def broken(lines: list[str]) -> None:
+        raise ValueError("boom")
+
+    monkeypatch.setattr(pipeline, "parse_receipt", broken)
+    result = pipeline.parse_lines(["SUMA PLN 1,00"])
+    assert result["warnings"] == ["parser failed: ValueError"]
+    assert result["items"] == [] and result["total"] is None
