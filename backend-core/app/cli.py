@@ -108,11 +108,12 @@ def _jobs(args: argparse.Namespace) -> int:
     from app.models import ReceiptJob
 
     with _sessions()() as session:
-        counts = dict(
-            session.execute(
+        counts = {
+            status: count
+            for status, count in session.execute(
                 select(ReceiptJob.status, func.count()).group_by(ReceiptJob.status)
-            ).tuples().all()
-        )
+            )
+        }
         print(json.dumps({"counts": counts}))
         query = select(ReceiptJob).order_by(ReceiptJob.created_at.desc()).limit(args.limit)
         if args.status:
@@ -214,12 +215,13 @@ def _categories(args: argparse.Namespace) -> int:
                 print(f"{category}\t{keyword}")
         elif args.action == "seed":
             rows = [{"keyword": k, "category": c} for k, c in DEFAULT_KEYWORDS.items()]
-            result = session.execute(
-                insert(CategoryKeyword).values(rows).on_conflict_do_nothing(
-                    index_elements=[CategoryKeyword.keyword]
-                )
-            )
-            print(json.dumps({"added": result.rowcount}))
+            added = session.scalars(
+                insert(CategoryKeyword)
+                .values(rows)
+                .on_conflict_do_nothing(index_elements=[CategoryKeyword.keyword])
+                .returning(CategoryKeyword.keyword)
+            ).all()
+            print(json.dumps({"added": sorted(added)}))
         elif args.action == "set":
             keyword = normalize(args.keyword)
             if not keyword:

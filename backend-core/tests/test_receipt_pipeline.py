@@ -29,10 +29,8 @@ def upload(api, data: bytes) -> dict:
 
 def statuses(sessions) -> dict[str, int]:
     with sessions() as session:
-        return dict(
-            session.execute(select(Receipt.status, func.count()).group_by(Receipt.status))
-            .tuples().all()
-        )
+        rows = session.execute(select(Receipt.status, func.count()).group_by(Receipt.status))
+        return {status: count for status, count in rows}
 
 
 def all_done(sessions, count: int):

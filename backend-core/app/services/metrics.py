@@ -82,7 +82,7 @@ class QueueCollector(Collector):
         try:
             with self._session_factory() as session:
                 session.execute(text("SET LOCAL statement_timeout = 2000"))
-                counts = dict(session.execute(_QUEUE_SQL).tuples().all())
+                counts = {status: count for status, count in session.execute(_QUEUE_SQL)}
                 age = float(session.execute(_OLDEST_SQL).scalar_one())
         except Exception:
             log.warning("queue metrics unavailable", exc_info=True)
