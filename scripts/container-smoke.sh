@@ -332,14 +332,26 @@ while read -r svc spec; do
   [[ -z $svc || $svc == gateway ]] || fail "$svc" "publishes a port: $spec"
 done <<<"$PUBLISHED"
 grep -q "^gateway .*:$GATEWAY_PORT->8080" <<<"$PUBLISHED" || fail gateway "does not publish $GATEWAY_PORT->8080"
-# every running container is non-root
+# every running container: non-root, no capabilities, no-new-privileges, read-only root
 for svc in $RUNNABLE; do
   [[ -n $(docker compose ps -q "$svc") ]] || continue   # one-shots have exited
-  uid=$(docker compose exec -T "$svc" id -u 2>/dev/null || docker compose exec -T "$svc" \
-    sh -c 'awk "/^Uid:/ {print \$2}" /proc/self/status') || fail "$svc" "cannot exec into it"
-  [[ $uid != 0 ]] || fail "$svc" "runs as root"
+  PROC=$(docker compose exec -T "$svc" sh -c 'grep -E "^(Uid|CapEff|NoNewPrivs):" /proc/self/status;
+    if touch /.smoke-rw-probe 2>/dev/null; then echo "RootFs: writable"; else echo "RootFs: read-only"; fi') \
+    || fail "$svc" "cannot exec into it"
+  grep -Eq '^Uid:[[:space:]]+[1-9]' <<<"$PROC" || fail "$svc" "runs as root: $PROC"
+  grep -Eq '^CapEff:[[:space:]]+0+$' <<<"$PROC" || fail "$svc" "has capabilities: $PROC"
+  grep -Eq '^NoNewPrivs:[[:space:]]+1' <<<"$PROC" || fail "$svc" "no-new-privileges is off: $PROC"
+  grep -q 'RootFs: read-only' <<<"$PROC" || fail "$svc" "its root file system is writable"
 done
-echo "all running containers are non-root"
+echo "running containers: non-root, no capabilities, no-new-privileges, read-only root"
+if [[ " $RUNNABLE " != *" grafana "* ]]; then
+  # Grafana is not running: the gateway still serves the API and answers /grafana/ itself
+  GRAFANA_CODE=$(curl -s -o "$WORK/grafana.json" -w '%{http_code}' "$GATEWAY/grafana/")
+  [[ $GRAFANA_CODE == 502 ]] && json 'd["detail"]' <"$WORK/grafana.json" >/dev/null \
+    || fail gateway "/grafana/ without Grafana answered $GRAFANA_CODE, not a JSON 502"
+  curl -fsS "$GATEWAY/healthz" >/dev/null || fail gateway "the API stopped answering"
+  echo "without Grafana: /grafana/ is a JSON 502 and the API answers"
+fi
 finish_step
 
 echo; echo "==> image sizes"
