@@ -174,3 +174,19 @@ def test_monthly_summary(api, parsed_receipt) -> None:
     assert api.get("/api/v1/summary/monthly", params={"from": "2026-13"}).status_code == 422
     assert api.get("/api/v1/summary/monthly",
                    params={"from": "2026-12", "to": "2026-01"}).status_code == 422
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "kwargs"),
+    [
+        ("post", "/api/v1/transactions",
+         {"json": {"occurred_on": "2026-11-21", "amount": "1.00", "shop": "a\u0000b"}}),
+        ("get", "/api/v1/transactions", {"params": {"shop": "a\u0000b"}}),
+        ("get", "/api/v1/transactions", {"params": {"category": "\u0000"}}),
+        ("get", "/api/v1/transactions", {"params": {"date_from": "10000-01-01"}}),
+        ("patch", f"/api/v1/receipts/{uuid.uuid4()}/items/292941870582321", {"json": {}}),
+    ],
+)
+def test_values_the_database_refuses_are_422(api, method: str, path: str, kwargs: dict) -> None:
+    response = getattr(api, method)(path, **kwargs)
+    assert response.status_code == 422, response.text

@@ -6,7 +6,7 @@ import logging
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 
 log = logging.getLogger(__name__)
 
@@ -16,6 +16,12 @@ async def _database_unavailable(request: Request, exc: Exception) -> JSONRespons
     return JSONResponse(status_code=503, content={"detail": "database unavailable"})
 
 
+async def _invalid_value(request: Request, exc: Exception) -> JSONResponse:
+    # A value the database refuses (NUL character, number out of range ...): the client's input.
+    log.info("database refused a value on %s %s: %s", request.method, request.url.path, exc)
+    return JSONResponse(status_code=422, content={"detail": "a value is not acceptable"})
+
+
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     return JSONResponse(status_code=500, content={"detail": "internal server error"})
@@ -23,4 +29,5 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
 
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(OperationalError, _database_unavailable)
+    app.add_exception_handler(DataError, _invalid_value)
     app.add_exception_handler(Exception, _unexpected)

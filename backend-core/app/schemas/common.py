@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer
 
 T = TypeVar("T")
 
@@ -29,6 +29,17 @@ Quantity = Annotated[
     PlainSerializer(_three_places, return_type=str, when_used="json"),
 ]
 Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$", examples=["PLN"])]
+
+
+def _no_nul(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("text must not contain NUL characters")
+    return value
+
+
+# Free text stored in PostgreSQL (which refuses NUL characters).
+Text = Annotated[str, AfterValidator(_no_nul)]
+MAX_INT4 = 2**31 - 1
 
 
 class Page(BaseModel, Generic[T]):

@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
-from app.schemas.common import Money, Quantity
+from app.schemas.common import Money, Quantity, Text
 
 ReceiptStatus = Literal["pending", "processing", "done", "failed"]
 
@@ -62,7 +62,7 @@ class ReceiptItemPatch(BaseModel):
             "examples": [{"name": "Mleko 3,2% 1L", "price": "6.98", "category": "dairy"}]
         },
     )
-    name: str | None = Field(None, min_length=1, max_length=300)
+    name: Text | None = Field(None, min_length=1, max_length=300)
     quantity: Quantity | None = None
     unit_price: Money | None = None
     price: Money | None = None

@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.schemas.common import Currency, Money
+from app.schemas.common import Currency, Money, Text
 
 Source = Literal["receipt", "manual"]
 _CATEGORY = Field(None, min_length=1, max_length=40, pattern=r"^[a-z_]+$", examples=["dairy"])
@@ -25,9 +25,9 @@ class TransactionIn(BaseModel):
     occurred_at: datetime | None = None
     amount: Money
     currency: Currency = "PLN"
-    shop: str | None = Field(None, max_length=200)
+    shop: Text | None = Field(None, max_length=200)
     category: str | None = _CATEGORY
-    description: str | None = Field(None, max_length=1000)
+    description: Text | None = Field(None, max_length=1000)
 
 
 class TransactionPatch(BaseModel):
@@ -40,9 +40,9 @@ class TransactionPatch(BaseModel):
     occurred_at: datetime | None = None
     amount: Money | None = None
     currency: Currency | None = None
-    shop: str | None = Field(None, max_length=200)
+    shop: Text | None = Field(None, max_length=200)
     category: str | None = _CATEGORY
-    description: str | None = Field(None, max_length=1000)
+    description: Text | None = Field(None, max_length=1000)
 
 
 class TransactionOut(BaseModel):

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from app.api.deps import SessionDep, SettingsDep
 from app.models import Receipt, ReceiptItem, ReceiptJob, Transaction
-from app.schemas.common import ERROR_RESPONSES, ErrorOut, Page
+from app.schemas.common import ERROR_RESPONSES, MAX_INT4, ErrorOut, Page
 from app.schemas.receipts import (
     ReceiptAccepted,
     ReceiptItemOut,
@@ -170,7 +170,7 @@ def retry_receipt(
 def patch_item(
     receipt_id: uuid.UUID,
     # receipt_items.id is an INTEGER column: larger ids cannot exist (and would be a DB error).
-    item_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+    item_id: Annotated[int, Path(ge=1, le=MAX_INT4)],
     patch: ReceiptItemPatch,
     session: SessionDep,
 ) -> ReceiptItemOut:

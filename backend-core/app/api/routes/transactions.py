@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from app.api.deps import SessionDep
 from app.models import Transaction
-from app.schemas.common import ERROR_RESPONSES, ErrorOut, Page
+from app.schemas.common import ERROR_RESPONSES, ErrorOut, Page, Text
 from app.schemas.transactions import Source, TransactionIn, TransactionOut, TransactionPatch
 
 router = APIRouter(prefix="/transactions", tags=["transactions"], responses=ERROR_RESPONSES)
@@ -31,8 +31,8 @@ def list_transactions(
     session: SessionDep,
     date_from: Annotated[date | None, Query(description="First local day, inclusive")] = None,
     date_to: Annotated[date | None, Query(description="Last local day, inclusive")] = None,
-    shop: Annotated[str | None, Query(max_length=200, description="Part of the shop name")] = None,
-    category: Annotated[str | None, Query(max_length=40)] = None,
+    shop: Annotated[Text | None, Query(max_length=200, description="Part of the shop name")] = None,
+    category: Annotated[Text | None, Query(max_length=40)] = None,
     source: Source | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
