@@ -131,3 +131,28 @@ def test_two_illegible_prices_are_not_guessed(receipt_text: Loader) -> None:
     result = parse_receipt(lines).to_json()
     assert len(result["items"]) == 4
     assert result["checks"]["items_sum_matches_total"] is False
+
+
+def test_illegible_suma_with_deposit_keeps_fiscal_total(receipt_text: Loader) -> None:
+    lines = _replace(receipt_text("zabka"), "SUMA PLN 28,27", "SUMA PLN ey, Alig)")
+    result = parse_receipt(lines).to_json()
+    # DO ZAPŁATY and the card both say 29,27; the deposit of 1,00 is not part of the total
+    assert (result["total"], result["amount_due"], result["deposits"]) == (
+        "28.27", "29.27", "1.00"
+    )
+
+
+def test_verified_item_lines_stand_in_for_an_illegible_total(receipt_text: Loader) -> None:
+    lines = _replace(receipt_text("kaufland"), "SUMA PLN 44,18", "SUMA PLN Ag), ES")
+    lines = _replace(lines, "GOTÓWKA 50,00", "GOTÓWKA 56,00")  # cash misread too
+    lines = [line for line in lines if not line.startswith(("SPRZED", "PTU"))]
+    result = parse_receipt(lines).to_json()
+    assert result["total"] == "44.18"
+    assert result["field_confidence"]["total"] == 0.5
+
+
+def test_date_with_one_misread_digit_in_the_year(receipt_text: Loader) -> None:
+    lines = _replace(receipt_text("dino"), "20-11-2026 12:15", "20-11-2826 12:15")
+    result = parse_receipt(lines).to_json()
+    assert result["date"] == "2026-11-20"
+    assert result["field_confidence"]["date"] == 0.5

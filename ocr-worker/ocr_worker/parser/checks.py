@@ -32,6 +32,12 @@ def _evidence(receipt: Receipt) -> list[tuple[str, Decimal]]:
     return evidence
 
 
+def _items_verified(receipt: Receipt) -> bool:
+    return bool(receipt.items) and receipt.subtotal is None and all(
+        line_matches(item) for item in receipt.items
+    )
+
+
 def _digit_readings(digits: str) -> list[Decimal]:
     """Amounts a separator-less total such as ``75735`` may stand for: 757.35 or 75.35."""
     readings = [Decimal(digits) / 100]
@@ -79,6 +85,11 @@ def reconcile(
                     name for name, v in evidence if v == value))
                 receipt.field_confidence["total"] = 0.6 if values.count(value) >= 2 else 0.3
                 break
+    if total is None and _items_verified(receipt):
+        # every line proved itself (qty × unit = value): their sum is the best reading left
+        total = receipt.items_net_sum()
+        receipt.warnings.append("total not printed legibly; taken from verified item lines")
+        receipt.field_confidence["total"] = 0.5
     elif total not in values and evidence:
         agreed = [v for v in set(values) if values.count(v) >= 2]
         if len(agreed) == 1 and agreed[0] in digit_variants(total):

@@ -75,16 +75,16 @@ def _make(year: int, month: int, day: int) -> date | None:
 
 
 def _one_digit_fixes(year: int, month: str, day: str) -> list[date]:
-    """Valid dates one confusable digit away from an impossible day or month (``2024-12-80``)."""
+    """Valid dates one confusable digit away from an impossible one (``2024-12-80``,
+    ``07-08-2624``)."""
     fixes: set[date] = set()
-    for field in ("month", "day"):
-        text = month if field == "month" else day
+    fields = {"year": str(year), "month": month, "day": day}
+    for field, text in fields.items():
         for position, char in enumerate(text):
             for other in CONFUSED_DIGITS.get(char, ""):
-                changed = text[:position] + other + text[position + 1:]
-                m, d = (changed, day) if field == "month" else (month, changed)
-                value = _make(year, int(m), int(d))
-                if value:
+                changed = {**fields, field: text[:position] + other + text[position + 1:]}
+                value = _make(int(changed["year"]), int(changed["month"]), int(changed["day"]))
+                if value and value.year >= 2000:
                     fixes.add(value)
     return sorted(fixes)
 

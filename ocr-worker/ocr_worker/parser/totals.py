@@ -73,13 +73,14 @@ def find_totals(lines: list[str], start: int) -> Totals:
             value = _line_amount(lines, index)
             if value is not None and value >= 0:
                 result.total, result.total_line = value, index
-            elif result.total_digits is None:
+            elif result.total_line is None:
+                # the label is legible, its amount is not: deposits still follow it
+                result.total_line = index
                 digits = _BARE_DIGITS.search(strip_currency(line))
                 if digits:
                     result.total_digits = digits.group(1)
-                    result.total_line = index
             continue
-        if result.total is not None and DEPOSIT.search(folded):
+        if result.total_line is not None and DEPOSIT.search(folded):
             found = find_amounts(strip_currency(line))
             if found:
                 value = found[-1][0]
