@@ -190,3 +190,17 @@ def test_monthly_summary(api, parsed_receipt) -> None:
 def test_values_the_database_refuses_are_422(api, method: str, path: str, kwargs: dict) -> None:
     response = getattr(api, method)(path, **kwargs)
     assert response.status_code == 422, response.text
+
+
+def test_receipt_without_date_is_booked_on_the_local_upload_day(api, parsed_receipt) -> None:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    parsed_receipt(date=None, time=None)
+    transaction = api.get("/api/v1/transactions").json()["items"][0]
+    booked = datetime.fromisoformat(transaction["occurred_at"])
+    local_day = booked.astimezone(ZoneInfo("Europe/Warsaw")).date()
+    assert transaction["occurred_on"] == local_day.isoformat()
+    parsed_receipt(time=None)  # a date without a time: no invented time of day
+    dated = api.get("/api/v1/transactions", params={"date_to": "2026-11-20"}).json()["items"][0]
+    assert (dated["occurred_on"], dated["occurred_at"]) == ("2026-11-20", None)

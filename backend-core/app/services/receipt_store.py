@@ -80,8 +80,12 @@ def store_parsed(
     if transaction is None:
         transaction = Transaction(receipt_id=receipt_id, source="receipt")
         session.add(transaction)
-    transaction.occurred_on = parsed.purchase_date or local_date(receipt.created_at, tz)
-    transaction.occurred_at = parsed.purchased_at or receipt.created_at
+    if parsed.purchase_date is not None:  # the printed date (and time, when it was read)
+        transaction.occurred_on = parsed.purchase_date
+        transaction.occurred_at = parsed.purchased_at
+    else:  # no date on the slip: the moment of the upload stands in for it
+        transaction.occurred_on = local_date(receipt.created_at, tz)
+        transaction.occurred_at = receipt.created_at
     transaction.amount = spent
     transaction.currency = parsed.currency
     transaction.shop = parsed.shop
