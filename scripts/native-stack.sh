@@ -109,11 +109,13 @@ running_port_of() {
 
 pid_of() { cat "$DIR/run/$1.pid" 2>/dev/null || true; }
 
-# A process group is alive while any of its members runs (zombies waiting for init to reap
-# them do not count).
+# A service is alive while its leader or any member of its process group runs. Zombies that
+# init has yet to reap do not count; the leader counts before it has called setsid (right
+# after the spawn, its group does not exist yet).
 group_alive() {
-  [[ -n "$1" ]] && kill -0 -- "-$1" 2>/dev/null || return 1
-  ps -e -o pgid=,stat= | awk -v g="$1" '$1 == g && $2 !~ /^Z/ { found = 1 } END { exit !found }'
+  [[ -n "$1" ]] || return 1
+  ps -e -o pid=,pgid=,stat= \
+    | awk -v g="$1" '($1 == g || $2 == g) && $3 !~ /^Z/ { found = 1 } END { exit !found }'
 }
 
 is_running() { group_alive "$(pid_of "$1")"; }
@@ -147,7 +149,8 @@ spawn() {
   # Without job control this background child is not a group leader, so setsid does not fork:
   # $! is the new session leader and its PID is also the process group id.
   # Only the services carry the marker (not this script), so `down` can look for them.
-  (cd "$workdir" && exec setsid env LIFEBOARD_NATIVE_STACK="$DIR" "$@") </dev/null >>"$DIR/logs/$name.log" 2>&1 &
+  # fd 9 (the command lock) is not inherited: a service must not hold the lock.
+  (cd "$workdir" && exec setsid env LIFEBOARD_NATIVE_STACK="$DIR" "$@") </dev/null >>"$DIR/logs/$name.log" 2>&1 9>&- &
   echo "$!" >"$DIR/run/$name.pid"
   port_of "$name" >"$DIR/run/$name.port"
 }
@@ -179,7 +182,7 @@ stop_services() {
     pid="$(pid_of "$name")"
     if group_alive "$pid"; then
       say "stopping $name (process group $pid)"
-      kill -TERM -- "-$pid" 2>/dev/null || true
+      kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
       pids+=("$pid")
     fi
   done
@@ -192,7 +195,7 @@ stop_services() {
   done
   for pid in "${alive[@]}"; do
     say "process group $pid did not stop in ${STOP_TIMEOUT}s; killing it"
-    kill -KILL -- "-$pid" 2>/dev/null || true
+    kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
   done
   ((${#alive[@]} == 0)) || sleep 0.3
   for pid in "${alive[@]}"; do
@@ -439,6 +442,11 @@ main() {
     *) usage ;;
   esac
   load_settings
+  # One command at a time changes a stack (two `up`s at once would start everything twice).
+  if [[ "$cmd" != status ]] && command -v flock >/dev/null; then
+    exec 9>"$DIR/run/lock"
+    flock -w 300 9 || die "another native-stack.sh command holds $DIR/run/lock"
+  fi
   case "$cmd" in
     up) cmd_up ;;
     down) cmd_down ;;
@@ -454,4 +462,6 @@ main() {
   esac
 }
 
-main "$@"
+# On one line with main: bash reads no further, so editing this file under a running command
+# cannot make it execute a fragment of the new text.
+main "$@"; exit
