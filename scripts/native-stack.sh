@@ -12,9 +12,13 @@
 #
 # Settings: process env > .env (created from .env.example when absent; NATIVE_STACK_ENV_FILE
 # names another file) > defaults. Ports: NATIVE_OCR_PORT (5000), NATIVE_CORE_PORT (8000),
-# GATEWAY_PORT (8080), NATIVE_PROMETHEUS_PORT (9090); the gateway listens on GATEWAY_BIND
-# (127.0.0.1; 0.0.0.0 exposes it to your network), everything else on 127.0.0.1 only. State (pids, logs, rendered configs,
+# GATEWAY_PORT (8080), NATIVE_PROMETHEUS_PORT (9090), NATIVE_GRAFANA_PORT (3000: where the
+# gateway's /grafana/ points; Grafana itself is not run natively). The gateway listens on
+# GATEWAY_BIND (127.0.0.1; 0.0.0.0 exposes it to your network), the rest on 127.0.0.1 only.
+# Gateway limits: MAX_UPLOAD_MB and GATEWAY_{UPLOAD,AUTH,API}_{RATE,BURST}, defaults in
+# gateway/docker-entrypoint.d/18-lifeboard-gateway.envsh. State (pids, logs, rendered configs,
 # Prometheus data): NATIVE_STACK_DIR (.native-stack). Python: LIFEBOARD_VENV (.venv).
+# Timeouts: NATIVE_HEALTH_TIMEOUT (90 s per service), NATIVE_STOP_TIMEOUT (15 s, then SIGKILL).
 # Each service runs in its own process group (setsid) and carries LIFEBOARD_NATIVE_STACK=<dir>
 # in its environment, which is how `down` proves that no process of this stack is left.
 set -euo pipefail
