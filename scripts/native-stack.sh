@@ -263,14 +263,16 @@ render_gateway() {
     export NGINX_LOCAL_RESOLVERS="${NGINX_LOCAL_RESOLVERS:-127.0.0.1}"
     export NGINX_TEMP_DIR="$out/tmp"
     unset NGINX_ENVSUBST_OUTPUT_DIR
-    # shellcheck source=../gateway/docker-entrypoint.d/18-lifeboard-gateway.envsh
+    # shellcheck source=gateway/docker-entrypoint.d/18-lifeboard-gateway.envsh
     . "$ROOT/gateway/docker-entrypoint.d/18-lifeboard-gateway.envsh"
     for template in "$ROOT"/gateway/templates/*.template; do
+      # shellcheck disable=SC2016  # the literal ${NAME}s of the template, as envsubst wants them
       vars="$(grep -o '\${[A-Z][A-Z0-9_]*}' "$template" | sort -u | tr '\n' ' ')"
       for v in $vars; do
         v="${v#\$\{}"
         [[ -v "${v%\}}" ]] || die "gateway template variable ${v%\}} is not set"
       done
+      # shellcheck disable=SC2094  # reads the template, writes its rendering: two files
       envsubst "$vars" <"$template" >"$out/conf.d/$(basename "$template" .template)"
     done
   )
