@@ -71,19 +71,16 @@ class ReceiptItemPatch(BaseModel):
     category: str | None = Field(None, min_length=1, max_length=40, pattern=r"^[a-z_]+$")
 
 
+_SUMMARY_EXAMPLE = {
+    "id": "0b6f3c1e-4a52-4b8e-9d6b-2f9b1c9e7a10", "status": "done", "filename": "biedronka.jpg",
+    "shop": "BIEDRONKA", "date": "2026-11-20", "total": "36.47", "currency": "PLN",
+    "error": None, "created_at": "2026-11-20T17:02:11+01:00",
+}
+
+
 class ReceiptSummaryOut(BaseModel):
     model_config = ConfigDict(
-        from_attributes=True,
-        json_schema_extra={
-            "examples": [
-                {
-                    "id": "0b6f3c1e-4a52-4b8e-9d6b-2f9b1c9e7a10", "status": "done",
-                    "filename": "biedronka.jpg", "shop": "BIEDRONKA", "date": "2026-11-20",
-                    "total": "36.47", "currency": "PLN", "error": None,
-                    "created_at": "2026-11-20T17:02:11+01:00",
-                }
-            ]
-        },
+        from_attributes=True, json_schema_extra={"examples": [_SUMMARY_EXAMPLE]}
     )
     id: uuid.UUID
     status: ReceiptStatus
@@ -102,17 +99,14 @@ class ReceiptOut(ReceiptSummaryOut):
         json_schema_extra={
             "examples": [
                 {
-                    "id": "0b6f3c1e-4a52-4b8e-9d6b-2f9b1c9e7a10", "status": "done",
-                    "filename": "biedronka.jpg", "content_type": "image/jpeg",
-                    "shop": "BIEDRONKA", "company": "Jeronimo Martins Polska S.A.",
-                    "nip": "7791011327", "date": "2026-11-20",
-                    "purchased_at": "2026-11-20T17:01:00+01:00", "total": "36.47",
-                    "amount_due": "36.47", "currency": "PLN",
+                    **_SUMMARY_EXAMPLE,
+                    "content_type": "image/jpeg",
+                    "company": "Jeronimo Martins Polska S.A.", "nip": "7791011327",
+                    "purchased_at": "2026-11-20T17:01:00+01:00", "amount_due": "36.47",
                     "items": [_ITEM_EXAMPLE],
-                    "error": None, "last_error": None, "attempts": 1, "max_attempts": 5,
+                    "last_error": None, "attempts": 1, "max_attempts": 5,
                     "transaction_id": "7d1c1a0e-9f7b-4a8c-8f0e-3b2d6a1c5e44",
                     "image_url": "/api/v1/receipts/0b6f3c1e-4a52-4b8e-9d6b-2f9b1c9e7a10/image",
-                    "created_at": "2026-11-20T17:02:11+01:00",
                     "updated_at": "2026-11-20T17:02:14+01:00",
                 }
             ]
