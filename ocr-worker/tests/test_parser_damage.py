@@ -156,3 +156,33 @@ def test_date_with_one_misread_digit_in_the_year(receipt_text: Loader) -> None:
     result = parse_receipt(lines).to_json()
     assert result["date"] == "2026-11-20"
     assert result["field_confidence"]["date"] == 0.5
+
+
+def test_sum_repair_prefers_the_line_that_is_already_inconsistent() -> None:
+    from decimal import Decimal
+
+    from ocr_worker.parser.model import Item, Receipt
+    from ocr_worker.parser.repair import repair_items_against_total
+
+    misread = Item("Cola", Decimal("14.38"), Decimal("2"), Decimal("7.43"), quantity_printed=True)
+    plain = Item("Chleb", Decimal("5.38"), unit_price=Decimal("5.38"))
+    receipt = Receipt(items=[plain, misread])
+    # both 14.38 -> 14.98 and 5.38 -> 5.98 would balance the sum; the line already known to
+    # be misread (2 x 7,43 != 14,38) is the one changed
+    note = repair_items_against_total(receipt, Decimal("20.36"))
+    assert note is not None
+    assert (plain.price, misread.price) == (Decimal("5.38"), Decimal("14.98"))
+
+
+def test_junk_digits_in_front_of_a_price(receipt_text: Loader) -> None:
+    lines = _replace(receipt_text("tesco_uk"), "PG TIPS 80S £2.50", "PG TIPS 80S 372.50")
+    result = parse_receipt(lines).to_json()
+    assert result["items"][3]["price"] == "2.50"
+
+
+def test_item_dearer_than_the_receipt_is_dropped(receipt_text: Loader) -> None:
+    lines = _replace(receipt_text("tesco_uk"), "PG TIPS 80S £2.50", "PG TIPS 80S 3720.49")
+    lines = _replace(lines, "HOVIS WHOLEMEAL 800G £1.40", "HOVIS WHOLEMEAL 800G £1.90")
+    result = parse_receipt(lines).to_json()
+    assert "PG TIPS 80S" not in [i["name"] for i in result["items"]]
+    assert any("exceeds the total" in w for w in result["warnings"])

@@ -9,6 +9,7 @@ from ocr_worker.parser.items import Orphan
 from ocr_worker.parser.model import Item, Receipt
 from ocr_worker.parser.repair import (
     digit_variants,
+    drop_impossible_items,
     line_matches,
     repair_items_against_total,
 )
@@ -100,7 +101,7 @@ def reconcile(
     if target is not None:
         # a price computed from a misread quantity line cannot exceed the whole receipt
         receipt.items = [
-            item for item in receipt.items if item.source == "printed" or item.price <= target
+            item for item in receipt.items if item.source != "computed" or item.price <= target
         ]
     if target is not None and receipt.items:
         note = _fill_orphan(receipt, orphans or [], target) or repair_items_against_total(
@@ -108,6 +109,7 @@ def reconcile(
         )
         if note:
             receipt.warnings.append(f"repaired {note}")
+        receipt.warnings.extend(drop_impossible_items(receipt, target))
     if receipt.amount_due is None and total is not None:
         receipt.amount_due = total + receipt.deposits
 

@@ -21,6 +21,7 @@ _STRAY_MARKS = re.compile(r"(?<=\s)[_|¦]+(?=\s)")
 _DOT_BEFORE_VAT = re.compile(r"(?<=\d[.,]\d{2})\s*[.,:;]\s*(?=[A-G]$)")
 _SYMBOL_AS_C = re.compile(r"(?<=\d[.,]\d{2})\s*[.,:;]?\s*[©€¢(]\s*$")
 _THIRD_DECIMAL = re.compile(r"(?<=\d[.,]\d{2})(?P<d>\d)$")
+_THIRD_DECIMAL_BEFORE_VAT = re.compile(r"(?<=\d[.,]\d{2})\d(?=\s?[A-G]$)")
 _DIGIT_AS_VAT = {"0": "C", "4": "A", "8": "B"}
 
 
@@ -38,6 +39,7 @@ def repair_line(line: str, *, polish: bool) -> str:
     if polish:
         # a Polish price is always followed by its VAT letter; C is often read as ©, € or 0
         line = _SYMBOL_AS_C.sub(" C", line)
+        line = _THIRD_DECIMAL_BEFORE_VAT.sub("", line)
         match = _THIRD_DECIMAL.search(line)
         if match and not re.search(r"[x×*]\s?\d+[.,]\d{3}$", line):
             letter = _DIGIT_AS_VAT.get(match["d"], "")

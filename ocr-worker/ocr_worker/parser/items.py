@@ -19,7 +19,7 @@ _CURRENCY_TOKENS = re.compile(
 )
 _QTY = r"(?P<qty>\d{1,4}(?:[.,]\d{1,3})?)[.,]?"
 _QUNIT = (
-    r"(?:\s*(?P<qunit>szt\.?|SZ[TI1l]\.?|Szt\.?|sztuk|kg|KG|Kg|g|G|l|L|op\.?|OP\.?|opak\.?|st\.?|"
+    r"(?:\s*(?P<qunit>[Ss][Zz][A-Za-z0-9.]{0,2}|sztuk|kg|KG|Kg|g|G|l|L|op\.?|OP\.?|opak\.?|st\.?|"
     r"St\.?|ST\.?|Stk\.?|STK\.?|stk\.?|pcs|PCS|ea|EA|lb|LB))?"
 )
 _MUL = r"\s*(?:[x×X*@]|AT(?:\s+1\s+FOR)?|at|je)\s*"
@@ -28,7 +28,7 @@ _PRICE = r"(?P<price>-?\d{1,6}[.,]\d{2}-?)"
 _VAT = r"(?:\s*(?P<vat>[A-Z])\)?|\s+(?P<flag>[a-z]))?(?:\s*[*#])?"
 
 # between unit price and value: "=", or the damage OCR makes of it
-_EQ = r"(?:\s*[=:;~-]\s*|\s*[mn]?\s+)?"
+_EQ = r"(?:\s*[=:;~.-]{1,3}\s*|\s*[mn]?\s+)?"
 FULL = re.compile(rf"^(?P<head>.*?)\s*(?:{_QTY}{_QUNIT}{_MUL}{_UNIT}{_EQ})?{_PRICE}{_VAT}\s*$")
 QTY_ONLY = re.compile(rf"^(?P<head>.*?)\s*{_QTY}{_QUNIT}{_MUL}{_UNIT}{_VAT}\s*$")
 # "3 @ £5.04 EU5_12": quantity and unit price legible, the value after them not
@@ -162,6 +162,16 @@ def _last_price(text: str) -> Decimal | None:
     return parse_amount(matches[-1].group(0))
 
 
+_LOOSE_QTY = re.compile(
+    r"^\s*(?P<qty>\d{1,4}(?:[.,]\d{1,3})?)\s*(?:[^\s\d]{1,4}\s*)?(?P<unit>\d{1,6}[.,]\d{2})"
+    r"\s*(?:/\s*[A-Za-z]{1,3})?$"
+)
+
+
+def _rounding(quantity: Decimal) -> Decimal:
+    return Decimal("0") if quantity == quantity.to_integral_value() else Decimal("0.01")
+
+
 # what is left of an illegible "qty x unit value" tail on a name line
 _NOISE_TAIL = re.compile(r"\s+(?:\d{1,4}(?:[.,]\d{1,3})?\s*[x×X*@«]|\d{5,}|[^\w\s]{2,}).*$")
 
@@ -216,6 +226,24 @@ class _Assembler:
             name = _NOISE_TAIL.sub("", self.pending_name)
             self.orphans.append(Orphan(name, len(self.items), self.pending_index))
         self.pending_name, self.pending_qty, self.pending_discount = None, None, None
+
+    def attach_loose_quantity(self, line: str) -> bool:
+        """``6 = 3,05`` or ``1,071 Egz 1,35`` under an item: a quantity line whose sign OCR
+        garbled, recognised only because quantity × unit price equals the item's value."""
+        match = _LOOSE_QTY.match(strip_currency(line))
+        previous = self.items[-1] if self.items else None
+        if not match or previous is None or previous.quantity_printed or self.pending_name:
+            return False
+        quantity, unit = parse_quantity(match["qty"]), parse_amount(match["unit"])
+        if not quantity or not unit or quantity == 1:
+            return False
+        if abs(money(quantity * unit) - previous.price) > _rounding(quantity):
+            return False
+        previous.quantity, previous.unit_price, previous.quantity_printed = quantity, unit, True
+        leading = _LEADING_QTY.match(previous.name)
+        if leading and Decimal(leading["qty"]) == quantity:
+            previous.name = previous.name[leading.end():]
+        return True
 
     def feed(self, parsed: ParsedLine, line: str, index: int) -> None:
         was_after_discount, self.after_discount = self.after_discount, False
@@ -307,6 +335,8 @@ def parse_items(lines: list[str], first_index: int = 0) -> ItemsResult:
     """Assemble items from the lines of the item section."""
     assembler = _Assembler()
     for offset, line in enumerate(lines):
+        if assembler.attach_loose_quantity(line):
+            continue
         assembler.feed(classify(line), line, first_index + offset)
     assembler.flush()
     repairs = assembler.repairs + [

@@ -13,7 +13,7 @@ PTU_BLOCK = re.compile(
     r"\bSALES TAX\b"
 )
 POLISH_SUM = re.compile(
-    r"^(?:[^A-Z0-9]{0,3})S\s?[UVIJ]\s?[MHNW]{1,2}\s?[AR4]\b(?!\s*P\s?[TI1][UVYL])"
+    r"^(?:[^A-Z0-9]{0,3})S\s?[UVIJ]\s?[MHNWK]{1,2}\s?[AR4]\b(?!\s*P\s?[TI1][UVYL])"
 )
 GENERIC_TOTAL = re.compile(
     r"\bTOTAL\b|\bTOTAAL\b|\bSUMME\b|\bGESAMT(?:BETRAG|SUMME)?\b|\bTOTALE\b|\bIMPORTE\b|"
@@ -61,11 +61,16 @@ SKIP_IN_ITEMS = re.compile(
 )
 
 
+_PARAGON_FRAGMENTS = ("PAR", "RAG", "AGO", "GON", "FIS", "ISK", "SKA", "KAL")
+
+
 def is_paragon_mark(line: str) -> bool:
     key = letters_key(line)
-    if "NIEFISKAL" in key:
+    if "NIEFISKAL" in key or not 10 <= len(key) <= 24:
         return False
-    return len(key) <= 24 and fuzzy_find(key, "PARAGONFISKALNY", 0.75)
+    if sum(fragment in key for fragment in _PARAGON_FRAGMENTS) < 3:
+        return False  # cheap filter before the fuzzy comparison
+    return fuzzy_find(key, "PARAGONFISKALNY", 0.75)
 
 
 def is_ptu_line(line: str) -> bool:

@@ -60,25 +60,40 @@ def repair_item_line(item: Item) -> str | None:
     return None
 
 
+def _suffix_variants(value: Decimal) -> set[Decimal]:
+    """``3720.49`` may be ``20.49`` with junk glued in front: drop leading digits."""
+    text = f"{value:.2f}"
+    integer, cents = text.split(".")
+    return {Decimal(f"{integer[k:]}.{cents}") for k in range(1, len(integer))}
+
+
+def _tier(item: Item, candidate: Decimal) -> int | None:
+    """How believable changing this item's price to ``candidate`` is (lower is better)."""
+    if line_matches(item) is False:
+        return 0  # the line is already known to be misread
+    if not item.quantity_printed or item.unit_price is None:
+        return 1  # nothing on the line contradicts the change
+    if item.quantity == 1 and item.unit_price == item.price:
+        return 1  # "1 x 4,9B 4,9B": both copies misread alike
+    fixed = abs(money(item.quantity * item.unit_price) - candidate) <= _tolerance(item.quantity)
+    return 1 if fixed else None  # never break a line that proved itself
+
+
 def repair_items_against_total(receipt: Receipt, total: Decimal) -> str | None:
-    """If exactly one single-digit change of one item's price makes Σ(price − discount) =
-    ``total`` (the items' target), apply it."""
+    """If exactly one change of one item's price (a confusable digit, or junk digits in
+    front) makes Σ(price − discount) = ``total`` (the items' target), apply it."""
     difference = total - receipt.items_net_sum()
     if difference == 0:
         return None
-    options: list[tuple[Item, Decimal]] = []
+    tiers: dict[int, list[tuple[Item, Decimal]]] = {}
     for item in receipt.items:
-        for candidate in digit_variants(item.price):
-            if candidate - item.price == difference:
-                options.append((item, candidate))
-    # Prefer a line whose own arithmetic the change fixes (or does not break).
-    good = [
-        (item, candidate) for item, candidate in options
-        if not item.quantity_printed or item.unit_price is None
-        or abs(money(item.quantity * item.unit_price) - candidate) <= _tolerance(item.quantity)
-        or (item.quantity == 1 and item.unit_price == item.price)
-    ]
-    chosen = good if good else []
+        for candidate in digit_variants(item.price) | _suffix_variants(item.price):
+            tier = _tier(item, candidate)
+            if candidate - item.price == difference and tier is not None:
+                tiers.setdefault(tier, []).append((item, candidate))
+    if not tiers:
+        return None
+    chosen = tiers[min(tiers)]
     if len(chosen) != 1:
         return None
     item, candidate = chosen[0]
@@ -87,3 +102,10 @@ def repair_items_against_total(receipt: Receipt, total: Decimal) -> str | None:
         item.unit_price = candidate
     item.price = candidate
     return f"item '{item.name}': price {old} read as {candidate} (sum of items = total)"
+
+
+def drop_impossible_items(receipt: Receipt, total: Decimal) -> list[str]:
+    """An item dearer than the whole receipt is a misreading that nothing could repair."""
+    dropped = [item for item in receipt.items if item.net > total]
+    receipt.items = [item for item in receipt.items if item.net <= total]
+    return [f"dropped item '{item.name}': price {item.price} exceeds the total" for item in dropped]
