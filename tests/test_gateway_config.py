@@ -68,8 +68,8 @@ def render_like_the_image(workdir: Path) -> Path:
         "PATH": os.environ["PATH"],
         **dockerfile_env(),
         **compose_gateway_env(),
-        # 15-local-resolvers.envsh: Docker's embedded DNS.
-        "NGINX_LOCAL_RESOLVERS": "127.0.0.11",
+        # 15-local-resolvers.envsh: the network's DNS, then (Podman) the host's.
+        "NGINX_LOCAL_RESOLVERS": "127.0.0.11 192.0.2.53",
         # The image's /tmp paths, moved under workdir.
         "NGINX_ENVSUBST_OUTPUT_DIR": str(prefix / "conf.d"),
         "NGINX_TEMP_DIR": str(workdir / "tmp-nginx"),
@@ -94,7 +94,7 @@ def test_container_rendering_passes_nginx_t(tmp_path: Path) -> None:
     assert "listen 8080 default_server;" in conf
     assert "set $core_upstream http://backend-core:8000;" in conf
     assert "set $grafana_upstream http://grafana:3000;" in conf
-    assert "resolver 127.0.0.11 " in conf
+    assert "resolver 127.0.0.11 valid=10s ipv6=off;" in conf  # the network's DNS only
     assert not re.search(r"\$\{[A-Z_]+\}", conf), "a template variable was left unrendered"
     result = nginx_test(prefix)
     assert result.returncode == 0, result.stderr
