@@ -361,6 +361,10 @@ if [[ " $RUNNABLE " != *" grafana "* ]]; then
     || fail gateway "/grafana/ without Grafana answered $GRAFANA_CODE, not a JSON 502"
   curl -fsS "$GATEWAY/healthz" >/dev/null || fail gateway "the API stopped answering"
   echo "without Grafana: /grafana/ is a JSON 502 and the API answers"
+else
+  curl -fsS "$GATEWAY/grafana/api/health" >/dev/null \
+    || fail grafana "GET /grafana/api/health through the gateway failed"
+  echo "Grafana answers through the gateway at /grafana/"
 fi
 finish_step
 
