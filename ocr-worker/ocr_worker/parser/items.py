@@ -36,6 +36,7 @@ QTY_THEN_NOISE = re.compile(rf"^\s*{_QTY}{_QUNIT}{_MUL}{_UNIT}(?![\d.,])(?P<rest
 _TRAILING_VAT = re.compile(r"\s+(?P<vat>[A-G])$")
 _LEADING_JUNK = re.compile(r"^[\W_]+|^\d{1,3}[.)]\s+(?=\D)")
 _LETTERS = re.compile(r"[A-Za-zÀ-ž]")
+UNREADABLE_NAME = "?"  # an item whose price was read but whose name line was not
 # "2 Scharreleieren 10st  6,08" (quantity column before the name)
 _LEADING_QTY = re.compile(r"^(?P<qty>\d{1,3})\s+(?=[A-Za-zÀ-ž])")
 
@@ -352,7 +353,7 @@ def _make_item(
     assert price is not None
     printed = quantity is not None and unit is not None
     return Item(
-        name=name.strip(),
+        name=name.strip() or UNREADABLE_NAME,
         price=price,
         quantity=quantity if quantity is not None else Decimal("1"),
         unit_price=unit if unit is not None else (price if quantity is None else None),
