@@ -186,3 +186,17 @@ def test_item_dearer_than_the_receipt_is_dropped(receipt_text: Loader) -> None:
     result = parse_receipt(lines).to_json()
     assert "PG TIPS 80S" not in [i["name"] for i in result["items"]]
     assert any("exceeds the total" in w for w in result["warnings"])
+
+
+def test_total_whose_separator_became_a_space(receipt_text: Loader) -> None:
+    lines = _replace(receipt_text("kaufland"), "SUMA PLN 44,18", "SUMA PLN 44 18")
+    assert parse_receipt(lines).to_json()["total"] == "44.18"
+
+
+def test_sales_tax_without_subtotal_is_not_blamed_on_an_item() -> None:
+    lines = ["Walmart", "MILK 3.28 N", "BREAD 5.29 X", "TAX 1 7.250 % 0.38", "TOTAL 8.95",
+             "VISA TEND 8.95", "11/05/2026 10:00"]
+    result = parse_receipt(lines).to_json()
+    assert [i["price"] for i in result["items"]] == ["3.28", "5.29"]
+    assert (result["total"], result["subtotal"]) == ("8.95", "8.57")
+    assert result["checks"]["items_sum_matches_total"] is True

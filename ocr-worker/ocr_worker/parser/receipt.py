@@ -83,6 +83,11 @@ def parse_receipt(raw_lines: list[str]) -> Receipt:
     receipt.amount_due = totals.due
     receipt.subtotal = totals.subtotal
     if (
+        totals.subtotal is None and totals.tax and totals.total is not None
+        and receipt.items_net_sum() == totals.total - totals.tax
+    ):
+        receipt.subtotal = totals.total - totals.tax  # tax added after the items, no subtotal
+    if (
         totals.subtotal is not None and totals.total is not None
         and totals.subtotal > totals.total and totals.subtotal == receipt.items_net_sum()
     ):

@@ -22,6 +22,8 @@ from ocr_worker.parser.keywords import (
 from ocr_worker.parser.text import fold
 
 ZERO = Decimal("0")
+_SPACE_FOR_SEPARATOR = re.compile(r"(?<![\d.,])(\d{1,6}) (\d{2})\s*$")
+_TAX_LINE = re.compile(r"^\W*(?:SALES\s+)?TAX\b|^\W*(?:VAT|MWST|TVA|BTW)\b")
 _BARE_DIGITS = re.compile(r"(?<![\d.,])(\d{3,7})(?![\d.,])")
 _DEPOSIT_RETURN = re.compile(r"\bZWROT\b|RETURN|RUCKGABE|LEERGUT|\bREFUND")
 
@@ -36,14 +38,19 @@ class Totals:
     due_line: int | None = None
     subtotal: Decimal | None = None
     deposits: Decimal = ZERO
+    tax: Decimal | None = None  # a sales-tax line between the items and the total (US)
     total_digits: str | None = None  # "75735": a total whose decimal separator was lost
 
 
 def _line_amount(lines: list[str], index: int) -> Decimal | None:
     """Amount on a label line, or on the next line when OCR split label and amount."""
-    found = find_amounts(strip_currency(lines[index]), spaced=True)
+    text = strip_currency(lines[index])
+    found = find_amounts(text, spaced=True)
     if found:
         return max(found, key=lambda pair: pair[1].end())[0]
+    lost_separator = _SPACE_FOR_SEPARATOR.search(text)
+    if lost_separator:  # "SUMA PLN 36 47"
+        return Decimal(f"{lost_separator[1]}.{lost_separator[2]}")
     for follower in lines[index + 1: index + 3]:
         text = strip_currency(follower)
         found = find_amounts(text, spaced=True)
@@ -68,6 +75,11 @@ def find_totals(lines: list[str], start: int) -> Totals:
         if SUBTOTAL.search(folded):
             if result.subtotal is None:
                 result.subtotal = _line_amount(lines, index)
+            continue
+        if result.total_line is None and result.tax is None and _TAX_LINE.search(folded):
+            found = find_amounts(strip_currency(line))
+            if found:
+                result.tax = found[-1][0]
             continue
         if result.total is None and (is_polish_sum(line) or is_generic_total(line)):
             value = _line_amount(lines, index)
