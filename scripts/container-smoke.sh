@@ -15,7 +15,8 @@
 # container; the ocr-worker's routing table has no default route (read, never probed with
 # traffic); nothing but the gateway publishes a port; every container runs as non-root.
 # It runs its own Compose project (lifeboard-smoke) with a generated env file (fresh secrets,
-# a free port, its own edge subnet) and never reads or touches the user's .env. On every exit:
+# a free port published on 127.0.0.1 only, its own edge subnet) and never reads or touches
+# the user's .env. On every exit:
 # `docker compose down -v`, and `container-env down` when this script started the engine.
 # On failure it prints which service failed and why (compose ps, health log, logs tail).
 set -euo pipefail
@@ -161,7 +162,8 @@ values = {
     "POSTGRES_PASSWORD": secrets.token_hex(16),
     "GRAFANA_ADMIN_PASSWORD": secrets.token_hex(16),
     "GRAFANA_DB_PASSWORD": secrets.token_hex(16),
-    "GATEWAY_PORT": port,
+    # `${GATEWAY_PORT:-8080}:8080` becomes 127.0.0.1:PORT:8080: the test stack faces no network
+    "GATEWAY_PORT": f"127.0.0.1:{port}",
     # its own edge subnet: a stack the user runs with the default one does not clash
     "EDGE_SUBNET": "172.31.81.0/24",
     "GATEWAY_EDGE_IP": "172.31.81.10",
@@ -309,6 +311,8 @@ if [[ " $RUNNABLE " == *" prometheus "* ]]; then
     DOWN=$(json '" ".join(sorted(t["labels"]["job"] + "=" + t["health"] for t in d["data"]["activeTargets"] if t["health"] != "up"))' <<<"$TARGETS")
     JOBS=$(json '" ".join(sorted(t["labels"]["job"] for t in d["data"]["activeTargets"]))' <<<"$TARGETS")
     [[ -z $DOWN && " $JOBS " == *" backend-core "* && " $JOBS " == *" ocr-worker "* ]] && break
+    [[ $DOWN == "${LAST_DOWN:-}" ]] || echo "waiting for targets: ${DOWN:-(not all listed yet)}"
+    LAST_DOWN=$DOWN
     sleep 2
   done
   [[ -z $DOWN ]] || fail prometheus "targets not up after 60 s: $DOWN ($(json '[t.get("lastError") for t in d["data"]["activeTargets"]]' <<<"$TARGETS"))"
@@ -341,7 +345,8 @@ echo "published: ${PUBLISHED:-nothing}"
 while read -r svc spec; do
   [[ -z $svc || $svc == gateway ]] || fail "$svc" "publishes a port: $spec"
 done <<<"$PUBLISHED"
-grep -q "^gateway .*:$GATEWAY_PORT->8080" <<<"$PUBLISHED" || fail gateway "does not publish $GATEWAY_PORT->8080"
+grep -q "^gateway 127.0.0.1:$GATEWAY_PORT->8080" <<<"$PUBLISHED" \
+  || fail gateway "does not publish 127.0.0.1:$GATEWAY_PORT->8080 (as the test's env asks)"
 # every running container: non-root, no capabilities, no-new-privileges, read-only root
 for svc in $RUNNABLE; do
   [[ -n $(docker compose ps -q "$svc") ]] || continue   # one-shots have exited
