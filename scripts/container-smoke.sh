@@ -13,12 +13,15 @@
 # 127.0.0.1: upload a generated receipt photo with curl, poll until `done`, read it back and check
 # its items; Prometheus (which publishes nothing) has every target up, asked from inside its
 # container; the ocr-worker's routing table has no default route (read, never probed with
-# traffic); nothing but the gateway publishes a port; every container runs as non-root.
-# It runs its own Compose project (lifeboard-smoke) with a generated env file (fresh secrets,
-# a free port published on 127.0.0.1 only, its own edge subnet) and never reads or touches
-# the user's .env. On every exit:
-# `docker compose down -v`, and `container-env down` when this script started the engine.
+# traffic); nothing but the gateway publishes a port; every running container is non-root,
+# without capabilities, with no-new-privileges and a read-only root; without Grafana the gateway
+# still serves the API. It runs its own Compose project (lifeboard-smoke) with a generated env
+# file (fresh secrets, a free port published on 127.0.0.1 only, its own edge subnet) and never
+# reads or touches the user's .env. On every exit: `docker compose down -v`, and
+# `container-env down` when this script started the engine (one already running, e.g. a
+# colleague's, is left as found). One run at a time (flock on /var/tmp).
 # On failure it prints which service failed and why (compose ps, health log, logs tail).
+# Env: SMOKE_WAIT_DONE_SECONDS (180), SMOKE_UP_TIMEOUT_SECONDS (300), SMOKE_PYTHON, CONTAINER_ENV.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
