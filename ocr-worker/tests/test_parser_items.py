@@ -110,3 +110,22 @@ def test_line_arithmetic_repairs_one_misread_digit() -> None:
 def test_non_item_lines(line: str) -> None:
     assert classify(line).kind in ("skip", "name")
     assert parse_items([line]).items == []
+
+
+def test_wrapped_item_name_is_joined() -> None:
+    items = _items(["DZBANEK FILTRUJĄCY BRITA", "MARELLA 2,4L", "1 x49,99 49,99A",
+                    "Ser żółty Gouda w plastrach ekstra-", "dojrzewający 150g", "1 x6,99 6,99C"])
+    assert [name for name, *_ in items] == [
+        "DZBANEK FILTRUJĄCY BRITA MARELLA 2,4L",
+        "Ser żółty Gouda w plastrach ekstra dojrzewający 150g",
+    ]
+
+
+def test_header_lines_do_not_leak_into_the_first_item() -> None:
+    from ocr_worker.parser import parse_receipt
+
+    result = parse_receipt([
+        "SAINSBURY'S", "Superstore", "VAT No. GB 761 7217 23", "TEA BAGS 80S", "2 @ £2.91 £5.82",
+        "ORANGE JUICE 1L £1.95", "BALANCE DUE £7.77",
+    ]).to_json()
+    assert [i["name"] for i in result["items"]] == ["TEA BAGS 80S", "ORANGE JUICE 1L"]

@@ -257,6 +257,11 @@ class _Assembler:
         return
 
     def _on_name(self, parsed: ParsedLine, line: str, index: int, after: bool) -> None:
+        if self.pending_name is not None and self.pending_qty is None and _continues(
+            self.pending_name, parsed.name
+        ):
+            self.pending_name = f"{self.pending_name.rstrip('-')} {parsed.name}".strip()
+            return
         self.flush()
         self.pending_name, self.pending_index = parsed.name, index
 
@@ -330,6 +335,12 @@ class _Assembler:
         self.items.append(
             _make_item(name, parsed.price, parsed.quantity, parsed.unit_price, parsed.vat, index)
         )
+
+
+def _continues(first: str, second: str) -> bool:
+    """Is ``second`` the wrapped end of the item name ``first``? (a hyphen at the break, a
+    lower-case start, or a short tail such as a size)"""
+    return first.endswith("-") or second[:1].islower() or len(second) <= 12
 
 
 def parse_items(lines: list[str], first_index: int = 0) -> ItemsResult:

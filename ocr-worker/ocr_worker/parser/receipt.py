@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from ocr_worker.parser.checks import reconcile, run_checks
 from ocr_worker.parser.cleanup import repair_line
 from ocr_worker.parser.currency import detect_currency
@@ -17,6 +19,7 @@ from ocr_worker.parser.totals import find_totals, is_end_of_items, payment_start
 from ocr_worker.parser.vat import parse_vat_block
 
 _ITEM_KINDS = {"full", "price_only", "amount_only", "qty_only"}
+_RULE = re.compile(r"^[-=_*~. ]{6,}$")
 
 
 def normalise_lines(raw_lines: list[str], *, polish: bool) -> list[str]:
@@ -38,6 +41,10 @@ def _item_section(lines: list[str]) -> tuple[int, int]:
         if is_end_of_items(line):
             if marked or seen_item:
                 return start, index
+            start = index + 1  # a tax-number or total-looking line still in the header
+            continue
+        if not seen_item and not marked and _RULE.match(line):
+            start = index + 1  # the rule under the header
             continue
         if classify(line).kind in _ITEM_KINDS:
             seen_item = True
