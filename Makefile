@@ -54,7 +54,7 @@ lint: ## ruff, hadolint, compose and workflow schemas, actionlint
 	git ls-files -z '*Dockerfile' '*Dockerfile.*' | xargs -0 -r $(BIN)hadolint
 	$(BIN)check-jsonschema --builtin-schema vendor.compose-spec docker-compose.yml
 	$(BIN)check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
-	$(BIN)python -m pytest -q -p no:cacheprovider tests/test_workflows.py
+	$(BIN)python -m pytest -q --noconftest -p no:cacheprovider tests/test_workflows.py
 
 bench: bench-ocr bench-upload ## Both benchmarks: OCR accuracy/speed and upload latency
 
