@@ -85,6 +85,8 @@ def test_formatting_keeps_two_decimals_and_printed_quantity() -> None:
         ("Jus d'orange 1L 2,79", False, "Jus d'orange 1L 2,79"),
         ("BANANAS 0.525 kg @ 0.79", False, "BANANAS 0.525 kg @ 0.79"),
         ("LAIT 0,99 €", False, "LAIT 0,99 €"),  # a euro sign is a currency abroad
+        ("S U M A P L N 3 6 , 4 7", True, "SUMA PLN 36,47"),  # double-height print
+        ("D O Z A P Ł A T Y 2 9 , 3 2", True, "DOZAPŁATY 29,32"),
     ],
 )
 def test_line_repairs(raw: str, polish: bool, fixed: str) -> None:

@@ -25,8 +25,20 @@ _THIRD_DECIMAL_BEFORE_VAT = re.compile(r"(?<=\d[.,]\d{2})\d(?=\s?[A-G]$)")
 _DIGIT_AS_VAT = {"0": "C", "4": "A", "8": "B"}
 
 
+# double-height print read letter by letter: "S U M A P L N 3 6 , 4 7"
+_SPACED_RUN = re.compile(r"(?<!\S)(?:\S ){4,}\S(?!\S)")
+_LABEL_GLUED_TO_CODE = re.compile(r"(SUMA|RAZEM|TOTAL|SUMME|TOTAAL)(?=PLN|EUR|ZL|GBP|USD)")
+
+
+def _join_spaced(match: re.Match[str]) -> str:
+    text = match.group(0).replace(" ", "")
+    text = re.sub(r"(?<=[^\W\d])(?=\d)|(?<=\d)(?=[^\W\d])", " ", text)  # letters | digits
+    return _LABEL_GLUED_TO_CODE.sub(r"\1 ", text)
+
+
 def repair_line(line: str, *, polish: bool) -> str:
     line = clean_line(line)
+    line = _SPACED_RUN.sub(_join_spaced, line)
     line = _QUOTES.sub(" ", line)
     line = _COLON_BEFORE_X.sub(" ", line)
     line = _GUILLEMET_AS_X.sub(" x", line)
