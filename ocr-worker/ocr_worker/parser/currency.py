@@ -17,6 +17,8 @@ _CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("SEK", re.compile(r"\bSEK\b")),
     ("NOK", re.compile(r"\bNOK\b")),
     ("DKK", re.compile(r"\bDKK\b")),
+    ("HUF", re.compile(r"\bHUF\b|\d\s?FT\b")),
+    ("RON", re.compile(r"\bRON\b|\d\s?LEI\b")),
 )
 COUNTRY_CURRENCY = {
     "PL": "PLN", "GB": "GBP", "US": "USD", "DE": "EUR", "NL": "EUR", "BE": "EUR", "FR": "EUR",

@@ -17,7 +17,8 @@ POLISH_SUM = re.compile(
 )
 GENERIC_TOTAL = re.compile(
     r"\bTOTAL\b|\bTOTAAL\b|\bSUMME\b|\bGESAMT(?:BETRAG|SUMME)?\b|\bTOTALE\b|\bIMPORTE\b|"
-    r"\bMONTANT\b|\bRAZEM\b|\bSUMA\b|\bBETRAG\b|\bTOTAL TTC\b|\bA PAYER\b|\bSOMME\b"
+    r"\bMONTANT\b|\bRAZEM\b|\bSUMA\b|\bBETRAG\b|\bTOTAL TTC\b|\bA PAYER\b|\bSOMME\b|"
+    r"\bSUMMA\b|\bTOTALT\b|\bCELKEM\b|\bSPOLU\b|\bOSSZESEN\b|\bYHTEENSA\b|\bI ALT\b"
 )
 NOT_TOTAL = re.compile(
     r"SUB\s?-?\s?TOTA|ZWISCHENSUMME|SOUS-?\s?TOTAL|SUBTOTAAL|TOTAL HT\b|TOTAL (?:TAX|VAT|TVA|BTW)|"
