@@ -169,7 +169,6 @@ values = {
     "GATEWAY_PORT": f"127.0.0.1:{port}",
     # its own edge subnet: a stack the user runs with the default one does not clash
     "EDGE_SUBNET": "172.31.81.0/24",
-    "GATEWAY_EDGE_IP": "172.31.81.10",
     "GRAFANA_ROOT_URL": f"http://127.0.0.1:{port}/grafana/",
 }
 lines = []
@@ -360,8 +359,11 @@ for svc in $RUNNABLE; do
   grep -Eq '^CapEff:[[:space:]]+0+$' <<<"$PROC" || fail "$svc" "has capabilities: $PROC"
   grep -Eq '^NoNewPrivs:[[:space:]]+1' <<<"$PROC" || fail "$svc" "no-new-privileges is off: $PROC"
   grep -q 'RootFs: read-only' <<<"$PROC" || fail "$svc" "its root file system is writable"
+  read -r MEM PIDS < <(docker inspect -f '{{.HostConfig.Memory}} {{.HostConfig.PidsLimit}}' \
+    "$(docker compose ps -q "$svc" | head -n1)")
+  ((MEM > 0 && PIDS > 0)) || fail "$svc" "runs without a memory or pid limit (memory=$MEM pids=$PIDS)"
 done
-echo "running containers: non-root, no capabilities, no-new-privileges, read-only root"
+echo "running containers: non-root, no capabilities, no-new-privileges, read-only root, limits"
 if [[ " $RUNNABLE " != *" grafana "* ]]; then
   # Grafana is not running: the gateway still serves the API and answers /grafana/ itself
   GRAFANA_CODE=$(curl -s -o "$WORK/grafana.json" -w '%{http_code}' "$GATEWAY/grafana/")
