@@ -129,3 +129,8 @@ def test_header_lines_do_not_leak_into_the_first_item() -> None:
         "ORANGE JUICE 1L £1.95", "BALANCE DUE £7.77",
     ]).to_json()
     assert [i["name"] for i in result["items"]] == ["TEA BAGS 80S", "ORANGE JUICE 1L"]
+
+
+def test_leftover_amounts_are_cut_from_names() -> None:
+    [(name, *_)] = _items(["Kanapka z szynką 3 SZ0I 5 4,32 21,96 B"])
+    assert name == "Kanapka z szynką 3 SZ0I"

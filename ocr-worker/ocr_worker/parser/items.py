@@ -55,13 +55,17 @@ def strip_currency(line: str) -> str:
     return re.sub(r"\s{2,}", " ", _CURRENCY_TOKENS.sub(" ", line)).strip()
 
 
+# amounts and operators never end a product name: "Kanapka 3 SZ0I 5 4,32" keeps "Kanapka 3 SZ0I"
+_TRAILING_AMOUNTS = re.compile(r"(?:\s+(?:\d{1,6}[.,]\d{2}|[x×*=@]|\d{1,3}))*\s+\d{1,6}[.,]\d{2}$")
 _ARTICLE_CODE = re.compile(r"\s\d{8,14}\b.*$")  # UPC/EAN and the flags printed after it
 
 
-def _clean_name(head: str) -> tuple[str, str | None]:
-    """Item name without the VAT letter some printers put before the quantity, and without
-    article codes."""
+def _clean_name(head: str, *, strip_amounts: bool = True) -> tuple[str, str | None]:
+    """Item name without the VAT letter some printers put before the quantity, without
+    article codes and (unless told otherwise) without amounts left at its end."""
     head = _ARTICLE_CODE.sub("", head).strip(" =:-|")
+    if strip_amounts:
+        head = _TRAILING_AMOUNTS.sub("", head)
     vat = None
     match = _TRAILING_VAT.search(head)
     if match and len(head) > 3:
@@ -112,7 +116,7 @@ def classify(line: str) -> ParsedLine:
         price = parse_amount(full["price"])
         if price is None:
             return ParsedLine("skip")
-        name, name_vat = _clean_name(full["head"])
+        name, name_vat = _clean_name(full["head"], strip_amounts=False)
         quantity = parse_quantity(full["qty"]) if full["qty"] else None
         unit = parse_amount(full["unit"]) if full["unit"] else None
         vat = full["vat"] or (full["flag"] or "").upper() or name_vat
@@ -120,6 +124,7 @@ def classify(line: str) -> ParsedLine:
             return ParsedLine("discount", name=line, price=-price)
         if quantity is None:
             name, quantity, unit = _implicit_quantity(name, price)
+        name = _TRAILING_AMOUNTS.sub("", name)
         if _has_name(name):
             return ParsedLine("full", name, quantity, unit, price, vat)
         if quantity is not None:
