@@ -371,8 +371,9 @@ print_urls() {
 cmd_up() {
   check_tools
   local name started=()
-  # Launch everything first, then wait: the services start in parallel.
-  for name in "${SERVICES[@]}"; do
+  # Launch everything first, then wait: the services start in parallel. backend-core last,
+  # because its database check and migrations run in the foreground meanwhile.
+  for name in ocr-worker gateway prometheus backend-core; do
     if is_running "$name"; then
       say "$name already running (process group $(pid_of "$name"))"
     else
