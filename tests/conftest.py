@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import signal
 import socket
 import subprocess
 from collections.abc import Callable, Iterator
@@ -119,6 +120,10 @@ def drop_database(database_url: str) -> None:
         )
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 @pytest.fixture(scope="session")
 def free_tcp_ports() -> Callable[[int], list[int]]:
     """free_ports as a fixture, for tests that start servers of their own."""
@@ -169,6 +174,10 @@ def native_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NativeSta
         state_dir=state_dir,
         env=env,
     )
+    # A SIGTERM (a CI time limit, `kill`) then unwinds like Ctrl-C: the teardown below still
+    # brings the stack down instead of leaving its processes behind.
+    if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, _interrupt)
     try:
         up = stack.run("up")
         if up.returncode != 0:
