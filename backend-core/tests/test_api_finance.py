@@ -172,6 +172,8 @@ def test_monthly_summary(api, parsed_receipt) -> None:
     only_nov = api.get("/api/v1/summary/monthly", params={"from": "2026-11", "to": "2026-11"})
     assert [m["month"] for m in only_nov.json()["months"]] == ["2026-11"]
     assert api.get("/api/v1/summary/monthly", params={"from": "2026-13"}).status_code == 422
+    assert api.get("/api/v1/summary/monthly", params={"from": "0000-01"}).status_code == 422
+    assert api.get("/api/v1/summary/monthly", params={"to": "9999-12"}).status_code == 200
     assert api.get("/api/v1/summary/monthly",
                    params={"from": "2026-12", "to": "2026-01"}).status_code == 422
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 from collections import defaultdict
 from datetime import date
 from decimal import Decimal
@@ -20,13 +21,12 @@ _MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
 _ZERO = Decimal("0.00")
 
 
-def _first_day(month: str) -> date:
-    return date(int(month[:4]), int(month[5:7]), 1)
-
-
-def _after(month: str) -> date:
-    first = _first_day(month)
-    return date(first.year + first.month // 12, first.month % 12 + 1, 1)
+def _month_bounds(month: str) -> tuple[date, date]:
+    """'2026-02' → (2026-02-01, 2026-02-28); 422 for year 0000."""
+    year, number = int(month[:4]), int(month[5:7])
+    if year < 1:
+        raise HTTPException(422, f"{month} is not a valid month")
+    return date(year, number, 1), date(year, number, calendar.monthrange(year, number)[1])
 
 
 @router.get("/monthly", response_model=MonthlySummaryOut, summary="Spending per month")
@@ -42,9 +42,9 @@ def monthly_summary(
     month = func.to_char(Transaction.occurred_on, "YYYY-MM")
     where = []
     if from_month:
-        where.append(Transaction.occurred_on >= _first_day(from_month))
+        where.append(Transaction.occurred_on >= _month_bounds(from_month)[0])
     if to_month:
-        where.append(Transaction.occurred_on < _after(to_month))
+        where.append(Transaction.occurred_on <= _month_bounds(to_month)[1])
 
     totals = session.execute(
         select(
