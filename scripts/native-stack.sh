@@ -43,8 +43,12 @@ load_env_file() {
     [[ "$line" =~ ^[[:space:]]*(export[[:space:]]+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$ ]] || continue
     key="${BASH_REMATCH[2]}"
     value="${BASH_REMATCH[3]}"
-    if [[ "$value" =~ ^\"(.*)\"$ || "$value" =~ ^\'(.*)\'$ ]]; then
+    if [[ "$value" =~ ^\"(.*)\"[[:space:]]*$ || "$value" =~ ^\'(.*)\'[[:space:]]*$ ]]; then
       value="${BASH_REMATCH[1]}"
+    else
+      # As compose reads .env: an unquoted value ends at " #" (a comment), blanks trimmed.
+      value="${value%%[[:space:]]#*}"
+      value="${value%"${value##*[![:space:]]}"}"
     fi
     [[ -v "$key" || -z "$value" ]] || export "$key=$value"
   done <"$file"

@@ -115,3 +115,28 @@ def test_start_refuses_a_port_taken_by_someone_else(tmp_path: Path) -> None:
     assert result.returncode != 0
     assert f"port {port}" in result.stderr and "already in use" in result.stderr
     assert not (tmp_path / "run" / "gateway.pid").exists()
+
+
+def test_settings_process_env_beats_env_file_beats_defaults(tmp_path: Path) -> None:
+    env_file = tmp_path / "test.env"
+    env_file.write_text(
+        "# comment line\n"
+        "GATEWAY_PORT=18181   # inline comment, as compose allows\n"
+        "NATIVE_CORE_PORT=18001\n"
+        "export NATIVE_OCR_PORT='18002'\n"
+        'MAX_UPLOAD_MB="7"\n'
+        "NATIVE_PROMETHEUS_PORT=\n"  # empty = unset: the default applies
+    )
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("NATIVE_", "GATEWAY_", "MAX_UPLOAD"))}
+    env.update(NATIVE_STACK_DIR=str(tmp_path / "state"), NATIVE_STACK_ENV_FILE=str(env_file),
+               NATIVE_CORE_PORT="18999")
+    result = subprocess.run([str(ROOT / "scripts" / "native-stack.sh"), "render"], env=env,
+                            capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 0, result.stderr
+    gateway = (tmp_path / "state" / "gateway" / "conf.d" / "lifeboard.conf").read_text()
+    assert "listen 127.0.0.1:18181 default_server;" in gateway
+    assert "set $core_upstream http://127.0.0.1:18999;" in gateway  # process env wins
+    assert "client_max_body_size 8m;" in gateway
+    prometheus = (tmp_path / "state" / "prometheus" / "prometheus.yml").read_text()
+    assert '"127.0.0.1:18002"' in prometheus and '"127.0.0.1:9090"' in prometheus
