@@ -58,6 +58,12 @@ JOB_FAILURES = Counter(
     "lifeboard_job_failures_total", "Receipt jobs that ended failed", ["reason"]
 )
 
+# Create every known series at 0, so that rate()/increase() see the first event.
+for _reason in ("transient", "unavailable", "lease_expired"):
+    JOB_RETRIES.labels(reason=_reason)
+for _reason in ("permanent", "exhausted", "lease_expired"):
+    JOB_FAILURES.labels(reason=_reason)
+
 _QUEUE_SQL = text(
     "SELECT status, count(*) FROM receipt_jobs GROUP BY status"
 )
