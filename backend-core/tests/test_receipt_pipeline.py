@@ -160,7 +160,7 @@ def test_poison_image_fails_with_a_message_and_others_finish(
 def test_server_errors_are_retried_then_succeed(
     api, clean_db, make_worker, drive, make_receipt_image, scripted_ocr, ocr_result
 ) -> None:
-    answers = iter([(503, {"error": "busy"}, 0.0), (500, {}, 0.0)])
+    answers = iter([(503, {"error": "busy"}, 0.0), (429, {"error": "slow down"}, 0.0)])
     server = scripted_ocr(lambda body: next(answers, (200, ocr_result, 0.0)))
     receipt_id = upload(api, make_receipt_image())["id"]
     drive(make_worker(server.url), all_done(clean_db, 1))

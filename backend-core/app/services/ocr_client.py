@@ -3,8 +3,9 @@
 Classification used by the job queue:
 - OcrUnavailable: the worker cannot be reached (connection refused / connect timeout) — the
   job waits for it without spending an attempt;
-- OcrTransientError: read timeout, connection dropped mid-request, 5xx — retried with backoff;
-- OcrPermanentError: 4xx (unreadable image, too large ...) or a response that is not a JSON
+- OcrTransientError: read timeout, connection dropped mid-request, 5xx, 408, 429 — retried with
+  backoff;
+- OcrPermanentError: other 4xx (unreadable image, too large ...) or a response that is not a JSON
   object — the job fails at once with the worker's message.
 """
 
@@ -16,6 +17,9 @@ from typing import Any
 import httpx
 
 from app.services import metrics
+
+
+_RETRYABLE_4XX = {408, 429}  # request timeout, too many requests: about the moment, not the image
 
 
 class OcrError(Exception):
@@ -88,7 +92,7 @@ class OcrClient:
             raise error from exc
         except httpx.TransportError as exc:
             raise OcrTransientError(f"OCR call failed: {type(exc).__name__}: {exc}") from exc
-        if response.status_code >= 500:
+        if response.status_code >= 500 or response.status_code in _RETRYABLE_4XX:
             raise OcrTransientError(_message(response))
         if response.status_code >= 400:
             raise OcrPermanentError(_message(response))
