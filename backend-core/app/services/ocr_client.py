@@ -18,7 +18,6 @@ import httpx
 
 from app.services import metrics
 
-
 _RETRYABLE_4XX = {408, 429}  # request timeout, too many requests: about the moment, not the image
 
 
