@@ -12,9 +12,10 @@ import secrets
 import signal
 import socket
 import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from subprocess import CompletedProcess
 
 import psycopg
 import pytest
@@ -26,6 +27,24 @@ NATIVE_STACK = ROOT / "scripts" / "native-stack.sh"
 DEFAULT_TEST_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 UP_TIMEOUT_SECONDS = 240
 SERVICES = ("ocr-worker", "backend-core", "gateway", "prometheus")
+
+
+def script_env(state_dir: Path, base: Mapping[str, str] | None = None,
+               **settings: str) -> dict[str, str]:
+    """Environment for native-stack.sh on the stack in state_dir. It reads .env.example, never a
+    developer's .env: a test stack must not pick up real settings."""
+    return {
+        **(os.environ if base is None else base),
+        "NATIVE_STACK_ENV_FILE": str(ROOT / ".env.example"),
+        "NATIVE_STACK_DIR": str(state_dir),
+        **settings,
+    }
+
+
+def run_script(*args: str, env: Mapping[str, str], timeout: float = 60) -> CompletedProcess:
+    """scripts/native-stack.sh ARGS; never raises on a failure exit."""
+    return subprocess.run([str(NATIVE_STACK), *args], env=dict(env), cwd=ROOT,
+                          capture_output=True, text=True, timeout=timeout, check=False)
 
 
 @dataclass(frozen=True)
@@ -43,12 +62,9 @@ class NativeStack:
     def auth_headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.api_token}"}
 
-    def run(self, *args: str, timeout: float = UP_TIMEOUT_SECONDS) -> subprocess.CompletedProcess:
+    def run(self, *args: str, timeout: float = UP_TIMEOUT_SECONDS) -> CompletedProcess:
         """scripts/native-stack.sh ARGS with this stack's environment; never raises on failure."""
-        return subprocess.run(
-            [str(NATIVE_STACK), *args], env=self.env, cwd=ROOT,
-            capture_output=True, text=True, timeout=timeout, check=False,
-        )
+        return run_script(*args, env=self.env, timeout=timeout)
 
     def log(self, service: str, lines: int = 60) -> str:
         path = self.state_dir / "logs" / f"{service}.log"
@@ -131,6 +147,19 @@ def free_tcp_ports() -> Callable[[int], list[int]]:
 
 
 @pytest.fixture(scope="session")
+def native_stack_script() -> Callable[..., CompletedProcess]:
+    """native-stack.sh for tests that run a stack (or part of one) of their own:
+    native_stack_script(state_dir, "start", "gateway", GATEWAY_PORT="18080", timeout=60)."""
+
+    def run(state_dir: Path, *args: str, timeout: float = 60,
+            base_env: Mapping[str, str] | None = None, **settings: str) -> CompletedProcess:
+        return run_script(*args, env=script_env(state_dir, base_env, **settings),
+                          timeout=timeout)
+
+    return run
+
+
+@pytest.fixture(scope="session")
 def native_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NativeStack]:
     state_dir = tmp_path_factory.mktemp("native-stack")
     ocr_port, core_port, gateway_port, prometheus_port = free_ports(4)
@@ -139,11 +168,7 @@ def native_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NativeSta
         drivername="postgresql+psycopg", database=f"lifeboard_t_{secrets.token_hex(6)}"
     ).render_as_string(hide_password=False)
     api_token = secrets.token_urlsafe(32)
-    env = {
-        **os.environ,
-        # .env.example, not a developer's .env: the test stack must not pick up real settings.
-        "NATIVE_STACK_ENV_FILE": str(ROOT / ".env.example"),
-        "NATIVE_STACK_DIR": str(state_dir),
+    env = script_env(state_dir, **{
         "NATIVE_OCR_PORT": str(ocr_port),
         "NATIVE_CORE_PORT": str(core_port),
         "GATEWAY_PORT": str(gateway_port),
@@ -163,7 +188,7 @@ def native_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NativeSta
         "GATEWAY_UPLOAD_BURST": "200",
         "GATEWAY_AUTH_RATE": "600r/m",
         "GATEWAY_AUTH_BURST": "200",
-    }
+    })
     stack = NativeStack(
         gateway_url=f"http://127.0.0.1:{gateway_port}",
         prometheus_url=f"http://127.0.0.1:{prometheus_port}",

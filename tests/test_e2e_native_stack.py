@@ -70,20 +70,13 @@ def test_unknown_service_is_refused(native_stack) -> None:
     assert "unknown service" in result.stderr
 
 
-def test_down_of_a_stack_that_never_ran(tmp_path: Path) -> None:
-    result = subprocess.run([str(ROOT / "scripts" / "native-stack.sh"), "down"],
-                            env=script_env(tmp_path),
-                            capture_output=True, text=True, timeout=60, check=False)
+def test_down_of_a_stack_that_never_ran(tmp_path: Path, native_stack_script) -> None:
+    result = native_stack_script(tmp_path, "down")
     assert result.returncode == 0, result.stderr
     assert "no process" in result.stderr
 
 
-def script_env(state_dir: Path, **extra: str) -> dict[str, str]:
-    return {**os.environ, "NATIVE_STACK_DIR": str(state_dir),
-            "NATIVE_STACK_ENV_FILE": str(ROOT / ".env.example"), **extra}
-
-
-def test_down_finds_a_process_that_left_its_group(tmp_path: Path) -> None:
+def test_down_finds_a_process_that_left_its_group(tmp_path: Path, native_stack_script) -> None:
     # A service's child that started a session of its own (setsid) is no longer in the group
     # `down` signals; the environment marker still finds it.
     escaped = subprocess.Popen(
@@ -91,9 +84,7 @@ def test_down_finds_a_process_that_left_its_group(tmp_path: Path) -> None:
         start_new_session=True,
     )
     try:
-        result = subprocess.run([str(ROOT / "scripts" / "native-stack.sh"), "down"],
-                                env=script_env(tmp_path), capture_output=True, text=True,
-                                timeout=60, check=False)
+        result = native_stack_script(tmp_path, "down")
         assert result.returncode == 0, result.stderr
         assert "left-over processes" in result.stderr
         assert escaped.wait(timeout=10) == -9
@@ -102,22 +93,20 @@ def test_down_finds_a_process_that_left_its_group(tmp_path: Path) -> None:
             escaped.kill()
 
 
-def test_start_refuses_a_port_taken_by_someone_else(tmp_path: Path) -> None:
+def test_start_refuses_a_port_taken_by_someone_else(tmp_path: Path, native_stack_script) -> None:
     with socket.socket() as squatter:
         squatter.bind(("127.0.0.1", 0))
         squatter.listen()
         port = squatter.getsockname()[1]
-        result = subprocess.run(
-            [str(ROOT / "scripts" / "native-stack.sh"), "start", "gateway"],
-            env=script_env(tmp_path, GATEWAY_PORT=str(port)),
-            capture_output=True, text=True, timeout=60, check=False,
-        )
+        result = native_stack_script(tmp_path, "start", "gateway", GATEWAY_PORT=str(port))
     assert result.returncode != 0
     assert f"port {port}" in result.stderr and "already in use" in result.stderr
     assert not (tmp_path / "run" / "gateway.pid").exists()
 
 
-def test_settings_process_env_beats_env_file_beats_defaults(tmp_path: Path) -> None:
+def test_settings_process_env_beats_env_file_beats_defaults(
+    tmp_path: Path, native_stack_script
+) -> None:
     env_file = tmp_path / "test.env"
     env_file.write_text(
         "# comment line\n"
@@ -127,12 +116,10 @@ def test_settings_process_env_beats_env_file_beats_defaults(tmp_path: Path) -> N
         'MAX_UPLOAD_MB="7"\n'
         "NATIVE_PROMETHEUS_PORT=\n"  # empty = unset: the default applies
     )
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("NATIVE_", "GATEWAY_", "MAX_UPLOAD"))}
-    env.update(NATIVE_STACK_DIR=str(tmp_path / "state"), NATIVE_STACK_ENV_FILE=str(env_file),
-               NATIVE_CORE_PORT="18999")
-    result = subprocess.run([str(ROOT / "scripts" / "native-stack.sh"), "render"], env=env,
-                            capture_output=True, text=True, timeout=60, check=False)
+    clean = {k: v for k, v in os.environ.items()
+             if not k.startswith(("NATIVE_", "GATEWAY_", "MAX_UPLOAD"))}
+    result = native_stack_script(tmp_path / "state", "render", base_env=clean,
+                                 NATIVE_STACK_ENV_FILE=str(env_file), NATIVE_CORE_PORT="18999")
     assert result.returncode == 0, result.stderr
     gateway = (tmp_path / "state" / "gateway" / "conf.d" / "lifeboard.conf").read_text()
     assert "listen 127.0.0.1:18181 default_server;" in gateway

@@ -25,7 +25,6 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 GATEWAY = ROOT / "gateway"
-NATIVE_STACK = ROOT / "scripts" / "native-stack.sh"
 SECURITY_HEADERS = ("X-Content-Type-Options", "X-Frame-Options", "Referrer-Policy",
                     "Content-Security-Policy")
 
@@ -100,11 +99,9 @@ def test_container_rendering_passes_nginx_t(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
 
 
-def test_native_rendering_passes_nginx_t(tmp_path: Path) -> None:
-    env = {**os.environ, "NATIVE_STACK_DIR": str(tmp_path), "GATEWAY_PORT": "18080",
-           "NATIVE_CORE_PORT": "18000", "NATIVE_STACK_ENV_FILE": str(ROOT / ".env.example")}
-    rendered = subprocess.run([str(NATIVE_STACK), "render"], env=env, capture_output=True,
-                              text=True, timeout=60, check=False)
+def test_native_rendering_passes_nginx_t(tmp_path: Path, native_stack_script) -> None:
+    rendered = native_stack_script(tmp_path, "render", GATEWAY_PORT="18080",
+                                   NATIVE_CORE_PORT="18000")
     assert rendered.returncode == 0, rendered.stderr
     prefix = tmp_path / "gateway"
     conf = (prefix / "conf.d" / "lifeboard.conf").read_text()
@@ -157,15 +154,14 @@ class EchoHandler(BaseHTTPRequestHandler):
 
 
 @pytest.fixture(scope="module")
-def gateway(tmp_path_factory: pytest.TempPathFactory, free_tcp_ports) -> Iterator[str]:
+def gateway(
+    tmp_path_factory: pytest.TempPathFactory, free_tcp_ports, native_stack_script
+) -> Iterator[str]:
     upstream = ThreadingHTTPServer(("127.0.0.1", 0), EchoHandler)
     threading.Thread(target=upstream.serve_forever, daemon=True).start()
     gateway_port, grafana_port = free_tcp_ports(2)  # nothing listens on grafana_port
     state = tmp_path_factory.mktemp("gateway-only")
-    env = {
-        **os.environ,
-        "NATIVE_STACK_ENV_FILE": str(ROOT / ".env.example"),
-        "NATIVE_STACK_DIR": str(state),
+    settings = {
         "GATEWAY_PORT": str(gateway_port),
         "NATIVE_CORE_PORT": str(upstream.server_address[1]),
         "NATIVE_GRAFANA_PORT": str(grafana_port),
@@ -175,8 +171,7 @@ def gateway(tmp_path_factory: pytest.TempPathFactory, free_tcp_ports) -> Iterato
     }
 
     def script(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([str(NATIVE_STACK), *args], env=env, capture_output=True,
-                              text=True, timeout=60, check=False)
+        return native_stack_script(state, *args, **settings)
 
     try:
         started = script("start", "gateway")

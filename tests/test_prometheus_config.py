@@ -3,7 +3,6 @@ stack renders it, scraping exactly the services the dashboards and alerts name."
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -38,12 +37,9 @@ def test_container_config_is_valid_and_scrapes_the_services() -> None:
     assert yaml.safe_load(CONFIG.read_text())["rule_files"] == ["alerts.yml"]
 
 
-def test_native_rendering_changes_only_the_targets(tmp_path: Path) -> None:
-    env = {**os.environ, "NATIVE_STACK_DIR": str(tmp_path),
-           "NATIVE_STACK_ENV_FILE": str(ROOT / ".env.example"), "NATIVE_CORE_PORT": "18000",
-           "NATIVE_OCR_PORT": "15000", "NATIVE_PROMETHEUS_PORT": "19090"}
-    rendered = subprocess.run([str(ROOT / "scripts" / "native-stack.sh"), "render"], env=env,
-                              capture_output=True, text=True, timeout=60, check=False)
+def test_native_rendering_changes_only_the_targets(tmp_path: Path, native_stack_script) -> None:
+    rendered = native_stack_script(tmp_path, "render", NATIVE_CORE_PORT="18000",
+                                   NATIVE_OCR_PORT="15000", NATIVE_PROMETHEUS_PORT="19090")
     assert rendered.returncode == 0, rendered.stderr
     native = tmp_path / "prometheus" / "prometheus.yml"
     assert targets(native) == {"prometheus": ["127.0.0.1:19090"],
