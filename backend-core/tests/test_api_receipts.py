@@ -151,3 +151,21 @@ def test_openapi_has_bearer_scheme_and_file_upload(api) -> None:
     body = schema["components"]["schemas"][body_ref.rsplit("/", 1)[-1]]
     file_field = body["properties"]["file"]  # OpenAPI 3.1 spelling of a file (Swagger: picker)
     assert file_field.get("format") == "binary" or "contentMediaType" in file_field
+
+
+def test_concurrent_duplicates_make_one_receipt(api, make_receipt_image, clean_db) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from sqlalchemy import func, select
+
+    from app.models import Receipt, ReceiptJob
+
+    data = make_receipt_image()
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        answers = list(pool.map(lambda _: upload(api, data), range(8)))
+    assert {a.status_code for a in answers} == {202}
+    assert len({a.json()["id"] for a in answers}) == 1
+    assert sorted(a.json()["duplicate"] for a in answers) == [False] + [True] * 7
+    with clean_db() as session:
+        assert session.scalar(select(func.count()).select_from(Receipt)) == 1
+        assert session.scalar(select(func.count()).select_from(ReceiptJob)) == 1
