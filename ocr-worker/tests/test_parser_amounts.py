@@ -86,6 +86,9 @@ def test_formatting_keeps_two_decimals_and_printed_quantity() -> None:
         ("BANANAS 0.525 kg @ 0.79", False, "BANANAS 0.525 kg @ 0.79"),
         ("LAIT 0,99 €", False, "LAIT 0,99 €"),  # a euro sign is a currency abroad
         ("S U M A P L N 3 6 , 4 7", True, "SUMA PLN 36,47"),  # double-height print
+        ("Apfelsaft klar 1L 3,20-B", False, "Apfelsaft klar 1L 3,20 B"),
+        ("Nudeln Spaghetti 500g 1,17 8", False, "Nudeln Spaghetti 500g 1,17 B"),
+        ("Rabat 1,00-", True, "Rabat 1,00-"),
         ("D O Z A P Ł A T Y 2 9 , 3 2", True, "DOZAPŁATY 29,32"),
     ],
 )

@@ -59,5 +59,12 @@ def test_time_from_another_line_and_am_pm() -> None:
     assert find_time("Mleko 2,49") is None
 
 
+def test_year_misread_in_iso_date() -> None:
+    found, time_text, confidence = find_purchase_date(
+        ["2624.01.10 18:04 nr wydr.16145"], month_first=False
+    )
+    assert (found, time_text, confidence) == (date(2024, 1, 10), "18:04", 0.5)
+
+
 def test_no_date() -> None:
     assert find_purchase_date(["SUMA PLN 3,49"], month_first=False) == (None, None, 0.0)

@@ -134,3 +134,10 @@ def test_header_lines_do_not_leak_into_the_first_item() -> None:
 def test_leftover_amounts_are_cut_from_names() -> None:
     [(name, *_)] = _items(["Kanapka z szynką 3 SZ0I 5 4,32 21,96 B"])
     assert name == "Kanapka z szynką 3 SZ0I"
+
+
+def test_value_illegible_after_a_legible_quantity_and_unit() -> None:
+    result = parse_items(["Mleko UHT 3,2% IL 1 x3,67 3,6328", "Chleb 1 x4,99 4,99 C"])
+    assert [(i.name, str(i.price), i.source) for i in result.items] == [
+        ("Mleko UHT 3,2% IL", "3.67", "computed"), ("Chleb", "4.99", "printed"),
+    ]

@@ -32,7 +32,9 @@ _EQ = r"(?:\s*[=:;~.-]{1,3}\s*|\s*[mn]?\s+)?"
 FULL = re.compile(rf"^(?P<head>.*?)\s*(?:{_QTY}{_QUNIT}{_MUL}{_UNIT}{_EQ})?{_PRICE}{_VAT}\s*$")
 QTY_ONLY = re.compile(rf"^(?P<head>.*?)\s*{_QTY}{_QUNIT}{_MUL}{_UNIT}{_VAT}\s*$")
 # "3 @ £5.04 EU5_12": quantity and unit price legible, the value after them not
-QTY_THEN_NOISE = re.compile(rf"^\s*{_QTY}{_QUNIT}{_MUL}{_UNIT}(?![\d.,])(?P<rest>.*)$")
+QTY_THEN_NOISE = re.compile(
+    rf"^(?P<head>.*?)\s*{_QTY}{_QUNIT}{_MUL}{_UNIT}(?![\d.,])(?P<rest>.*)$"
+)
 _TRAILING_VAT = re.compile(r"\s+(?P<vat>[A-G])$")
 _LEADING_JUNK = re.compile(r"^[\W_]+|^\d{1,3}[.)]\s+(?=\D)")
 _LETTERS = re.compile(r"[A-Za-zÀ-ž]")
@@ -109,8 +111,10 @@ def classify(line: str) -> ParsedLine:
     full = FULL.match(text)
     noisy = QTY_THEN_NOISE.match(text)
     if noisy and not AMOUNT_RE.search(noisy["rest"]) and (full is None or not full["qty"]):
+        name, _ = _clean_name(noisy["head"])
         return ParsedLine(
-            "qty_only", "", parse_quantity(noisy["qty"]), parse_amount(noisy["unit"]), None, None
+            "qty_only", name if _has_name(name) else "", parse_quantity(noisy["qty"]),
+            parse_amount(noisy["unit"]), None, None,
         )
     if full:
         price = parse_amount(full["price"])

@@ -150,9 +150,8 @@ def fallback_shop_name(lines: list[str], header_size: int = 6) -> str | None:
     for line in lines[:header_size]:
         folded = fold(line)
         letters = sum(ch.isalpha() for ch in folded)
-        digits = sum(ch.isdigit() for ch in folded)
-        if letters < 3 or digits > letters / 2:
-            continue
+        if letters < 3 or any(ch.isdigit() for ch in folded):
+            continue  # numbers belong to addresses, phone and shop numbers, not to names
         if _ADDRESS.search(folded) or _NOT_A_NAME.search(folded):
             continue
         name = _COMPANY_SUFFIX_ANY_CASE.sub("", line).strip(" ,.-*")
