@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -195,9 +197,6 @@ def test_values_the_database_refuses_are_422(api, method: str, path: str, kwargs
 
 
 def test_receipt_without_date_is_booked_on_the_local_upload_day(api, parsed_receipt) -> None:
-    from datetime import datetime
-    from zoneinfo import ZoneInfo
-
     parsed_receipt(date=None, time=None)
     transaction = api.get("/api/v1/transactions").json()["items"][0]
     booked = datetime.fromisoformat(transaction["occurred_at"])
@@ -206,3 +205,39 @@ def test_receipt_without_date_is_booked_on_the_local_upload_day(api, parsed_rece
     parsed_receipt(time=None)  # a date without a time: no invented time of day
     dated = api.get("/api/v1/transactions", params={"date_to": "2026-11-20"}).json()["items"][0]
     assert (dated["occurred_on"], dated["occurred_at"]) == ("2026-11-20", None)
+
+
+def test_correcting_a_receipt_moves_its_transaction(api, parsed_receipt) -> None:
+    receipt_id = parsed_receipt()  # BIEDRONKA 2026-11-20 17:01, 28.43
+    url = f"/api/v1/receipts/{receipt_id}"
+    response = api.patch(url, json={"shop": "Biedronka", "date": "2026-11-19",
+                                    "total": "30.00", "amount_due": "30.50"})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert (body["shop"], body["date"], body["total"], body["amount_due"]) == (
+        "Biedronka", "2026-11-19", "30.00", "30.50")
+    purchased_at = datetime.fromisoformat(body["purchased_at"])  # time of day kept
+    assert purchased_at == datetime(2026, 11, 19, 16, 1, tzinfo=UTC)
+    transaction = api.get(f"/api/v1/transactions/{body['transaction_id']}").json()
+    assert (transaction["shop"], transaction["occurred_on"], transaction["amount"]) == (
+        "Biedronka", "2026-11-19", "30.50")
+    assert api.patch(url, json={"date": None}).status_code == 422
+    assert api.patch(url, json={"total": "1.234"}).status_code == 422
+    assert api.patch(f"/api/v1/receipts/{uuid.uuid4()}", json={}).status_code == 404
+
+
+def test_only_done_receipts_can_be_corrected(api, make_receipt_image) -> None:
+    pending = api.post("/api/v1/receipts",
+                       files={"file": ("r.jpg", make_receipt_image(), "image/jpeg")}).json()
+    response = api.patch(f"/api/v1/receipts/{pending['id']}", json={"shop": "X"})
+    assert response.status_code == 409
+
+
+def test_deleting_a_receipt_removes_everything_of_it(api, parsed_receipt) -> None:
+    receipt_id = parsed_receipt()
+    transaction_id = api.get(f"/api/v1/receipts/{receipt_id}").json()["transaction_id"]
+    assert api.delete(f"/api/v1/receipts/{receipt_id}").status_code == 204
+    assert api.get(f"/api/v1/receipts/{receipt_id}").status_code == 404
+    assert api.get(f"/api/v1/receipts/{receipt_id}/image").status_code == 404
+    assert api.get(f"/api/v1/transactions/{transaction_id}").status_code == 404
+    assert api.delete(f"/api/v1/receipts/{receipt_id}").status_code == 404

@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
-from app.schemas.common import Money, Quantity, Text
+from app.schemas.common import Currency, Money, Quantity, Text
 
 ReceiptStatus = Literal["pending", "processing", "done", "failed"]
 
@@ -51,6 +51,22 @@ class ReceiptItemOut(BaseModel):
     discount: Money | None
     vat: str | None
     category: str
+
+
+class ReceiptPatch(BaseModel):
+    """Correct what OCR read from a done receipt; its transaction follows. Only the fields sent
+    are changed (a later forced reprocess would replace them again)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"shop": "Biedronka", "date": "2026-11-20",
+                                         "total": "36.47", "amount_due": "36.47"}]},
+    )
+    shop: Text | None = Field(None, max_length=300)
+    date: dt.date | None = None
+    total: Money | None = None
+    amount_due: Money | None = None
+    currency: Currency | None = None
 
 
 class ReceiptItemPatch(BaseModel):

@@ -32,6 +32,41 @@ def main_category(items: list[ReceiptItem]) -> str | None:
     return max(totals, key=lambda c: (totals[c], c)) if totals else None
 
 
+def correct_receipt(
+    session: Session, receipt: Receipt, changes: dict[str, Any], tz: str
+) -> Transaction | None:
+    """Apply a user's correction (shop, date, total, amount_due, currency) to a done receipt
+    and keep its transaction in step."""
+    if "shop" in changes:
+        receipt.shop = changes["shop"]
+    if changes.get("currency"):
+        receipt.currency = changes["currency"]
+    for field in ("total", "amount_due"):
+        if field in changes:
+            setattr(receipt, field, changes[field])
+    if changes.get("date") is not None and changes["date"] != receipt.purchase_date:
+        receipt.purchase_date = changes["date"]
+        if receipt.purchased_at is not None:  # keep the printed time of day
+            local = receipt.purchased_at.astimezone(ZoneInfo(tz))
+            receipt.purchased_at = datetime.combine(
+                changes["date"], local.timetz().replace(tzinfo=None), tzinfo=ZoneInfo(tz)
+            )
+    transaction = session.scalars(
+        select(Transaction).where(Transaction.receipt_id == receipt.id)
+    ).one_or_none()
+    if transaction is not None:
+        transaction.shop = receipt.shop
+        transaction.currency = receipt.currency or transaction.currency
+        amount = receipt.amount_due if receipt.amount_due is not None else receipt.total
+        if amount is not None:
+            transaction.amount = amount
+        if receipt.purchase_date is not None:
+            transaction.occurred_on = receipt.purchase_date
+            transaction.occurred_at = receipt.purchased_at
+    session.flush()
+    return transaction
+
+
 def store_parsed(
     session: Session,
     receipt_id: uuid.UUID,

@@ -6,7 +6,7 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, File, HTTPException, Path, Query, Response, UploadFile, status
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.api.deps import SessionDep, SettingsDep
@@ -17,13 +17,14 @@ from app.schemas.receipts import (
     ReceiptItemOut,
     ReceiptItemPatch,
     ReceiptOut,
+    ReceiptPatch,
     ReceiptStatus,
     ReceiptSummaryOut,
 )
 from app.services import job_queue
 from app.services.image_check import ImageRejected, check_image
 from app.services.receipt_intake import accept_upload
-from app.services.receipt_store import main_category
+from app.services.receipt_store import correct_receipt, main_category
 
 router = APIRouter(prefix="/receipts", tags=["receipts"], responses=ERROR_RESPONSES)
 _CHUNK = 1024 * 1024
@@ -196,3 +197,38 @@ def patch_item(
         transaction.category = main_category(list(items))
     session.commit()
     return ReceiptItemOut.model_validate(item)
+
+
+@router.patch(
+    "/{receipt_id}",
+    response_model=ReceiptOut,
+    summary="Correct a parsed receipt (shop, date, total)",
+    responses={409: {"model": ErrorOut, "description": "The receipt is not done yet"}},
+)
+def patch_receipt(
+    receipt_id: uuid.UUID, patch: ReceiptPatch, session: SessionDep, settings: SettingsDep
+) -> ReceiptOut:
+    receipt = _load_receipt(session, receipt_id)
+    if receipt.status != "done":
+        raise HTTPException(
+            409, f"receipt is {receipt.status}; only done receipts can be corrected"
+        )
+    changes = patch.model_dump(exclude_unset=True)
+    if "date" in changes and changes["date"] is None:
+        raise HTTPException(422, "date cannot be null")
+    correct_receipt(session, receipt, changes, settings.tz)
+    session.commit()
+    return receipt_out(session, _load_receipt(session, receipt_id))
+
+
+@router.delete(
+    "/{receipt_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Delete a receipt with its image, items and transaction",
+)
+def delete_receipt(receipt_id: uuid.UUID, session: SessionDep) -> Response:
+    deleted = session.execute(delete(Receipt).where(Receipt.id == receipt_id).returning(Receipt.id))
+    if deleted.first() is None:
+        raise HTTPException(404, "receipt not found")
+    session.commit()  # the job, items and transaction go with it (ON DELETE CASCADE)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
