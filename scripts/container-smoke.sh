@@ -123,9 +123,10 @@ broken_service() {
   done
   return 1
 }
-# "SERVICE: why" for the first runnable service that is not up: still starting, or never started
+# "SERVICE: why" for a runnable service that is not up: one still starting (the root cause)
+# before one never started (waiting for it)
 stalled_service() {
-  local svc cid st
+  local svc cid st waiting=""
   for svc in $RUNNABLE; do
     cid=$(docker compose ps -a -q "$svc" 2>/dev/null | head -n1)
     [[ -n $cid ]] || { echo "$svc: no container was created"; return 0; }
@@ -133,10 +134,10 @@ stalled_service() {
     case $st in
       "running healthy" | "running " | "exited "*) ;;
       "running starting") echo "$svc: still not healthy after ${UP_TIMEOUT_SECONDS} s"; return 0 ;;
-      *) echo "$svc: $st (waiting for a dependency?)"; return 0 ;;
+      *) waiting=${waiting:-"$svc: $st (never started; waiting for a dependency?)"} ;;
     esac
   done
-  return 1
+  [[ -n $waiting ]] && echo "$waiting"
 }
 
 # One smoke run at a time on this machine: they share the engine, the images and the subnet.
@@ -222,7 +223,8 @@ PROJECT_UP=1
 # `up --wait` alone would wait out its whole timeout for a container that crash-loops under
 # its restart policy: watch the containers meanwhile and stop at the first that crashes.
 # shellcheck disable=SC2086  # a list of service names
-docker compose up -d --wait --wait-timeout "$UP_TIMEOUT_SECONDS" $RUNNABLE &
+docker compose up -d --wait --wait-timeout "$UP_TIMEOUT_SECONDS" $RUNNABLE \
+  > >(tee "$WORK/up.log") 2>&1 &
 UP_PID=$!
 while kill -0 "$UP_PID" 2>/dev/null; do
   if CULPRIT=$(broken_service); then
@@ -233,7 +235,8 @@ while kill -0 "$UP_PID" 2>/dev/null; do
 done
 if ! wait "$UP_PID"; then
   CULPRIT=$(broken_service || stalled_service) || CULPRIT="compose: see the output above"
-  fail "${CULPRIT%%:*}" "the stack did not come up healthy: ${CULPRIT#*: }"
+  ENGINE_SAID=$(grep -iE 'error|failed' "$WORK/up.log" | tail -n 1 || true)
+  fail "${CULPRIT%%:*}" "the stack did not come up healthy: ${CULPRIT#*: }${ENGINE_SAID:+ (compose: $ENGINE_SAID)}"
 fi
 docker compose ps
 
