@@ -233,3 +233,20 @@ def test_app_lifespan_runs_the_worker(
         metrics = client.get("/metrics").text
     assert 'lifeboard_jobs{status="done"} 1.0' in metrics
     assert "lifeboard_ocr_call_duration_seconds_bucket" in metrics
+
+
+def test_receipt_deleted_while_queued_is_skipped(
+    api, clean_db, ocr_server, make_worker, make_receipt_image
+) -> None:
+    receipt_id = upload(api, make_receipt_image())["id"]
+    worker = make_worker(ocr_server.url)
+    with session_scope(clean_db) as session:
+        job = job_queue.claim(session, worker.token, 30)
+    assert api.delete(f"/api/v1/receipts/{receipt_id}").status_code == 204
+
+    async def main() -> None:
+        await worker.process(job)
+        await worker.ocr.aclose()
+
+    asyncio.run(main())
+    assert ocr_server.calls == [] and statuses(clean_db) == {}

@@ -61,12 +61,12 @@ class ReceiptWorker:
         with session_scope(self.sessions) as session:
             return job_queue.claim(session, self.token, self.settings.job_lease_seconds)
 
-    def _load_image(self, receipt_id: uuid.UUID) -> tuple[bytes, str]:
+    def _load_image(self, receipt_id: uuid.UUID) -> tuple[bytes, str] | None:
         with self.sessions() as session:
             row = session.execute(
                 select(Receipt.image, Receipt.content_type).where(Receipt.id == receipt_id)
-            ).one()
-            return row.image, row.content_type
+            ).one_or_none()
+            return (row.image, row.content_type) if row else None
 
     def _store(self, job: ClaimedJob, raw: dict[str, Any]) -> bool:
         with session_scope(self.sessions) as session:
@@ -110,7 +110,10 @@ class ReceiptWorker:
             raise
 
     async def _process(self, job: ClaimedJob) -> None:
-        image, content_type = await asyncio.to_thread(self._load_image, job.receipt_id)
+        loaded = await asyncio.to_thread(self._load_image, job.receipt_id)
+        if loaded is None:  # deleted meanwhile: its job went with it
+            return
+        image, content_type = loaded
         try:
             raw = await self.ocr.parse_receipt(image, content_type)
         except OcrUnavailable as exc:
