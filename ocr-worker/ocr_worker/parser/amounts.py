@@ -56,6 +56,16 @@ def repair_numeric_tokens(line: str) -> str:
     return _SPLIT_DECIMAL.sub(r"\1", line)
 
 
+_CURRENCY_TOKENS = re.compile(
+    r"(?i)(?<![A-Za-z])(?:PLN|z[łl]|EUR|USD|GBP|CHF|CZK|SEK|NOK|DKK)(?![A-Za-z])|[€£$]"
+)
+
+
+def strip_currency(line: str) -> str:
+    """The line without currency codes and symbols (``£1.20`` → ``1.20``)."""
+    return re.sub(r"\s{2,}", " ", _CURRENCY_TOKENS.sub(" ", line)).strip()
+
+
 def parse_amount(text: str) -> Decimal | None:
     """Parse one amount token (``1.234,56``, ``1,234.56``, ``-3,00``, ``3,00-``) to Decimal."""
     raw = text.strip().replace(" ", "").replace("\u00a0", "")

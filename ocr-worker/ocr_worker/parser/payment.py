@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from ocr_worker.parser.amounts import find_amounts
-from ocr_worker.parser.items import strip_currency
+from ocr_worker.parser.amounts import find_amounts, strip_currency
 from ocr_worker.parser.keywords import CARD, CASH, CHANGE
 from ocr_worker.parser.model import Payment
 from ocr_worker.parser.text import fold

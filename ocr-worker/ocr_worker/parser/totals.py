@@ -6,8 +6,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from ocr_worker.parser.amounts import find_amounts
-from ocr_worker.parser.items import strip_currency
+from ocr_worker.parser.amounts import find_amounts, strip_currency
 from ocr_worker.parser.keywords import (
     AMOUNT_DUE,
     DEPOSIT,
