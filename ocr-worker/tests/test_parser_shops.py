@@ -36,6 +36,7 @@ from ocr_worker.parser.shops import fallback_shop_name, match_brand
         (["Albert Heijn"], "Albert Heijn"),
         (["CARREFOUR MARKET"], "Carrefour"),
         (["KAUFLANO"], "Kaufland"),  # one letter misread: fuzzy match
+        (["Wesco", "Express"], "Tesco"),  # a short name, alone on its line
     ],
 )
 def test_brand_from_header(header: list[str], shop: str) -> None:
@@ -50,6 +51,7 @@ def test_ambiguous_words_are_not_brands_outside_the_header() -> None:
              "Netto 10,00", "Spar ziemniaki 2,00", "Target 3"]
     assert match_brand(lines) == (None, 0.0)
     assert match_brand(["Steuer % Netto Steuer Brutto"] + [""] * 8)[0] is None
+    assert match_brand(["Hello", "SALES", "TOTAL", "LIDI"])[0] is None
 
 
 def test_fallback_shop_name_skips_addresses_and_titles() -> None:

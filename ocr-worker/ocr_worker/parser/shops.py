@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ocr_worker.parser.text import fold, fuzzy_find, letters_key
+from ocr_worker.parser.text import fold, fuzzy_find, letters_key, similar
 
 
 @dataclass(frozen=True)
@@ -132,10 +132,14 @@ def match_brand(lines: list[str], header_size: int = 8) -> tuple[Brand | None, f
     for line in header:
         key = letters_key(line)
         for brand in BRANDS:
-            if brand.strict:
-                continue
             for brand_key in brand.keys:
-                if len(brand_key) >= 6 and fuzzy_find(key, brand_key, 0.84):
+                if brand.strict or len(brand_key) < 6:
+                    # a short name only when it is the whole line: "WESCO" for "TESCO"
+                    if len(brand_key) >= 5 and len(key) == len(brand_key) and (
+                        similar(key, brand_key) >= 0.8
+                    ):
+                        return brand, 0.6
+                elif fuzzy_find(key, brand_key, 0.84):
                     return brand, 0.7
     return None, 0.0
 
