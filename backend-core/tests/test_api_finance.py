@@ -241,3 +241,12 @@ def test_deleting_a_receipt_removes_everything_of_it(api, parsed_receipt) -> Non
     assert api.get(f"/api/v1/receipts/{receipt_id}/image").status_code == 404
     assert api.get(f"/api/v1/transactions/{transaction_id}").status_code == 404
     assert api.delete(f"/api/v1/receipts/{receipt_id}").status_code == 404
+
+
+def test_time_without_offset_is_local(api) -> None:
+    created = manual(api, occurred_at="2026-07-01T12:00:00")
+    moment = datetime.fromisoformat(created["occurred_at"])
+    assert moment == datetime(2026, 7, 1, 10, 0, tzinfo=UTC)  # 12:00 in Warsaw (CEST)
+    patched = api.patch(f"/api/v1/transactions/{created['id']}",
+                        json={"occurred_at": "2026-01-01T12:00:00+00:00"}).json()
+    assert datetime.fromisoformat(patched["occurred_at"]) == datetime(2026, 1, 1, 12, tzinfo=UTC)

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
-from typing import Annotated
+from datetime import date, datetime
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, HTTPException, Query, Response, status
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.api.deps import SessionDep
+from app.api.deps import SessionDep, SettingsDep
 from app.models import Transaction
 from app.schemas.common import ERROR_RESPONSES, ErrorOut, Page, Text
 from app.schemas.transactions import Source, TransactionIn, TransactionOut, TransactionPatch
@@ -85,12 +86,22 @@ def get_transaction(transaction_id: uuid.UUID, session: SessionDep) -> Transacti
     return TransactionOut.model_validate(_get(session, transaction_id))
 
 
+def _in_local_time(changes: dict[str, Any], tz: str) -> dict[str, Any]:
+    """A time without an offset is a local time in TZ (not the database server's zone)."""
+    moment = changes.get("occurred_at")
+    if isinstance(moment, datetime) and moment.tzinfo is None:
+        changes["occurred_at"] = moment.replace(tzinfo=ZoneInfo(tz))
+    return changes
+
+
 @router.post(
     "", status_code=status.HTTP_201_CREATED, response_model=TransactionOut,
     summary="Add a manual transaction",
 )
-def create_transaction(body: TransactionIn, session: SessionDep) -> TransactionOut:
-    transaction = Transaction(**body.model_dump(), source="manual")
+def create_transaction(
+    body: TransactionIn, session: SessionDep, settings: SettingsDep
+) -> TransactionOut:
+    transaction = Transaction(**_in_local_time(body.model_dump(), settings.tz), source="manual")
     session.add(transaction)
     session.commit()
     session.refresh(transaction)
@@ -102,10 +113,10 @@ def create_transaction(body: TransactionIn, session: SessionDep) -> TransactionO
     summary="Edit a manual transaction",
 )
 def patch_transaction(
-    transaction_id: uuid.UUID, body: TransactionPatch, session: SessionDep
+    transaction_id: uuid.UUID, body: TransactionPatch, session: SessionDep, settings: SettingsDep
 ) -> TransactionOut:
     transaction = _manual(session, transaction_id)
-    changes = body.model_dump(exclude_unset=True)
+    changes = _in_local_time(body.model_dump(exclude_unset=True), settings.tz)
     for required in ("occurred_on", "amount", "currency"):
         if required in changes and changes[required] is None:
             raise HTTPException(422, f"{required} cannot be null")
