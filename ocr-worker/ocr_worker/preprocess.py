@@ -7,13 +7,16 @@ only because it measurably helped on the generated benchmark (see bench/README.m
 2. Grayscale.
 3. Crop to the bright paper when it lies on a darker table (less clutter, fewer pixels).
 4. Deskew small angles (±8°) found by a row-projection search on the preview.
-5. Rescale so that a text line is about ``TARGET_PITCH_PX`` apart: upscales small text, and
+5. Rescale so that text lines are about ``TARGET_PITCH_PX`` apart: upscales small text, and
    downscales huge photos, which also makes Tesseract faster.
+6. Adaptive threshold (local mean − ``BINARIZE_OFFSET``, window 1.5 lines): Tesseract's LSTM
+   misreads gray text with sensor noise and uneven light surprisingly often (`6 SZT * 5,66`
+   read as `6) SZI 5,5266.`); on the tuning sets this step alone lifted the share of printed
+   amounts found in the text from 0.86 to 0.97.
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -31,7 +34,8 @@ _EXIF_TRANSPOSE = {
     8: Image.Transpose.ROTATE_90,
 }
 PREVIEW_SIDE = 900  # analysis happens on a preview this big (longest side)
-TARGET_PITCH_PX = float(os.environ.get("OCR_TARGET_PITCH", "44"))  # line-to-line distance
+TARGET_PITCH_PX = 36.0  # line-to-line distance Tesseract read best (tried 28-52)
+BINARIZE_OFFSET = 10.0  # ink: this much darker than the local mean (tried 6-20)
 MIN_SCALE, MAX_SCALE = 0.3, 3.0
 MAX_SKEW_DEG = 8.0
 MIN_SKEW_DEG = 0.3  # below this a rotation costs more than it helps
@@ -115,20 +119,30 @@ def paper_box(preview: np.ndarray) -> tuple[int, int, int, int] | None:
     return x0, y0, x1, y1
 
 
+def local_mean(g: np.ndarray, k: int) -> np.ndarray:
+    """Mean over a k×k box around each pixel (integral image; k odd)."""
+    pad = k // 2
+    padded = np.pad(g, pad, mode="edge")
+    integral = np.pad(padded.cumsum(0).cumsum(1), ((1, 0), (1, 0)))
+    h, w = g.shape
+    return (
+        integral[k:k + h, k:k + w] - integral[0:h, k:k + w] - integral[k:k + h, 0:w]
+        + integral[0:h, 0:w]
+    ) / (k * k)
+
+
+def binarize(gray: Image.Image, window: int, offset: float) -> Image.Image:
+    """Adaptive threshold: ink where darker than the local mean by ``offset``."""
+    g = np.asarray(gray, dtype=np.float32)
+    mean = local_mean(g, window | 1)
+    return Image.fromarray(np.where(g < mean - offset, 0, 255).astype(np.uint8))
+
+
 def ink_mask(gray: np.ndarray, paper_level: float = 0.0) -> np.ndarray:
     """Dark text pixels: darker than the local background by a margin (box-filter mean), on
     a background brighter than ``paper_level`` (so a dark table is not taken for ink)."""
     g = gray.astype(np.float32)
-    k = max(15, (min(g.shape) // 20) | 1)
-    pad = k // 2
-    padded = np.pad(g, pad, mode="edge")
-    integral = padded.cumsum(0).cumsum(1)
-    integral = np.pad(integral, ((1, 0), (1, 0)))
-    h, w = g.shape
-    local = (
-        integral[k:k + h, k:k + w] - integral[0:h, k:k + w] - integral[k:k + h, 0:w]
-        + integral[0:h, 0:w]
-    ) / (k * k)
+    local = local_mean(g, max(15, (min(g.shape) // 20) | 1))
     return (g < local - 18) & (local > paper_level)
 
 
@@ -238,4 +252,6 @@ def prepare(image: Image.Image) -> Prepared:
     if rotate and scale <= 1.0:
         gray = _rotate(gray, angle)
         steps.append("deskew")
+    gray = binarize(gray, int(TARGET_PITCH_PX * 1.5), BINARIZE_OFFSET)
+    steps.append("binarize")
     return Prepared(image=gray, steps=steps, angle=angle, line_px=line_px, scale=scale)
