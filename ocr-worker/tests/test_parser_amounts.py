@@ -64,6 +64,15 @@ def test_find_amounts_skips_dates_quantities_and_rates() -> None:
     assert last_amount("Rabat -1,00") == Decimal("-1.00")
 
 
+def test_label_amount_with_split_decimals() -> None:
+    from ocr_worker.parser.amounts import label_amount
+
+    assert label_amount("SUMA PLN 32, 94") == Decimal("32.94")
+    assert label_amount("Rabat -8, 44") == Decimal("8.44")
+    assert label_amount("SUMA PLN 36,47") == Decimal("36.47")
+    assert label_amount("SUMA PLN") is None
+
+
 def test_formatting_keeps_two_decimals_and_printed_quantity() -> None:
     assert format_money(Decimal("6.9")) == "6.90"
     assert format_money(Decimal("0.005")) == "0.01"
@@ -89,6 +98,10 @@ def test_formatting_keeps_two_decimals_and_printed_quantity() -> None:
         ("Apfelsaft klar 1L 3,20-B", False, "Apfelsaft klar 1L 3,20 B"),
         ("Nudeln Spaghetti 500g 1,17 8", False, "Nudeln Spaghetti 500g 1,17 B"),
         ("Rabat 1,00-", True, "Rabat 1,00-"),
+        ("Woda mineralna 1, 51", True, "Woda mineralna 1, 51"),  # a size, not an amount
+        ("19 ,39C", True, "19,39C"),
+        ("6, 28.C", True, "6,28 C"),
+        ("Jaja 2:X10,77 21;S4C", True, "Jaja 2 X10,77 21,54C"),
         ("D O Z A P Ł A T Y 2 9 , 3 2", True, "DOZAPŁATY 29,32"),
     ],
 )

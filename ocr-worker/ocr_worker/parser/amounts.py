@@ -26,8 +26,13 @@ _NUMERIC_TOKEN = re.compile(
     rf"(?P<pre>[x×X*=@]?)(?P<sign>-?)(?P<int>[0-9{_CONFUSABLE}]{{1,7}})(?P<sep>[.,])"
     rf"(?P<dec>[0-9{_CONFUSABLE}]{{2,3}})(?P<vat>[A-G]?)(?P<tsign>-?)"
 )
-_SPLIT_DECIMAL = re.compile(r"(?<=\d) ?([.,]) ?(?=\d{2}(?!\d))")
-_SPLIT_BEFORE_LOOKALIKE = re.compile(rf"(?<=\d)([.,]) (?=[0-9{_CONFUSABLE}]{{2,3}}[A-G]?(?:\s|$))")
+# "19 ,39C" is always one amount; "6, 64B" only with its VAT letter ("Woda 1, 5l" is a size)
+_SPACE_BEFORE_SEPARATOR = re.compile(r"(?<=\d) ([.,])(?=\d{2}(?!\d))")
+_SPACE_AFTER_SEPARATOR = re.compile(
+    rf"(?<=\d)([.,]) (?=[0-9{_CONFUSABLE}]{{2}}[.,:;]?\s?[A-G](?:\s|$)|[0-9{_CONFUSABLE}]{{3}}$)"
+)
+_SEMICOLON_SEPARATOR = re.compile(rf"(?<=\d);(?=[0-9{_CONFUSABLE}]{{2}}[A-G]?(?:\s|$))")
+_LOOSE_END_AMOUNT = re.compile(r"(?<![\d.,])(\d{1,6})\s?[.,]\s?(\d{2})\s*$")
 
 
 def repair_numeric_tokens(line: str) -> str:
@@ -38,7 +43,8 @@ def repair_numeric_tokens(line: str) -> str:
     as ``1,5l`` stay as they are.
     """
     out: list[str] = []
-    line = _SPLIT_BEFORE_LOOKALIKE.sub(r"\1", line)
+    line = _SPACE_AFTER_SEPARATOR.sub(r"\1", line)
+    line = _SEMICOLON_SEPARATOR.sub(",", line)
     for token in line.split(" "):
         match = _NUMERIC_TOKEN.fullmatch(token)
         if match and any(ch.isdigit() for ch in token) and not token.endswith(("l", "L")):
@@ -53,7 +59,7 @@ def repair_numeric_tokens(line: str) -> str:
             )
         out.append(token)
     line = " ".join(out)
-    return _SPLIT_DECIMAL.sub(r"\1", line)
+    return _SPACE_BEFORE_SEPARATOR.sub(r"\1", line)
 
 
 _CURRENCY_TOKENS = re.compile(
@@ -103,6 +109,16 @@ def find_amounts(line: str, *, spaced: bool = False) -> list[tuple[Decimal, re.M
                 if not any(s.start() <= m.start() < s.end() for _, s in spaced_found)
             ]
     return found
+
+
+def label_amount(line: str) -> Decimal | None:
+    """The amount ending a label line (total, payment), also when OCR split its decimals off
+    with a space (``SUMA PLN 32, 94``)."""
+    found = find_amounts(line, spaced=True)
+    if found:
+        return max(found, key=lambda pair: pair[1].end())[0]
+    loose = _LOOSE_END_AMOUNT.search(line)
+    return Decimal(f"{loose[1]}.{loose[2]}") if loose else None
 
 
 def last_amount(line: str, *, spaced: bool = False) -> Decimal | None:

@@ -12,7 +12,7 @@ from ocr_worker.parser.amounts import repair_numeric_tokens
 from ocr_worker.parser.text import clean_line
 
 _QUOTES = re.compile(r"(?<=[\dx×*=])\s*[‘’'`´\"“”„]+|[‘’'`´\"“”„]+\s*(?=[\dx×*=])")
-_COLON_BEFORE_X = re.compile(r"(?<=\d)\s*[:;]\s*(?=[x×*]\s?\d)")
+_COLON_BEFORE_X = re.compile(r"(?<=\d)\s*[:;]\s*(?=[xX×*]\s?\d)")
 _GUILLEMET_AS_X = re.compile(r"(?<=\d)\s*[«»]\s*(?=\d)")
 _COPYRIGHT_AS_AT = re.compile(r"(?<=\d)\s*[©®]\s*(?=[£$€]?\d)")
 _BAR_AS_ONE = re.compile(r"(?:(?<=\s)|^)[|!]\s?(?=[x×*]\s?\d)")

@@ -7,7 +7,14 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from ocr_worker.parser.amounts import AMOUNT_RE, money, parse_amount, parse_quantity, strip_currency
+from ocr_worker.parser.amounts import (
+    AMOUNT_RE,
+    label_amount,
+    money,
+    parse_amount,
+    parse_quantity,
+    strip_currency,
+)
 from ocr_worker.parser.dates import dates_in_line
 from ocr_worker.parser.keywords import DISCOUNT, SKIP_IN_ITEMS
 from ocr_worker.parser.text import fold
@@ -83,7 +90,7 @@ def classify(line: str) -> ParsedLine:
     if not has_amount and dates_in_line(line, month_first=False):
         return ParsedLine("skip")
     if discount and not QTY_ONLY.match(text):
-        value = _last_price(text) if has_amount else None
+        value = _last_price(text) if has_amount else label_amount(text)
         full = FULL.match(text)
         priced_item = value is not None and value > 0 and full is not None and (
             full["qty"] is not None or discount.start() > 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from ocr_worker.parser.amounts import find_amounts, strip_currency
+from ocr_worker.parser.amounts import label_amount, strip_currency
 from ocr_worker.parser.keywords import CARD, CASH, CHANGE
 from ocr_worker.parser.model import Payment
 from ocr_worker.parser.text import fold
@@ -17,8 +17,8 @@ def parse_payment(lines: list[str], start: int) -> Payment:
     card_mentioned = cash_mentioned = False
     for line in lines[start:]:
         folded = fold(line)
-        found = find_amounts(strip_currency(line), spaced=True)
-        value = abs(found[-1][0]) if found else None
+        amount = label_amount(strip_currency(line))
+        value = abs(amount) if amount is not None else None
         if CHANGE.search(folded):
             if value is not None and change is None:
                 change = value

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from ocr_worker.parser.amounts import find_amounts, strip_currency
+from ocr_worker.parser.amounts import find_amounts, label_amount, strip_currency
 from ocr_worker.parser.keywords import (
     AMOUNT_DUE,
     DEPOSIT,
@@ -44,9 +44,9 @@ class Totals:
 def _line_amount(lines: list[str], index: int) -> Decimal | None:
     """Amount on a label line, or on the next line when OCR split label and amount."""
     text = strip_currency(lines[index])
-    found = find_amounts(text, spaced=True)
-    if found:
-        return max(found, key=lambda pair: pair[1].end())[0]
+    value = label_amount(text)
+    if value is not None:
+        return value
     lost_separator = _SPACE_FOR_SEPARATOR.search(text)
     if lost_separator:  # "SUMA PLN 36 47"
         return Decimal(f"{lost_separator[1]}.{lost_separator[2]}")
