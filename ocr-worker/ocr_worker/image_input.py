@@ -64,6 +64,10 @@ def _open(data: bytes, fmt: str) -> Image.Image:
         raise InputError("invalid_image", f"The {fmt} file cannot be read: {exc}") from exc
 
 
+#: Tesseract refuses images wider or taller than this ("Image too large").
+MAX_SIDE_PIXELS = 32767
+
+
 def _check_pixels(image: Image.Image, max_pixels: int) -> None:
     width, height = image.size
     if width <= 0 or height <= 0:
@@ -73,6 +77,12 @@ def _check_pixels(image: Image.Image, max_pixels: int) -> None:
             "decompression_bomb",
             f"The image has {width}x{height} = {width * height} pixels; "
             f"the limit is {max_pixels}.",
+        )
+    if max(width, height) > MAX_SIDE_PIXELS:
+        raise TooLargeError(
+            "image_too_large",
+            f"The image is {width}x{height} pixels; Tesseract reads at most "
+            f"{MAX_SIDE_PIXELS} pixels on a side.",
         )
 
 

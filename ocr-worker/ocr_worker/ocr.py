@@ -75,10 +75,12 @@ def read_text(
             output_type=pytesseract.Output.DICT,
             timeout=timeout,
         )
-    except RuntimeError as exc:  # pytesseract raises RuntimeError on timeout
-        raise OcrError(f"Tesseract did not finish within {timeout:g} s") from exc
     except pytesseract.TesseractError as exc:
+        # A subclass of RuntimeError: it must be caught first, or every Tesseract failure
+        # would be reported as a timeout.
         raise OcrError(f"Tesseract failed: {exc.message}") from exc
+    except RuntimeError as exc:  # pytesseract raises a plain RuntimeError on timeout
+        raise OcrError(f"Tesseract did not finish within {timeout:g} s") from exc
     return _group_lines(data)
 
 

@@ -122,6 +122,15 @@ def test_pixel_limit_is_enforced_before_decoding(client: FlaskClient) -> None:
     assert response.get_json()["error"] == "decompression_bomb"
 
 
+def test_an_image_longer_than_tesseract_reads_is_refused_up_front(client: FlaskClient) -> None:
+    strip = encode(Image.new("1", (40_000, 10), 1))  # few pixels, but wider than 32767
+    response = _post(client, strip)
+    assert response.status_code == 413
+    body = response.get_json()
+    assert body["error"] == "image_too_large"
+    assert "32767" in body["message"]
+
+
 def test_metrics_count_requests_and_outcomes(client: FlaskClient) -> None:
     _post(client, b"not an image")
     text = client.get("/metrics").get_data(as_text=True)

@@ -87,3 +87,12 @@ def test_words_are_grouped_by_tesseract_line_and_non_words_dropped() -> None:
 
 def test_empty_result_object() -> None:
     assert OcrText().mean_confidence == 0.0 and OcrText().text == ""
+
+
+def test_tesseract_failure_is_not_reported_as_a_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
+    def failing(*_args: object, **_kwargs: object) -> None:
+        raise ocr.pytesseract.TesseractError(1, "Image too large: (60000, 10)")
+
+    monkeypatch.setattr(ocr.pytesseract, "image_to_data", failing)
+    with pytest.raises(OcrError, match="Tesseract failed: Image too large"):
+        read_text(Image.new("L", (10, 10), 255))
