@@ -200,3 +200,12 @@ def test_sales_tax_without_subtotal_is_not_blamed_on_an_item() -> None:
     assert [i["price"] for i in result["items"]] == ["3.28", "5.29"]
     assert (result["total"], result["subtotal"]) == ("8.95", "8.57")
     assert result["checks"]["items_sum_matches_total"] is True
+
+
+def test_payment_alone_stands_in_for_an_illegible_total(receipt_text: Loader) -> None:
+    lines = _replace(receipt_text("lidl"), "SUMA PLN 32,82", "SUMA PLN DAG 7 BS")
+    lines = _replace(lines, "Chleb tostowy 1 * 3,99 3,99 C", "Chleb tostowy 1 * 3,99 93,99 C")
+    lines = [line for line in lines if not line.startswith(("SPRZED", "PTU", "SUMA PTU"))]
+    result = parse_receipt(lines).to_json()
+    assert result["total"] == "32.82"
+    assert result["field_confidence"]["total"] <= 0.6

@@ -91,6 +91,14 @@ def reconcile(
         total = receipt.items_net_sum()
         receipt.warnings.append("total not printed legibly; taken from verified item lines")
         receipt.field_confidence["total"] = 0.5
+    if total is None:
+        # what was to pay, or what was paid, is a single but direct reading of the total
+        for name, value in evidence:
+            if name in ("due", "payment") and value > 0:
+                total = value
+                receipt.warnings.append(f"total not printed legibly; taken from {name} alone")
+                receipt.field_confidence["total"] = 0.4
+                break
     elif total not in values and evidence:
         agreed = [v for v in set(values) if values.count(v) >= 2]
         if len(agreed) == 1 and agreed[0] in digit_variants(total):

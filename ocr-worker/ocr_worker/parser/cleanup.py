@@ -25,6 +25,8 @@ _THIRD_DECIMAL_BEFORE_VAT = re.compile(r"(?<=\d[.,]\d{2})\d(?=\s?[A-G]$)")
 _DIGIT_AS_VAT = {"0": "C", "4": "A", "8": "B"}
 _SPACED_DIGIT_AS_VAT = re.compile(r"(?<=\d[.,]\d{2})\s+(?P<d>[048])$")
 _MINUS_BEFORE_VAT = re.compile(r"(?<=\d[.,]\d{2})-(?=[A-G]$)")
+# "10:32 X": a colon for the decimal separator of a price that ends the line with its VAT flag
+_COLON_DECIMAL = re.compile(r"(?<=\s)(\d{1,3}):(?=\d{2}\s?[A-Z]$)")
 
 
 # double-height print read letter by letter: "S U M A P L N 3 6 , 4 7"
@@ -51,6 +53,7 @@ def repair_line(line: str, *, polish: bool) -> str:
     line = clean_line(repair_numeric_tokens(clean_line(line)))
     line = _DOT_BEFORE_VAT.sub(" ", line)
     line = _MINUS_BEFORE_VAT.sub(" ", line)  # "3,20-B": a dash before the VAT letter
+    line = _COLON_DECIMAL.sub(r"\1,", line)
     line = _SPACED_DIGIT_AS_VAT.sub(lambda m: " " + _DIGIT_AS_VAT[m["d"]], line)
     if polish:
         # a Polish price is always followed by its VAT letter; C is often read as ©, € or 0
