@@ -91,6 +91,7 @@ def test_formatting_keeps_two_decimals_and_printed_quantity() -> None:
         ("3:x'2,36 = 7,08 .B", True, "3 x 2,36 = 7,08 B"),
         ("Płyn 900ml | x6,85 6,654", True, "Płyn 900ml 1 x6,85 6,65A"),
         ("Ryż 1kg 1 «7,32 7,32C", True, "Ryż 1kg 1 x7,32 7,32C"),
+        ("1 x 15,06 «15,06 €", True, "1 x 15,06 = 15,06 C"),
         ("Jus d'orange 1L 2,79", False, "Jus d'orange 1L 2,79"),
         ("BANANAS 0.525 kg @ 0.79", False, "BANANAS 0.525 kg @ 0.79"),
         ("LAIT 0,99 €", False, "LAIT 0,99 €"),  # a euro sign is a currency abroad

@@ -14,6 +14,7 @@ from ocr_worker.parser.text import clean_line
 _QUOTES = re.compile(r"(?<=[\dx×*=])\s*[‘’'`´\"“”„]+|[‘’'`´\"“”„]+\s*(?=[\dx×*=])")
 _COLON_BEFORE_X = re.compile(r"(?<=\d)\s*[:;]\s*(?=[xX×*]\s?\d)")
 _GUILLEMET_AS_X = re.compile(r"(?<=\d)\s*[«»]\s*(?=\d)")
+_MULTIPLIED = re.compile(r"\d\s*[xX×*]\s*\d")
 _COPYRIGHT_AS_AT = re.compile(r"(?<=\d)\s*[©®]\s*(?=[£$€]?\d)")
 _BAR_AS_ONE = re.compile(r"(?:(?<=\s)|^)[|!]\s?(?=[x×*]\s?\d)")
 _SLASH_DECIMAL = re.compile(r"(?<=[x×*])(\s?\d{1,4})[/;:](\d{2})(?!\d)")
@@ -40,12 +41,18 @@ def _join_spaced(match: re.Match[str]) -> str:
     return _LABEL_GLUED_TO_CODE.sub(r"\1 ", text)
 
 
+def _guillemet(match: re.Match[str]) -> str:
+    """``«`` is a misread ``x`` after a quantity, or ``=`` after a unit price."""
+    before = match.string[: match.start()]
+    return " = " if _MULTIPLIED.search(before) else " x"
+
+
 def repair_line(line: str, *, polish: bool) -> str:
     line = clean_line(line)
     line = _SPACED_RUN.sub(_join_spaced, line)
     line = _QUOTES.sub(" ", line)
     line = _COLON_BEFORE_X.sub(" ", line)
-    line = _GUILLEMET_AS_X.sub(" x", line)
+    line = _GUILLEMET_AS_X.sub(_guillemet, line)
     line = _COPYRIGHT_AS_AT.sub(" @ ", line)
     line = _BAR_AS_ONE.sub("1 ", line)
     line = _SLASH_DECIMAL.sub(r"\1,\2", line)
