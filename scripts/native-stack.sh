@@ -161,6 +161,19 @@ spawn() {
   (cd "$workdir" && exec setsid env LIFEBOARD_NATIVE_STACK="$DIR" "$@") </dev/null >>"$DIR/logs/$name.log" 2>&1 9>&- &
   echo "$!" >"$DIR/run/$name.pid"
   port_of "$name" >"$DIR/run/$name.port"
+  STARTED+=("$name")
+}
+
+# Services this invocation started. Until it succeeds, any exit (a failed check, `die`, an
+# error under set -e, a signal) stops them again: a failed `up` or `start` leaves nothing running.
+STARTED=()
+stop_started_on_failure() {
+  local rc=$?
+  if ((rc != 0 && ${#STARTED[@]} > 0)); then
+    say "failed; stopping what this command started: ${STARTED[*]} (logs stay in $DIR/logs)"
+    stop_services "${STARTED[@]}" || true
+  fi
+  exit "$rc"
 }
 
 wait_healthy() {
@@ -374,26 +387,23 @@ print_urls() {
 
 cmd_up() {
   check_tools
-  local name started=()
+  local name
   # Launch everything first, then wait: the services start in parallel. backend-core last,
-  # because its database check and migrations run in the foreground meanwhile.
+  # because its database check and migrations run in the foreground meanwhile. A failure
+  # anywhere stops what this run started (the EXIT trap set in main).
   for name in ocr-worker gateway prometheus backend-core; do
     if is_running "$name"; then
       say "$name already running (process group $(pid_of "$name"))"
     else
       launch "$name"
-      started+=("$name")
     fi
   done
-  # If a service does not come up, stop what this run started (its logs stay in $DIR/logs).
-  trap 'say "up failed; stopping what it started"; stop_services "${started[@]}"' EXIT
-  for name in "${started[@]}"; do
+  for name in "${STARTED[@]}"; do
     wait_healthy "$name"
     say "$name healthy on 127.0.0.1:$(port_of "$name")"
   done
   curl -fsS -o /dev/null -m 5 "http://127.0.0.1:$(running_port_of gateway)/healthz" \
     || die "the gateway does not reach backend-core (GET /healthz through the gateway failed)"
-  trap - EXIT
   print_urls
 }
 
@@ -458,6 +468,10 @@ main() {
     exec 9>"$DIR/run/lock"
     flock -w 300 9 || die "another native-stack.sh command holds $DIR/run/lock"
   fi
+  # Set before anything is launched: every way out of a failed up/start stops what it started.
+  trap stop_started_on_failure EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
   case "$cmd" in
     up) cmd_up ;;
     down) cmd_down ;;

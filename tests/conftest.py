@@ -147,6 +147,12 @@ def free_tcp_ports() -> Callable[[int], list[int]]:
 
 
 @pytest.fixture(scope="session")
+def native_stack_processes() -> Callable[[Path], list[int]]:
+    """stack_processes as a fixture: PIDs of the stack whose state dir is given."""
+    return stack_processes
+
+
+@pytest.fixture(scope="session")
 def native_stack_script() -> Callable[..., CompletedProcess]:
     """native-stack.sh for tests that run a stack (or part of one) of their own:
     native_stack_script(state_dir, "start", "gateway", GATEWAY_PORT="18080", timeout=60)."""

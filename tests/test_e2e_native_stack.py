@@ -127,3 +127,30 @@ def test_settings_process_env_beats_env_file_beats_defaults(
     assert "client_max_body_size 8m;" in gateway
     prometheus = (tmp_path / "state" / "prometheus" / "prometheus.yml").read_text()
     assert '"127.0.0.1:18002"' in prometheus and '"127.0.0.1:9090"' in prometheus
+
+
+@pytest.mark.parametrize("failure", ["empty API_TOKEN", "gateway port taken", "bad DATABASE_URL"])
+def test_a_failed_up_leaves_no_process_behind(
+    tmp_path: Path, native_stack_script, native_stack_processes, free_tcp_ports, failure: str
+) -> None:
+    # Each failure happens after up has launched some services (ocr-worker first, backend-core
+    # last): what this run started must be stopped again, whatever the way out.
+    ocr, core, gateway, prometheus, closed = free_tcp_ports(5)
+    settings = {
+        "NATIVE_OCR_PORT": str(ocr), "NATIVE_CORE_PORT": str(core),
+        "GATEWAY_PORT": str(gateway), "NATIVE_PROMETHEUS_PORT": str(prometheus),
+        "API_TOKEN": "t" * 32, "OCR_WORKERS": "1", "NATIVE_STOP_TIMEOUT": "10",
+        # Nothing listens on `closed`: the database check fails if it gets that far.
+        "DATABASE_URL": f"postgresql+psycopg://postgres@127.0.0.1:{closed}/lifeboard_none",
+    }
+    with socket.socket() as squatter:
+        if failure == "empty API_TOKEN":
+            settings["API_TOKEN"] = ""
+        elif failure == "gateway port taken":
+            squatter.bind(("127.0.0.1", gateway))
+            squatter.listen()
+        result = native_stack_script(tmp_path, "up", timeout=120, **settings)
+    assert result.returncode != 0, result.stdout
+    assert "stopping what this command started: ocr-worker" in result.stderr, result.stderr
+    assert native_stack_processes(tmp_path) == []
+    assert list((tmp_path / "run").glob("*.pid")) == []
