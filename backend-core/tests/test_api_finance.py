@@ -250,3 +250,37 @@ def test_time_without_offset_is_local(api) -> None:
     patched = api.patch(f"/api/v1/transactions/{created['id']}",
                         json={"occurred_at": "2026-01-01T12:00:00+00:00"}).json()
     assert datetime.fromisoformat(patched["occurred_at"]) == datetime(2026, 1, 1, 12, tzinfo=UTC)
+
+
+def test_parser_doubts_are_shown_and_filterable(api, parsed_receipt) -> None:
+    doubted = parsed_receipt(
+        warnings=["sum of items 28.43 differs from total 30.00", 7],
+        checks={"items_sum_matches_total": False, "lines_consistent": True, "nip_valid": None,
+                "bogus": "yes"},
+        confidence=0.61,
+    )
+    failed_check = parsed_receipt(checks={"payment_matches": False}, warnings=[])
+    clean = parsed_receipt(checks={"items_sum_matches_total": True}, warnings=[], confidence=0.95)
+    bare = parsed_receipt()  # no warnings, checks or confidence at all
+
+    body = api.get(f"/api/v1/receipts/{doubted}").json()
+    assert body["warnings"] == ["sum of items 28.43 differs from total 30.00"]
+    assert body["checks"] == {"items_sum_matches_total": False, "lines_consistent": True,
+                              "nip_valid": None}
+    assert body["confidence"] == 0.61 and body["needs_review"] is True
+    assert api.get(f"/api/v1/receipts/{failed_check}").json()["needs_review"] is True
+    body = api.get(f"/api/v1/receipts/{clean}").json()
+    assert (body["warnings"], body["confidence"], body["needs_review"]) == ([], 0.95, False)
+    body = api.get(f"/api/v1/receipts/{bare}").json()
+    assert (body["warnings"], body["checks"], body["confidence"]) == ([], {}, None)
+
+    listed = api.get("/api/v1/receipts", params={"needs_review": "true"}).json()
+    assert {r["id"] for r in listed["items"]} == {doubted, failed_check}
+    assert listed["total"] == 2 and all(r["needs_review"] for r in listed["items"])
+    others = api.get("/api/v1/receipts", params={"needs_review": "false"}).json()
+    assert {r["id"] for r in others["items"]} == {clean, bare}
+    assert api.get("/api/v1/receipts", params={"needs_review": "maybe"}).status_code == 422
+
+    schema = api.get("/openapi.json").json()["components"]["schemas"]["ReceiptOut"]
+    assert {"warnings", "checks", "confidence", "needs_review"} <= set(schema["properties"])
+    assert schema["examples"][0]["checks"]["items_sum_matches_total"] is False

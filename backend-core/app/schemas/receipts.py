@@ -90,7 +90,7 @@ class ReceiptItemPatch(BaseModel):
 _SUMMARY_EXAMPLE = {
     "id": "0b6f3c1e-4a52-4b8e-9d6b-2f9b1c9e7a10", "status": "done", "filename": "biedronka.jpg",
     "shop": "BIEDRONKA", "date": "2026-11-20", "total": "36.47", "currency": "PLN",
-    "error": None, "created_at": "2026-11-20T17:02:11+01:00",
+    "error": None, "created_at": "2026-11-20T17:02:11+01:00", "needs_review": True,
 }
 
 
@@ -107,6 +107,10 @@ class ReceiptSummaryOut(BaseModel):
     currency: str | None
     error: str | None
     created_at: dt.datetime
+    needs_review: bool = Field(
+        False, description="True when the parser's checks failed or it left warnings: "
+        "compare the receipt with its image"
+    )
 
 
 class ReceiptOut(ReceiptSummaryOut):
@@ -124,6 +128,10 @@ class ReceiptOut(ReceiptSummaryOut):
                     "transaction_id": "7d1c1a0e-9f7b-4a8c-8f0e-3b2d6a1c5e44",
                     "image_url": "/api/v1/receipts/0b6f3c1e-4a52-4b8e-9d6b-2f9b1c9e7a10/image",
                     "updated_at": "2026-11-20T17:02:14+01:00",
+                    "warnings": ["sum of items 35.47 differs from total 36.47"],
+                    "checks": {"items_sum_matches_total": False, "lines_consistent": True,
+                               "payment_matches": None},
+                    "confidence": 0.82,
                 }
             ]
         },
@@ -140,4 +148,17 @@ class ReceiptOut(ReceiptSummaryOut):
     transaction_id: uuid.UUID | None = None
     image_url: str
     updated_at: dt.datetime
+    warnings: list[str] = Field(
+        default_factory=list, description="What the OCR parser doubted, in its words"
+    )
+    checks: dict[str, bool | None] = Field(
+        default_factory=dict,
+        description="The parser's consistency checks: true passed, false failed, null could "
+        "not be checked (e.g. items_sum_matches_total, lines_consistent, payment_matches)",
+        examples=[{"items_sum_matches_total": False, "lines_consistent": True}],
+    )
+    confidence: float | None = Field(
+        None, description="The parser's confidence in the result, 0..1",
+        examples=[0.82],
+    )
 

@@ -24,6 +24,7 @@ from app.schemas.receipts import (
 from app.services import job_queue
 from app.services.image_check import ImageRejected, check_image
 from app.services.receipt_intake import accept_upload
+from app.services.receipt_review import needs_review_clause, review_of
 from app.services.receipt_store import correct_receipt, main_category
 
 router = APIRouter(prefix="/receipts", tags=["receipts"], responses=ERROR_RESPONSES)
@@ -83,9 +84,13 @@ def receipt_out(session: Session, receipt: Receipt) -> ReceiptOut:
     transaction_id = session.scalar(
         select(Transaction.id).where(Transaction.receipt_id == receipt.id)
     )
-    base = ReceiptSummaryOut.model_validate(receipt).model_dump()
+    review = review_of(receipt.raw_ocr)
+    base = summary_out(receipt).model_dump()
     return ReceiptOut(
         **base,
+        warnings=review.warnings,
+        checks=review.checks,
+        confidence=review.confidence,
         content_type=receipt.content_type,
         company=receipt.company,
         nip=receipt.nip,
@@ -101,21 +106,34 @@ def receipt_out(session: Session, receipt: Receipt) -> ReceiptOut:
     )
 
 
+def summary_out(receipt: Receipt) -> ReceiptSummaryOut:
+    summary = ReceiptSummaryOut.model_validate(receipt)
+    summary.needs_review = review_of(receipt.raw_ocr).needs_review
+    return summary
+
+
 @router.get("", response_model=Page[ReceiptSummaryOut], summary="List receipts, newest first")
 def list_receipts(
     session: SessionDep,
     status_: Annotated[ReceiptStatus | None, Query(alias="status")] = None,
+    needs_review: Annotated[
+        bool | None,
+        Query(description="true: only receipts whose parser checks failed or left warnings; "
+              "false: only the others"),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> Page[ReceiptSummaryOut]:
     where = [Receipt.status == status_] if status_ else []
+    if needs_review is not None:
+        where.append(needs_review_clause(needs_review))
     total = session.scalar(select(func.count()).select_from(Receipt).where(*where)) or 0
     rows = session.scalars(
         select(Receipt).where(*where).order_by(Receipt.created_at.desc(), Receipt.id)
         .limit(limit).offset(offset)
     ).all()
     return Page[ReceiptSummaryOut](
-        items=[ReceiptSummaryOut.model_validate(r) for r in rows],
+        items=[summary_out(r) for r in rows],
         total=total, limit=limit, offset=offset,
     )
 

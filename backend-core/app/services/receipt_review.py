@@ -1,0 +1,58 @@
+"""What the OCR parser doubted about a receipt (its warnings, failed checks, confidence), read
+from the stored raw result, and whether a person should check the receipt."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import ColumnElement, cast, false, func, literal, or_
+from sqlalchemy.dialects.postgresql import JSONPATH
+
+from app.models import Receipt
+
+_MAX_WARNINGS = 50
+
+
+@dataclass(frozen=True)
+class Review:
+    warnings: list[str] = field(default_factory=list)
+    checks: dict[str, bool | None] = field(default_factory=dict)
+    confidence: float | None = None
+
+    @property
+    def needs_review(self) -> bool:
+        return bool(self.warnings) or any(ok is False for ok in self.checks.values())
+
+
+def review_of(raw: Any) -> Review:
+    """The parser's doubts from `receipts.raw_ocr`; malformed parts are left out (the OCR
+    output is untrusted)."""
+    if not isinstance(raw, dict):
+        return Review()
+    warnings = raw.get("warnings")
+    checks = raw.get("checks")
+    confidence = raw.get("confidence")
+    return Review(
+        warnings=[w for w in warnings if isinstance(w, str)][:_MAX_WARNINGS]
+        if isinstance(warnings, list) else [],
+        checks={
+            str(name): ok for name, ok in checks.items() if ok is None or isinstance(ok, bool)
+        } if isinstance(checks, dict) else {},
+        confidence=float(confidence)
+        if isinstance(confidence, int | float) and not isinstance(confidence, bool)
+        and math.isfinite(confidence) else None,
+    )
+
+
+def needs_review_clause(wanted: bool) -> ColumnElement[bool]:
+    """SQL twin of `Review.needs_review` over receipts.raw_ocr (for list filters)."""
+    has_warning = Receipt.raw_ocr.op("@?")(_path('$.warnings[*] ? (@.type() == "string")'))
+    failed_check = Receipt.raw_ocr.op("@?")(_path("$.checks.* ? (@ == false)"))
+    flagged = func.coalesce(or_(has_warning, failed_check), false())
+    return flagged if wanted else ~flagged
+
+
+def _path(path: str) -> ColumnElement[Any]:
+    return cast(literal(path), JSONPATH)
