@@ -24,6 +24,12 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# Debian installs nginx (and other daemons) in /usr/sbin, which a normal user's PATH often
+# lacks: look there too, after the user's own PATH.
+for sbin in /usr/local/sbin /usr/sbin /sbin; do
+  [[ ":$PATH:" == *":$sbin:"* ]] || PATH="$PATH:$sbin"
+done
+export PATH
 SERVICES=(ocr-worker backend-core gateway prometheus)
 HEALTH_TIMEOUT="${NATIVE_HEALTH_TIMEOUT:-90}"
 STOP_TIMEOUT="${NATIVE_STOP_TIMEOUT:-15}"

@@ -154,3 +154,17 @@ def test_a_failed_up_leaves_no_process_behind(
     assert "stopping what this command started: ocr-worker" in result.stderr, result.stderr
     assert native_stack_processes(tmp_path) == []
     assert list((tmp_path / "run").glob("*.pid")) == []
+
+
+def test_nginx_in_sbin_is_found_without_sbin_on_path(tmp_path: Path, native_stack_script) -> None:
+    # A Debian user's PATH often lacks /usr/sbin, where the nginx package puts nginx.
+    sbin_nginx = [d for d in ("/usr/sbin", "/sbin") if Path(d, "nginx").exists()]
+    if not sbin_nginx:
+        pytest.skip("nginx is not in /usr/sbin or /sbin here")
+    path = ":".join(d for d in os.environ["PATH"].split(":")
+                    if d not in ("/usr/local/sbin", "/usr/sbin", "/sbin")) or "/usr/bin:/bin"
+    assert subprocess.run(["sh", "-c", "command -v nginx"], env={"PATH": path},
+                          capture_output=True, check=False).returncode != 0
+    result = native_stack_script(tmp_path, "render", base_env={**os.environ, "PATH": path})
+    assert result.returncode == 0, result.stderr  # render runs nginx -t
+    assert "GATEWAY_CONFIG=" in result.stdout
