@@ -12,7 +12,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 class Settings(BaseSettings):
     """Environment-driven configuration; names are the env vars without a prefix."""
 
-    model_config = SettingsConfigDict(extra="ignore", case_sensitive=False)
+    # An empty variable (`OCR_WORKERS=` in .env, exported by `set -a; . ./.env`) means unset.
+    model_config = SettingsConfigDict(extra="ignore", case_sensitive=False, env_ignore_empty=True)
 
     ocr_workers: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1)
     ocr_max_pixels: int = Field(default=40_000_000, ge=1)
