@@ -41,7 +41,9 @@ say() { echo "native-stack: $*" >&2; }
 
 # KEY=VALUE lines of an env file, for keys the process env does not set. Values are taken
 # literally (no shell expansion); one pair of surrounding quotes is removed. An empty value
-# means "not set" (the service's default applies), as `${VAR:-default}` does in compose.
+# means "not set" (the service's default applies), as `${VAR:-default}` does in compose, in the
+# file and in the process env alike: `set -a; . ./.env` exports the file's empty keys, and the
+# services must not see them as set to "".
 load_env_file() {
   local file="$1" line key value
   while IFS= read -r line || [[ -n "$line" ]]; do
@@ -56,7 +58,9 @@ load_env_file() {
       value="${value%%[[:space:]]#*}"
       value="${value%"${value##*[![:space:]]}"}"
     fi
-    [[ -v "$key" || -z "$value" ]] || export "$key=$value"
+    [[ -n "${!key:-}" ]] && continue
+    unset "$key"
+    [[ -z "$value" ]] || export "$key=$value"
   done <"$file"
 }
 

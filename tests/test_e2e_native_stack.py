@@ -168,3 +168,29 @@ def test_nginx_in_sbin_is_found_without_sbin_on_path(tmp_path: Path, native_stac
     result = native_stack_script(tmp_path, "render", base_env={**os.environ, "PATH": path})
     assert result.returncode == 0, result.stderr  # render runs nginx -t
     assert "GATEWAY_CONFIG=" in result.stdout
+
+
+def test_exported_empty_variables_count_as_unset(
+    tmp_path: Path, native_stack_script, free_tcp_ports
+) -> None:
+    # The shell of `set -a; . ./.env; set +a` exports every empty key of .env as "".
+    env_file = tmp_path / "test.env"
+    env_file.write_text("GATEWAY_PORT=18182\nMAX_UPLOAD_MB=7\nOCR_WORKERS=\n")
+    (ocr_port,) = free_tcp_ports(1)
+    exported = {**os.environ, "GATEWAY_PORT": "", "MAX_UPLOAD_MB": "", "OCR_WORKERS": "",
+                "OCR_MAX_MB": "", "NATIVE_OCR_PORT": str(ocr_port)}
+    rendered = native_stack_script(tmp_path / "state", "render", base_env=exported,
+                                   NATIVE_STACK_ENV_FILE=str(env_file))
+    assert rendered.returncode == 0, rendered.stderr
+    gateway = (tmp_path / "state" / "gateway" / "conf.d" / "lifeboard.conf").read_text()
+    assert "listen 127.0.0.1:18182 default_server;" in gateway  # the file's value, not ""
+    assert "client_max_body_size 8m;" in gateway
+    # The OCR worker boots (an empty OCR_WORKERS used to kill it: input_value='').
+    try:
+        started = native_stack_script(tmp_path / "state", "start", "ocr-worker", timeout=120,
+                                      base_env=exported, NATIVE_STACK_ENV_FILE=str(env_file))
+        assert started.returncode == 0, started.stderr
+    finally:
+        stopped = native_stack_script(tmp_path / "state", "stop", "ocr-worker", base_env=exported,
+                                      NATIVE_STACK_ENV_FILE=str(env_file))
+        assert stopped.returncode == 0, stopped.stderr
