@@ -194,3 +194,17 @@ def test_exported_empty_variables_count_as_unset(
         stopped = native_stack_script(tmp_path / "state", "stop", "ocr-worker", base_env=exported,
                                       NATIVE_STACK_ENV_FILE=str(env_file))
         assert stopped.returncode == 0, stopped.stderr
+
+
+def test_readme_curl_snippet_finds_the_running_gateway(native_stack) -> None:
+    # The README's curl section takes the URL from `status` (sourcing .env would export its
+    # empty keys into the user's shell and reset a GATEWAY_PORT given on the command line).
+    readme = (ROOT / "README.md").read_text()
+    curl_section = readme.split("### With curl", 1)[1].split("\n### ", 1)[0]
+    assert not re.search(r"^\s*(set -a|\. \./\.env|source \./?\.env)", curl_section, re.M)
+    snippet = re.search(r"eval \"\$\(\./scripts/native-stack\.sh status[^\n]*", curl_section)
+    assert snippet, "the curl section shows no native-stack URL snippet"
+    shown = subprocess.run(["bash", "-c", f'{snippet[0]}\necho "$BASE"'], cwd=ROOT,
+                           env=native_stack.env, capture_output=True, text=True, timeout=60,
+                           check=False)
+    assert shown.stdout.strip() == native_stack.gateway_url, shown.stderr
