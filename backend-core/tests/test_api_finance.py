@@ -196,6 +196,27 @@ def test_values_the_database_refuses_are_422(api, method: str, path: str, kwargs
     assert response.status_code == 422, response.text
 
 
+def test_lone_surrogates_in_text_are_422(api, parsed_receipt) -> None:
+    receipt_id = parsed_receipt()
+    item_id = api.get(f"/api/v1/receipts/{receipt_id}").json()["items"][0]["id"]
+    surrogate = '"a\\ud800b"'  # JSON text with an escaped lone surrogate
+    requests = [
+        ("post", "/api/v1/transactions",
+         '{"occurred_on": "2026-11-21", "amount": "1.00", "shop": TEXT}'),
+        ("post", "/api/v1/transactions",
+         '{"occurred_on": "2026-11-21", "amount": "1.00", "description": TEXT}'),
+        ("patch", f"/api/v1/receipts/{receipt_id}/items/{item_id}", '{"name": TEXT}'),
+        ("patch", f"/api/v1/receipts/{receipt_id}", '{"shop": TEXT}'),
+    ]
+    for method, path, body in requests:
+        response = getattr(api, method)(
+            path, content=body.replace("TEXT", surrogate).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        assert response.status_code == 422, (path, body, response.text)
+        assert "surrogate" in response.text
+
+
 def test_receipt_without_date_is_booked_on_the_local_upload_day(api, parsed_receipt) -> None:
     parsed_receipt(date=None, time=None)
     transaction = api.get("/api/v1/transactions").json()["items"][0]

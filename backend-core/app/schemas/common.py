@@ -31,14 +31,19 @@ Quantity = Annotated[
 Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$", examples=["PLN"])]
 
 
-def _no_nul(value: str) -> str:
+def _storable(value: str) -> str:
     if "\x00" in value:
         raise ValueError("text must not contain NUL characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate such as "\ud800" from a JSON escape
+        raise ValueError("text must be valid Unicode (no lone surrogates)") from None
     return value
 
 
-# Free text stored in PostgreSQL (which refuses NUL characters).
-Text = Annotated[str, AfterValidator(_no_nul)]
+# Free text stored in PostgreSQL (which refuses NUL characters and cannot store text that is not
+# valid UTF-8). Every free-text field of the API (bodies and query filters) is of this type.
+Text = Annotated[str, AfterValidator(_storable)]
 MAX_INT4 = 2**31 - 1
 
 
