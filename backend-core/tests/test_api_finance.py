@@ -305,3 +305,20 @@ def test_parser_doubts_are_shown_and_filterable(api, parsed_receipt) -> None:
     schema = api.get("/openapi.json").json()["components"]["schemas"]["ReceiptOut"]
     assert {"warnings", "checks", "confidence", "needs_review"} <= set(schema["properties"])
     assert schema["examples"][0]["checks"]["items_sum_matches_total"] is False
+
+
+def test_discounts_count_in_the_summary_and_the_main_category(api, parsed_receipt) -> None:
+    receipt_id = parsed_receipt(
+        date="2026-09-10", total="12.00", amount_due="12.00",
+        items=[{"name": "Mleko", "price": "10.00", "discount": "3.00"},
+               {"name": "Chleb", "price": "5.00", "discount": None}],
+    )  # dairy 7.00 + bread 5.00 = 12.00: fully itemized
+    september = api.get("/api/v1/summary/monthly", params={"to": "2026-09"}).json()["months"][0]
+    assert september["by_category"] == {"bread": "5.00", "dairy": "7.00"}
+    assert september["total"] == "12.00"
+
+    transaction_id = api.get(f"/api/v1/receipts/{receipt_id}").json()["transaction_id"]
+    item = api.get(f"/api/v1/receipts/{receipt_id}").json()["items"][0]
+    api.patch(f"/api/v1/receipts/{receipt_id}/items/{item['id']}", json={"discount": "6.00"})
+    # dairy 4.00 now costs less than bread 5.00, although its price (10.00) is higher
+    assert api.get(f"/api/v1/transactions/{transaction_id}").json()["category"] == "bread"

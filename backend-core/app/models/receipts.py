@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import (
     CheckConstraint,
+    ColumnElement,
     Date,
     DateTime,
     ForeignKey,
@@ -21,6 +22,7 @@ from sqlalchemy import (
     func,
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base
@@ -117,3 +119,16 @@ class ReceiptItem(Base):
     category: Mapped[str] = mapped_column(Text, default="other", index=True)
 
     receipt: Mapped[Receipt] = relationship(back_populates="items")
+
+    @hybrid_property
+    def spent(self) -> Decimal | None:
+        """What the line cost: price minus its discount (None without a price). Grafana's
+        v_item_purchases.spent is the same expression."""
+        if self.price is None:
+            return None
+        return self.price - (self.discount or Decimal("0.00"))
+
+    @spent.inplace.expression
+    @classmethod
+    def _spent_expression(cls) -> ColumnElement[Decimal | None]:
+        return cls.price - func.coalesce(cls.discount, 0)

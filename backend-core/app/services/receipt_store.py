@@ -24,11 +24,11 @@ def local_date(moment: datetime, tz: str) -> date:
 
 
 def main_category(items: list[ReceiptItem]) -> str | None:
-    """The category with the most money on the receipt (None without items)."""
+    """The category with the most money spent on the receipt (None without items)."""
     totals: dict[str, Any] = {}
     for item in items:
-        if item.price is not None:
-            totals[item.category] = totals.get(item.category, 0) + item.price
+        if item.spent is not None:
+            totals[item.category] = totals.get(item.category, 0) + item.spent
     return max(totals, key=lambda c: (totals[c], c)) if totals else None
 
 

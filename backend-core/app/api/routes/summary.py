@@ -60,7 +60,7 @@ def monthly_summary(
         .group_by(month, Transaction.currency, category)
     ).all()
     item_categories = session.execute(
-        select(month, Transaction.currency, ReceiptItem.category, func.sum(ReceiptItem.price))
+        select(month, Transaction.currency, ReceiptItem.category, func.sum(ReceiptItem.spent))
         .join(ReceiptItem, ReceiptItem.receipt_id == Transaction.receipt_id)
         .where(*where, Transaction.source == "receipt", ReceiptItem.price.is_not(None))
         .group_by(month, Transaction.currency, ReceiptItem.category)
