@@ -66,5 +66,23 @@ def test_year_misread_in_iso_date() -> None:
     assert (found, time_text, confidence) == (date(2024, 1, 10), "18:04", 0.5)
 
 
+@pytest.mark.parametrize(
+    ("line", "month_first", "expected"),
+    [
+        ("66/67/2626 17:26:00", True, date(2026, 6, 7)),  # 0 read as 6 in every field
+        ("2624-63-18 14:35", False, date(2024, 3, 18)),
+        ("05.81.2025 13:28", False, date(2025, 1, 5)),
+        ("2024-12-80 21:24", False, date(2024, 12, 30)),
+    ],
+)
+def test_dates_with_misread_digits(line: str, month_first: bool, expected: date) -> None:
+    assert find_purchase_date([line], month_first=month_first)[0] == expected
+
+
+def test_unrepairable_date_gives_no_date() -> None:
+    # no month is one confusable digit away from 13: nothing is invented
+    assert find_purchase_date(["2024-13-80"], month_first=False)[0] is None
+
+
 def test_no_date() -> None:
     assert find_purchase_date(["SUMA PLN 3,49"], month_first=False) == (None, None, 0.0)

@@ -74,25 +74,36 @@ def _make(year: int, month: int, day: int) -> date | None:
         return None
 
 
-def _one_digit_fixes(year: int, month: str, day: str) -> list[date]:
-    """Valid dates one confusable digit away from an impossible one (``2024-12-80``,
-    ``07-08-2624``)."""
-    fixes: set[date] = set()
-    fields = {"year": str(year), "month": month, "day": day}
-    for field, text in fields.items():
-        for position, char in enumerate(text):
-            for other in CONFUSED_DIGITS.get(char, ""):
-                changed = {**fields, field: text[:position] + other + text[position + 1:]}
-                value = _make(int(changed["year"]), int(changed["month"]), int(changed["day"]))
-                if value and value.year >= 2000:
-                    fixes.add(value)
-    return sorted(fixes)
+def _field_readings(text: str) -> list[tuple[str, int]]:
+    """The field as read (cost 0) and every reading one confusable digit away (cost 1)."""
+    readings = [(text, 0)]
+    for position, char in enumerate(text):
+        for other in CONFUSED_DIGITS.get(char, ""):
+            readings.append((text[:position] + other + text[position + 1:], 1))
+    return readings
+
+
+def _digit_fixes(year: int, month: str, day: str) -> list[date]:
+    """Valid, not future dates an impossible one may stand for: each field with at most one
+    confusable digit changed (``2024-12-80``, ``07-08-2624``, ``66/67/2626``); only the readings
+    with the fewest changes are kept."""
+    latest = date.today().year + 1
+    best: dict[int, set[date]] = {}
+    for y, y_cost in _field_readings(str(year)):
+        if not 2000 <= int(y) <= latest:
+            continue
+        for m, m_cost in _field_readings(month):
+            for d, d_cost in _field_readings(day):
+                value = _make(int(y), int(m), int(d))
+                if value:
+                    best.setdefault(y_cost + m_cost + d_cost, set()).add(value)
+    return sorted(best[min(best)]) if best else []
 
 
 def _make_or_fix(year: int, month: str, day: str, repair: bool) -> date | None:
     value = _make(year, int(month), int(day))
     if value is None and repair:
-        fixes = _one_digit_fixes(year, month, day)
+        fixes = _digit_fixes(year, month, day)
         if len(fixes) == 1:
             return fixes[0]
     return value
@@ -114,10 +125,10 @@ def dates_in_line(line: str, *, month_first: bool, repair: bool = False) -> list
             continue
         a, b, year = int(m["a"]), int(m["b"]), _year(m["y"])
         first_is_month = month_first
-        if a > 12 >= b:
+        if a > 12 >= b and a <= 31:
             first_is_month = False
-        elif b > 12 >= a:
-            first_is_month = True
+        elif b > 12 >= a and b <= 31:
+            first_is_month = True  # (a misread field beyond 31 decides nothing)
         month, day = (m["a"], m["b"]) if first_is_month else (m["b"], m["a"])
         value = _make_or_fix(year, month, day, repair)
         if value:
