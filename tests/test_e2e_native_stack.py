@@ -208,3 +208,10 @@ def test_readme_curl_snippet_finds_the_running_gateway(native_stack) -> None:
                            env=native_stack.env, capture_output=True, text=True, timeout=60,
                            check=False)
     assert shown.stdout.strip() == native_stack.gateway_url, shown.stderr
+
+
+def test_head_health_check_through_the_gateway(native_stack) -> None:
+    # The core's /healthz answers GET only; the gateway turns a HEAD into a GET for it.
+    for path in ("/healthz", "/gateway/healthz"):
+        response = httpx.head(f"{native_stack.gateway_url}{path}", timeout=10)
+        assert response.status_code == 200, (path, response.headers)

@@ -13,6 +13,7 @@ import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 import threading
 from collections.abc import Iterator
@@ -263,3 +264,74 @@ def test_uploads_are_rate_limited_with_429(gateway: str) -> None:
     assert limited.headers["Retry-After"]
     assert_security_headers(limited)
     assert httpx.get(f"{gateway}/api/v1/receipts").status_code == 200
+
+
+# ---- the gateway's own errors are JSON ---------------------------------------------------------
+
+# Every status nginx itself may answer with (not counting upstream answers, which pass as they
+# are) has an error_page with a JSON body. 408 waits for client_header_timeout, too slow to
+# provoke here: this list is what the static check below holds the config to.
+NGINX_OWN_ERRORS = (400, 404, 405, 408, 411, 413, 414, 429, 494, 500, 501, 502, 503, 504, 505)
+
+
+def test_every_error_nginx_produces_has_a_json_page(tmp_path: Path) -> None:
+    conf = (render_like_the_image(tmp_path) / "conf.d" / "lifeboard.conf").read_text()
+    covered = {int(code) for line in re.findall(r"^\s*error_page\s+([^;]+);", conf, re.M)
+               for code in re.findall(r"(?<![=\w])(\d{3})\b", line)}
+    assert set(NGINX_OWN_ERRORS) <= covered, sorted(set(NGINX_OWN_ERRORS) - covered)
+
+
+def raw_exchange(gateway: str, request: bytes) -> tuple[int, dict[str, str], bytes]:
+    """Send bytes as they are (httpx would refuse or fix most of these) and read the answer."""
+    host, port = gateway.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as conn:
+        conn.sendall(request)
+        data = b""
+        while chunk := conn.recv(65536):
+            data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    status_line, *header_lines = head.decode("latin-1").split("\r\n")
+    headers = {k.strip().lower(): v.strip()
+               for k, _, v in (line.partition(":") for line in header_lines)}
+    return int(status_line.split()[1]), headers, body
+
+
+BIG = b"a" * 20_000
+LONG_PATH = b"/api/" + b"a" * 10_000
+
+
+@pytest.mark.parametrize(("request_bytes", "status"), [
+    pytest.param(b"TRACE / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 405, id="TRACE"),
+    pytest.param(b"GET " + LONG_PATH + b" HTTP/1.1\r\nHost: x\r\n\r\n", 414, id="long-URI"),
+    pytest.param(b"GET /api/x HTTP/1.1\r\nHost: x\r\nX-Big: " + BIG + b"\r\n\r\n", 400,
+                 id="huge-header"),
+    pytest.param(b"GARBAGE\r\n\r\n", 400, id="garbage"),
+    pytest.param(b"GET /api/x HTTP/1.1\r\n\r\n", 400, id="no-Host"),
+    pytest.param(b"GET /api/x HTTP/2.0\r\nHost: x\r\n\r\n", 505, id="HTTP/2.0-line"),
+    pytest.param(b"POST /api/x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n", 501,
+                 id="unknown-transfer-encoding"),
+    pytest.param(b"GET /_gateway/errors/400 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+                 404, id="error-pages-are-internal"),
+])
+def test_the_gateways_own_errors_are_json(gateway: str, request_bytes: bytes, status: int) -> None:
+    got, headers, body = raw_exchange(gateway, request_bytes)
+    assert got == status, body[:300]
+    assert headers.get("content-type") == "application/json", headers
+    assert json.loads(body)["detail"], body
+    assert headers["x-frame-options"] == "DENY"
+    assert headers["x-content-type-options"] == "nosniff"
+
+
+@pytest.mark.parametrize("path", ["/healthz", "/gateway/healthz"])
+def test_health_checks_answer_head_like_get(gateway: str, path: str) -> None:
+    # The stand-in, like the core's /healthz, answers GET only (HEAD would be a 501 here).
+    head = httpx.head(f"{gateway}{path}")
+    assert head.status_code == 200, head.headers
+    assert head.content == b""
+    assert head.headers["Content-Type"] == "application/json"
+    assert httpx.get(f"{gateway}{path}").status_code == 200
+
+
+def test_other_methods_reach_the_core_unchanged(gateway: str) -> None:
+    # Only HEAD is turned into GET for /healthz; the core decides about the rest.
+    assert httpx.delete(f"{gateway}/healthz").json()["method"] == "DELETE"
