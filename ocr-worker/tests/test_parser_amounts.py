@@ -105,6 +105,8 @@ def test_formatting_keeps_two_decimals_and_printed_quantity() -> None:
         ("Jaja 2:X10,77 21;S4C", True, "Jaja 2 X10,77 21,54C"),
         ("CEREAL FROSTED FLKS 10:32 X", False, "CEREAL FROSTED FLKS 10,32 X"),
         ("Kasa 3 10:42", True, "Kasa 3 10:42"),  # a time stays a time
+        ("Toilettenpapier 8 Rollen 5,724", False, "Toilettenpapier 8 Rollen 5,72A"),
+        ("Bananen 1,250", False, "Bananen 1,250"),
         ("D O Z A P Ł A T Y 2 9 , 3 2", True, "DOZAPŁATY 29,32"),
     ],
 )

@@ -54,7 +54,7 @@ def test_two_line_items() -> None:
 
 
 def test_quantity_line_after_the_price() -> None:
-    lines = ["FRISCHMILCH 2,58 B", "2 Stk x 1,29", "BANANEN 1,24 B", "0,826 kg x 1,50 EUR/kg",
+    lines = ["FRISCHMILCH 2,58 B", "2 Sik x 1,29", "BANANEN 1,24 B", "0,826 kg x 1,50 EUR/kg",
              "CHEESE 7.38 X", "2 AT 1 FOR 3.69"]
     assert _items(lines) == [
         ("FRISCHMILCH", "2", "1.29", "2.58", "0", "B"),

@@ -24,6 +24,7 @@ _SYMBOL_AS_C = re.compile(r"(?<=\d[.,]\d{2})\s*[.,:;]?\s*[©€¢(]\s*$")
 _THIRD_DECIMAL = re.compile(r"(?<=\d[.,]\d{2})(?P<d>\d)$")
 _THIRD_DECIMAL_BEFORE_VAT = re.compile(r"(?<=\d[.,]\d{2})\d(?=\s?[A-G]$)")
 _DIGIT_AS_VAT = {"0": "C", "4": "A", "8": "B"}
+_GLUED_VAT_DIGIT = re.compile(r"[A-Za-z]{2}.*\s\d+[.,]\d{2}[48]$")
 _SPACED_DIGIT_AS_VAT = re.compile(r"(?<=\d[.,]\d{2})\s+(?P<d>[048])$")
 _MINUS_BEFORE_VAT = re.compile(r"(?<=\d[.,]\d{2})-(?=[A-G]$)")
 # "10:32 X": a colon for the decimal separator of a price that ends the line with its VAT flag
@@ -62,6 +63,9 @@ def repair_line(line: str, *, polish: bool) -> str:
     line = _MINUS_BEFORE_VAT.sub(" ", line)  # "3,20-B": a dash before the VAT letter
     line = _COLON_DECIMAL.sub(r"\1,", line)
     line = _SPACED_DIGIT_AS_VAT.sub(lambda m: " " + _DIGIT_AS_VAT[m["d"]], line)
+    if not polish and _GLUED_VAT_DIGIT.search(line):
+        # "Toilettenpapier 8 Rollen 5,724": the VAT letter A (or B) glued on and misread
+        line = line[:-1] + _DIGIT_AS_VAT[line[-1]]
     if polish:
         # a Polish price is always followed by its VAT letter; C is often read as ©, € or 0
         line = _SYMBOL_AS_C.sub(" C", line)

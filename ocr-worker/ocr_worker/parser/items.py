@@ -17,7 +17,7 @@ __all__ = ["ItemsResult", "Orphan", "classify", "parse_items"]
 
 
 _LOOSE_QTY = re.compile(
-    r"^\s*(?P<qty>\d{1,4}(?:[.,]\d{1,3})?)\s*(?:[^\s\d]{1,8}\s*)?(?P<unit>\d{1,6}[.,]\d{2})"
+    r"^\s*(?P<qty>\d{1,4}(?:[.,]\d{1,3})?)\s*(?:[^\d]{1,10}?)?\s*(?P<unit>\d{1,6}[.,]\d{2})"
     r"\s*(?:/\s*[A-Za-z]{1,3})?$"
 )
 
