@@ -177,6 +177,7 @@ spawn() {
 # Services this invocation started. Until it succeeds, any exit (a failed check, `die`, an
 # error under set -e, a signal) stops them again: a failed `up` or `start` leaves nothing running.
 STARTED=()
+# shellcheck disable=SC2317  # run by the EXIT trap (set in main)
 stop_started_on_failure() {
   local rc=$?
   if ((rc != 0 && ${#STARTED[@]} > 0)); then
