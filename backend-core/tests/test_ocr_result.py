@@ -122,3 +122,64 @@ def test_categorizer_reads_the_table(clean_db) -> None:
             assert Categorizer.from_db(session).categorize("Kombucha imbir") == "drinks_test"
         finally:
             session.rollback()
+
+
+@pytest.mark.parametrize(
+    ("name", "category"),
+    [
+        ("CHOCOLATE BAR 100G", "sweets"),  # "cola" is inside the word, not at its start
+        ("Coca Cola 1,5L", "drinks"),
+        ("Milk semi skimmed 2L", "dairy"),
+        ("Free range eggs x6", "dairy"),
+        ("Toilet paper 8 rolls", "household"),
+        ("Tomatoes vine 500g", "vegetables"),
+        ("Orange juice", "drinks"),
+        ("Bananas loose", "fruit"),
+        ("Vollmilch 3,5%", "other"),  # a keyword must begin a word ("milch" ends this one)
+        ("Milch 3,5% 1L", "dairy"),
+        ("Käse Gouda", "dairy"),
+        ("Äpfel Braeburn", "fruit"),
+        ("Milchschokolade", "sweets"),
+        ("Bier Pils 0,5", "alcohol"),
+        ("Kaffee gemahlen", "drinks"),
+        ("Halfvolle melk", "dairy"),
+        ("Jonge kaas plakken", "dairy"),
+        ("Koffie bonen", "drinks"),
+        ("2xMLEKO 3,2%", "dairy"),  # a count glued to the name
+        ("Mleko UHT", "dairy"),
+    ],
+)
+def test_keywords_match_at_word_starts_in_several_languages(name: str, category: str) -> None:
+    assert Categorizer(DEFAULT_KEYWORDS).categorize(name) == category
+
+
+def test_migration_0004_adds_the_foreign_keywords(core_db_url, clean_db) -> None:
+    from alembic import command
+    from sqlalchemy import text
+
+    from app.cli import alembic_config
+    from app.data.category_keywords import FOREIGN_KEYWORDS
+
+    def stored() -> dict[str, str]:
+        with clean_db() as session:
+            rows = session.execute(text("SELECT keyword, category FROM category_keywords")).all()
+        return {keyword: category for keyword, category in rows}
+
+    config = alembic_config(core_db_url)
+    config.attributes["configure_logger"] = False
+    command.downgrade(config, "0003_grafana_reader")
+    try:
+        assert not FOREIGN_KEYWORDS.keys() & stored().keys()
+        with clean_db() as session:  # a keyword the user set before upgrading is kept
+            session.execute(text("INSERT INTO category_keywords (keyword, category) "
+                                 "VALUES ('milk', 'drinks')"))
+            session.commit()
+    finally:
+        command.upgrade(config, "head")
+    after = stored()
+    assert after["milk"] == "drinks"
+    assert {k: c for k, c in FOREIGN_KEYWORDS.items() if k != "milk"}.items() <= after.items()
+    with clean_db() as session:
+        session.execute(text("UPDATE category_keywords SET category = 'dairy' "
+                             "WHERE keyword = 'milk'"))
+        session.commit()

@@ -1,10 +1,14 @@
-"""Default keyword → category table for receipt items (Polish shop abbreviations).
+"""Default keyword → category table for receipt items: Polish shop abbreviations, and common
+English, German and Dutch product words (receipts from abroad).
 
 Keywords are written the way `app.services.categorize.normalize` writes names: lower case,
-ASCII (ł→l, ż→z ...), no spaces. The longest keyword found wins, so "serwetki" (household)
-beats "ser" (dairy). Keywords of 3 letters or fewer must be a whole word of the item name.
+ASCII (ł→l, ż→z, ä→a ...), no spaces. A keyword must begin where a word of the item name begins
+and may be followed by more letters (inflection: "mlek" finds "mleko", "apple" finds "apples");
+the one found earliest wins, then the longest, so "serwetki" (household) beats "ser" (dairy).
+Keywords of 3 letters or fewer must be a whole word of the item name.
 
-This list seeds the `category_keywords` table (migration 0001). After editing it, run
+This module is the one source of the table: migration 0001 seeded it with the Polish words,
+migration 0004 adds FOREIGN_KEYWORDS. After editing it, run
 `python -m app.cli categories seed` to add new keywords to a running database, and
 `python -m app.cli categories recategorize` to apply them to stored items.
 """
@@ -78,6 +82,54 @@ _BY_CATEGORY: dict[str, tuple[str, ...]] = {
     "deposit": ("kaucja", "kaucj", "butelkazwrotna"),
 }
 
-DEFAULT_KEYWORDS: dict[str, str] = {
-    keyword: category for category, words in _BY_CATEGORY.items() for keyword in words
+# English, German and Dutch (migration 0004).
+_FOREIGN_BY_CATEGORY: dict[str, tuple[str, ...]] = {
+    "dairy": (
+        "milk", "butter", "egg", "eggs", "cheese", "cheddar", "yoghurt", "yogurt", "cream",
+        "milch", "eier", "kase", "joghurt", "sahne", "quark", "melk", "boter", "kaas", "eieren",
+    ),
+    "bread": ("bread", "baguette", "toast", "brot", "brotchen", "brood", "broodje"),
+    "meat": (
+        "chicken", "beef", "pork", "ham", "bacon", "sausage", "turkey", "mince", "hahnchen",
+        "rind", "schwein", "schinken", "wurst", "hackfleisch", "kip", "rundvlees", "varkensvlees",
+        "gehakt", "worst",
+    ),
+    "fish": ("fish", "salmon", "tuna", "cod", "fisch", "lachs", "thunfisch", "vis", "zalm"),
+    "vegetables": (
+        "tomato", "potato", "onion", "carrot", "cucumber", "lettuce", "broccoli", "garlic",
+        "tomate", "kartoffel", "zwiebel", "gurke", "karotte", "mohre", "tomaat", "aardappel",
+        "komkommer", "wortel",
+    ),
+    "fruit": (
+        "apple", "banana", "lemon", "grape", "strawberr", "apfel", "zitrone", "erdbeer",
+        "appel", "citroen", "aardbei",
+    ),
+    "drinks": (
+        "coffee", "tea", "water", "juice", "lemonade", "orangejuice", "applejuice", "kaffee",
+        "tee", "wasser", "saft", "apfelsaft", "orangensaft", "koffie", "thee", "sap", "appelsap",
+        "sinaasappelsap",
+    ),
+    "alcohol": ("beer", "wine", "cider", "vodka", "bier", "wein", "wijn"),
+    "sweets": (
+        "chocolat", "candy", "cookie", "biscuit", "schokolad", "milchschokolad", "keks",
+        "snoep", "koek",
+    ),
+    "snacks": ("crisps", "chips", "peanut", "pretzel", "nuts", "brezel", "erdnuss", "pinda"),
+    "household": (
+        "detergent", "toiletpaper", "toiletroll", "papertowel", "kitchenroll", "dishwasher",
+        "washingup", "waschmittel", "spulmittel", "toilettenpapier", "klopapier", "kuchenrolle",
+        "wasmiddel", "afwasmiddel", "wcpapier", "toiletpapier", "keukenrol",
+    ),
+    "cosmetics": (
+        "shampoo", "toothpaste", "toothbrush", "soap", "deodorant", "zahnpasta", "zahncreme",
+        "seife", "duschgel", "tandpasta", "zeep", "douchegel",
+    ),
 }
+
+
+def _flatten(by_category: dict[str, tuple[str, ...]]) -> dict[str, str]:
+    return {keyword: category for category, words in by_category.items() for keyword in words}
+
+
+FOREIGN_KEYWORDS: dict[str, str] = _flatten(_FOREIGN_BY_CATEGORY)
+DEFAULT_KEYWORDS: dict[str, str] = {**_flatten(_BY_CATEGORY), **FOREIGN_KEYWORDS}

@@ -14,6 +14,7 @@ from app.models import CategoryKeyword
 DEFAULT_CATEGORY = "other"
 _SHORT = 3  # keywords this short must be a whole word ("rum" is not "rumianek")
 _SPLIT = re.compile(r"[^a-z0-9]+")
+_WORD = re.compile(r"[0-9]+x?|[a-z]+")  # "2xMLEKO" is the words 2x, mleko; "300g" is 300, g
 _POLISH = str.maketrans({"ł": "l", "Ł": "l"})
 
 
@@ -28,7 +29,9 @@ def normalize(text: str) -> str:
 
 
 class Categorizer:
-    """The keyword found earliest in the name wins; among those, the longest one.
+    """A keyword matches where a word of the name begins (it may run on into the word's ending,
+    or into the next words: "pastadozebow"), never inside a word: "cola" is not in "Chocolate".
+    The keyword found earliest in the name wins; among those, the longest one.
 
     "Sok pomarańczowy" → drinks (sok comes first), "Serwetki" → household (serwet is longer
     than ser at the same place). Short keywords (≤ 3 letters) must be a whole word.
@@ -43,19 +46,22 @@ class Categorizer:
         return cls({keyword: category for keyword, category in rows})
 
     def categorize(self, name: str) -> str:
-        words = [w for w in _SPLIT.split(_ascii_lower(name)) if w]
+        words = _WORD.findall(_ascii_lower(name))
         compact = "".join(words)
         bounds: set[tuple[int, int]] = set()  # (start, end) of each word in `compact`
         offset = 0
         for word in words:
             bounds.add((offset, offset + len(word)))
             offset += len(word)
+        starts = {start for start, _ in bounds}
         best: tuple[int, int, str] | None = None
         for keyword, category in self._keywords.items():
             pos = compact.find(keyword)
-            if len(keyword) <= _SHORT:
-                while pos >= 0 and (pos, pos + len(keyword)) not in bounds:
-                    pos = compact.find(keyword, pos + 1)
+            while pos >= 0 and not (
+                (pos, pos + len(keyword)) in bounds
+                if len(keyword) <= _SHORT else pos in starts
+            ):
+                pos = compact.find(keyword, pos + 1)
             if pos < 0:
                 continue
             rank = (pos, -len(keyword), category)
