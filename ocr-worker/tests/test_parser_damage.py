@@ -209,3 +209,17 @@ def test_payment_alone_stands_in_for_an_illegible_total(receipt_text: Loader) ->
     result = parse_receipt(lines).to_json()
     assert result["total"] == "32.82"
     assert result["field_confidence"]["total"] <= 0.6
+
+
+def test_single_quantity_line_disagreeing_with_itself_is_settled_by_the_sum(
+    receipt_text: Loader,
+) -> None:
+    lines = _replace(receipt_text("lidl"), "Ser Gouda plastry 1 * 7,99 7,99 C",
+                     "Ser Gouda plastry 1 * 7,09 7,99 C")
+    result = parse_receipt(lines).to_json()
+    assert (result["items"][2]["price"], result["items"][2]["unit_price"]) == ("7.99", "7.99")
+    assert result["checks"]["lines_consistent"] is True
+    lines = _replace(receipt_text("lidl"), "Ser Gouda plastry 1 * 7,99 7,99 C",
+                     "Ser Gouda plastry 1 * 7,99 7,09 C")
+    result = parse_receipt(lines).to_json()
+    assert result["items"][2]["price"] == "7.99"  # here the value was the misread copy

@@ -141,3 +141,11 @@ def test_value_illegible_after_a_legible_quantity_and_unit() -> None:
     assert [(i.name, str(i.price), i.source) for i in result.items] == [
         ("Mleko UHT 3,2% IL", "3.67", "computed"), ("Chleb", "4.99", "printed"),
     ]
+
+
+@pytest.mark.parametrize(
+    "value_line", ["3 x 4,64 z 13,92 C", "3 SZT * 4,648 = 13,92 C"],
+)
+def test_value_lines_with_a_garbled_middle_keep_the_name_above(value_line: str) -> None:
+    [(name, qty, _unit, price, _discount, vat)] = _items(["Jogurt naturalny 400g", value_line])
+    assert (name, qty, price, vat) == ("Jogurt naturalny 400g", "3", "13.92", "C")

@@ -12,6 +12,7 @@ from ocr_worker.parser.repair import (
     drop_impossible_items,
     line_matches,
     repair_items_against_total,
+    settle_single_quantity_lines,
 )
 
 ZERO = Decimal("0")
@@ -53,6 +54,8 @@ def _fill_orphan(receipt: Receipt, orphans: list[Orphan], target: Decimal) -> st
     gap = target - receipt.items_net_sum()
     if len(orphans) != 1 or not Decimal("0") < gap < target:
         return None
+    if any(line_matches(item) is False for item in receipt.items):
+        return None  # another line is misread too: the gap is not this item's price
     orphan = orphans[0]
     receipt.items.insert(orphan.position, Item(
         name=orphan.name, price=gap, unit_price=gap, line_index=orphan.line_index,
@@ -118,6 +121,8 @@ def reconcile(
         if note:
             receipt.warnings.append(f"repaired {note}")
         receipt.warnings.extend(drop_impossible_items(receipt, target))
+        if receipt.items_net_sum() == target:
+            settle_single_quantity_lines(receipt)
     if receipt.amount_due is None and total is not None:
         receipt.amount_due = total + receipt.deposits
 

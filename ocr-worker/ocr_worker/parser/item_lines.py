@@ -30,7 +30,7 @@ _PRICE = r"(?P<price>-?\d{1,6}[.,]\d{2}-?)"
 _VAT = r"(?:\s*(?P<vat>[A-Z])\)?|\s+(?P<flag>[a-z]))?(?:\s*[*#])?"
 
 # between unit price and value: "=", or the damage OCR makes of it
-_EQ = r"(?:\s*[=:;~.-]{1,3}\s*|\s*[mn]?\s+)?"
+_EQ = r"(?:\s*[=:;~.-]{1,3}\s*|\s+[a-z]\s+|\s*[mn]?\s+)?"
 FULL = re.compile(rf"^(?P<head>.*?)\s*(?:{_QTY}{_QUNIT}{_MUL}{_UNIT}{_EQ})?{_PRICE}{_VAT}\s*$")
 QTY_ONLY = re.compile(rf"^(?P<head>.*?)\s*{_QTY}{_QUNIT}{_MUL}{_UNIT}{_VAT}\s*$")
 # "3 @ £5.04 EU5_12": quantity and unit price legible, the value after them not
@@ -124,6 +124,9 @@ def classify(line: str) -> ParsedLine:
         vat = full["vat"] or (full["flag"] or "").upper() or name_vat
         if price < 0:
             return ParsedLine("discount", name=line, price=-price)
+        head_qty = _QTY_HEAD.match(name) if quantity is None else None
+        if head_qty:  # "1 SZT * 16,968 = 16,90 C": a value line whose unit price is garbled
+            return ParsedLine("price_only", "", parse_quantity(head_qty["qty"]), None, price, vat)
         if quantity is None:
             name, quantity, unit = _implicit_quantity(name, price)
         name = _TRAILING_AMOUNTS.sub("", name)
@@ -137,6 +140,7 @@ def classify(line: str) -> ParsedLine:
     return ParsedLine("skip")
 
 
+_QTY_HEAD = re.compile(r"^(?P<qty>\d{1,4}(?:[.,]\d{1,3})?)\s*(?:[A-Za-z]{1,4}\.?\s*)?[x×X*@]")
 # "Mąka 1kg 1 3,65 3,65" (the x lost by OCR or never printed), "2 PAN 1,20 2,40"
 _TRAILING_QTY_UNIT = re.compile(
     rf"^(?P<head>.*\S)\s+{_QTY}{_QUNIT}\s+(?P<unit>\d{{1,6}}[.,]\d{{2}})$"

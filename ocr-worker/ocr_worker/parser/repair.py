@@ -43,8 +43,8 @@ def line_matches(item: Item) -> bool | None:
 
 def repair_item_line(item: Item) -> str | None:
     """Make qty × unit = price by changing one confusable digit of price or unit price."""
-    if line_matches(item) is not False:
-        return None
+    if line_matches(item) is not False or item.quantity == 1:
+        return None  # "1 x 6,09 = 6,99": either copy may be the misread one; the sum decides
     assert item.unit_price is not None
     expected = money(item.quantity * item.unit_price)
     if expected in digit_variants(item.price):
@@ -102,6 +102,13 @@ def repair_items_against_total(receipt: Receipt, total: Decimal) -> str | None:
         item.unit_price = candidate
     item.price = candidate
     return f"item '{item.name}': price {old} read as {candidate} (sum of items = total)"
+
+
+def settle_single_quantity_lines(receipt: Receipt) -> None:
+    """Once the sum matches, a ``1 x unit = value`` line that disagrees had its unit misread."""
+    for item in receipt.items:
+        if item.quantity == 1 and line_matches(item) is False:
+            item.unit_price = item.price
 
 
 def drop_impossible_items(receipt: Receipt, total: Decimal) -> list[str]:
