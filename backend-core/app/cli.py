@@ -131,12 +131,17 @@ def _configure_reprocess(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("receipt_ids", nargs="*", type=uuid.UUID, help="receipts to queue again")
     parser.add_argument("--all-failed", action="store_true", help="every failed receipt")
     parser.add_argument("--force", action="store_true", help="also receipts that are done")
+    parser.add_argument(
+        "--discard-corrections", action="store_true",
+        help="with --force: also receipts the user corrected, losing those corrections",
+    )
 
 
 @command("reprocess", "queue receipts for OCR again", _configure_reprocess)
 def _reprocess(args: argparse.Namespace) -> int:
     from app.models import ReceiptJob
     from app.services import job_queue
+    from app.services.receipt_store import corrected_receipts
 
     settings = get_settings()
     with session_scope(_sessions()) as session:
@@ -145,6 +150,15 @@ def _reprocess(args: argparse.Namespace) -> int:
             ids += session.scalars(
                 select(ReceiptJob.receipt_id).where(ReceiptJob.status == "failed")
             ).all()
+        corrected = corrected_receipts(session, ids) if args.force else []
+        if corrected and not args.discard_corrections:
+            print(
+                "refusing to reprocess receipts the user corrected (their corrections would be "
+                "lost): " + ", ".join(str(r) for r in corrected)
+                + "; add --discard-corrections to reprocess them anyway",
+                file=sys.stderr,
+            )
+            return 1
         queued = [
             rid for rid in ids
             if job_queue.requeue(session, rid, settings.job_max_attempts, force=args.force)
@@ -193,7 +207,10 @@ def _configure_categories(parser: argparse.ArgumentParser) -> None:
     set_parser.add_argument("category")
     delete_parser = sub.add_parser("delete", help="remove one keyword")
     delete_parser.add_argument("keyword")
-    sub.add_parser("recategorize", help="apply the table to every stored receipt item")
+    sub.add_parser(
+        "recategorize",
+        help="apply the table to every stored receipt item the user has not corrected",
+    )
 
 
 @command("categories", "maintain the item keyword → category table", _configure_categories)
@@ -204,6 +221,7 @@ def _categories(args: argparse.Namespace) -> int:
     from app.data.category_keywords import DEFAULT_KEYWORDS
     from app.models import CategoryKeyword, ReceiptItem
     from app.services.categorize import Categorizer, normalize
+    from app.services.receipt_store import refresh_main_category
 
     with session_scope(_sessions()) as session:
         if args.action == "list":
@@ -239,9 +257,12 @@ def _categories(args: argparse.Namespace) -> int:
             )
         else:
             categorizer = Categorizer.from_db(session)
+            receipts: set[uuid.UUID] = set()
             changed = 0
-            for item_id, name, current in session.execute(
-                select(ReceiptItem.id, ReceiptItem.name, ReceiptItem.category)
+            for item_id, receipt_id, name, current in session.execute(
+                select(ReceiptItem.id, ReceiptItem.receipt_id, ReceiptItem.name,
+                       ReceiptItem.category)
+                .where(ReceiptItem.corrected_at.is_(None))
             ).all():
                 category = categorizer.categorize(name)
                 if category != current:
@@ -250,7 +271,10 @@ def _categories(args: argparse.Namespace) -> int:
                         .where(ReceiptItem.id == item_id)
                         .values(category=category)
                     )
+                    receipts.add(receipt_id)
                     changed += 1
+            for receipt_id in receipts:  # their transactions' main category follows
+                refresh_main_category(session, receipt_id)
             print(json.dumps({"changed": changed}))
     return 0
 

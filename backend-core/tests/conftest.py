@@ -268,6 +268,34 @@ def ocr_result() -> dict[str, Any]:
 
 
 @pytest.fixture
+def parsed_receipt(clean_db, make_receipt_image, ocr_result):
+    """parsed_receipt(**ocr_overrides) → receipt id, stored as the worker would store it."""
+
+    from app.core.db import session_scope
+    from app.services import job_queue
+    from app.services.categorize import Categorizer
+    from app.services.image_check import check_image
+    from app.services.ocr_result import parse_ocr_result
+    from app.services.receipt_intake import accept_upload
+    from app.services.receipt_store import store_parsed
+
+    def make(**overrides) -> str:
+        data = make_receipt_image()
+        raw = {**ocr_result, **overrides}
+        with session_scope(clean_db) as session:
+            intake = accept_upload(session, data, check_image(data, 10**7), "r.jpg", 3)
+        with session_scope(clean_db) as session:
+            job = job_queue.claim(session, "test", 30)
+            assert job is not None and job.receipt_id == intake.id
+            assert job_queue.mark_done(session, job)
+            store_parsed(session, job.receipt_id, parse_ocr_result(raw, "Europe/Warsaw"), raw,
+                         Categorizer.from_db(session), "Europe/Warsaw")
+        return str(intake.id)
+
+    return make
+
+
+@pytest.fixture
 def unused_port() -> int:
     return free_port()
 

@@ -9,34 +9,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from app.core.db import session_scope
-from app.services import job_queue
-from app.services.categorize import Categorizer
-from app.services.image_check import check_image
-from app.services.ocr_result import parse_ocr_result
-from app.services.receipt_intake import accept_upload
-from app.services.receipt_store import store_parsed
-
-
-@pytest.fixture
-def parsed_receipt(clean_db, make_receipt_image, ocr_result):
-    """parsed_receipt(**ocr_overrides) → receipt id, stored as the worker would store it."""
-
-    def make(**overrides) -> str:
-        data = make_receipt_image()
-        raw = {**ocr_result, **overrides}
-        with session_scope(clean_db) as session:
-            intake = accept_upload(session, data, check_image(data, 10**7), "r.jpg", 3)
-        with session_scope(clean_db) as session:
-            job = job_queue.claim(session, "test", 30)
-            assert job is not None and job.receipt_id == intake.id
-            assert job_queue.mark_done(session, job)
-            store_parsed(session, job.receipt_id, parse_ocr_result(raw, "Europe/Warsaw"), raw,
-                         Categorizer.from_db(session), "Europe/Warsaw")
-        return str(intake.id)
-
-    return make
-
 
 def manual(api, **fields) -> dict:
     body = {"occurred_on": "2026-11-21", "amount": "120.00", "shop": "Orlen",
@@ -133,8 +105,10 @@ def test_correcting_an_item(api, parsed_receipt) -> None:
     response = api.patch(url, json={"name": "Sok jabłkowy 4x", "category": "drinks",
                                     "vat": "c", "price": "15.96"})
     assert response.status_code == 200
-    assert response.json() | {} == {**item, "name": "Sok jabłkowy 4x", "category": "drinks",
-                                    "vat": "C", "price": "15.96"}
+    assert item["corrected_at"] is None and response.json()["corrected_at"] is not None
+    assert response.json() == {**item, "name": "Sok jabłkowy 4x", "category": "drinks",
+                               "vat": "C", "price": "15.96",
+                               "corrected_at": response.json()["corrected_at"]}
     detail = api.get(f"/api/v1/receipts/{receipt_id}").json()
     assert detail["items"][2]["category"] == "drinks"
     transaction = api.get(f"/api/v1/transactions/{detail['transaction_id']}").json()

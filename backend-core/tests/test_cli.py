@@ -61,3 +61,40 @@ def test_categories_set_seed_and_recategorize(core_db_url, clean_db, monkeypatch
         assert json.loads(capsys.readouterr().out.splitlines()[0]) == {"counts": {}}
     finally:
         get_settings.cache_clear()
+
+
+def test_user_corrections_survive_recategorize_and_block_forced_reprocess(
+    core_db_url, api, parsed_receipt, clean_db, monkeypatch, capsys
+) -> None:
+    from app.core.config import get_settings
+
+    monkeypatch.setenv("DATABASE_URL", core_db_url)
+    get_settings.cache_clear()
+    try:
+        receipt_id = parsed_receipt()
+        untouched = parsed_receipt()
+        corrected = parsed_receipt()  # a receipt-level correction counts too
+        assert api.patch(f"/api/v1/receipts/{corrected}", json={"shop": "Lidl"}).status_code == 200
+        milk = api.get(f"/api/v1/receipts/{receipt_id}").json()["items"][0]
+        assert milk["category"] == "dairy"
+        url = f"/api/v1/receipts/{receipt_id}/items/{milk['id']}"
+        assert api.patch(url, json={"category": "drinks"}).status_code == 200
+        with clean_db() as session:  # uncorrected items (3 receipts) to fix
+            session.execute(text("UPDATE receipt_items SET category = 'other' "
+                                 "WHERE name = 'Chleb żytni'"))
+            session.commit()
+
+        assert main(["categories", "recategorize"]) == 0
+        assert json.loads(capsys.readouterr().out.splitlines()[-1]) == {"changed": 3}
+        items = api.get(f"/api/v1/receipts/{receipt_id}").json()["items"]
+        assert [i["category"] for i in items] == ["drinks", "bread", "alcohol"]
+
+        assert main(["reprocess", "--force", untouched]) == 0  # nothing corrected there
+        assert main(["reprocess", "--force", receipt_id]) == 1
+        assert receipt_id in capsys.readouterr().err
+        assert api.get(f"/api/v1/receipts/{receipt_id}").json()["status"] == "done"
+        assert main(["reprocess", "--force", "--discard-corrections", receipt_id]) == 0
+        assert api.get(f"/api/v1/receipts/{receipt_id}").json()["status"] == "pending"
+        assert main(["reprocess", "--force", corrected]) == 1
+    finally:
+        get_settings.cache_clear()

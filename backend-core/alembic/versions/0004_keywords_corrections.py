@@ -1,6 +1,7 @@
 """English, German and Dutch category keywords (app.data.category_keywords.FOREIGN_KEYWORDS,
 the one source of the keyword table) added to the seeded table; keywords already there, e.g.
-set by the user, are kept.
+set by the user, are kept. `corrected_at` on receipts and receipt_items: when the user last
+corrected them (recategorizing keeps corrected items; a forced reprocess asks first).
 
 Revision ID: 0004_keywords_corrections
 Revises: 0003_grafana_reader
@@ -32,11 +33,15 @@ def _foreign() -> dict[str, str]:
 
 
 def upgrade() -> None:
+    for table in ("receipts", "receipt_items"):
+        op.add_column(table, sa.Column("corrected_at", sa.DateTime(timezone=True)))
     rows = [{"keyword": k, "category": c} for k, c in sorted(_foreign().items())]
     op.execute(insert(_keywords).values(rows).on_conflict_do_nothing(index_elements=["keyword"]))
 
 
 def downgrade() -> None:
+    for table in ("receipts", "receipt_items"):
+        op.drop_column(table, "corrected_at")
     for keyword, category in sorted(_foreign().items()):
         op.execute(
             sa.delete(_keywords).where(

@@ -54,6 +54,9 @@ class Receipt(Base):
     currency: Mapped[str | None] = mapped_column(String(3))
     raw_ocr: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     error: Mapped[str | None] = mapped_column(Text)
+    corrected_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), doc="When the user last corrected shop, date or amounts"
+    )
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now()
     )
@@ -117,6 +120,9 @@ class ReceiptItem(Base):
     discount: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
     vat: Mapped[str | None] = mapped_column(String(1))
     category: Mapped[str] = mapped_column(Text, default="other", index=True)
+    corrected_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), doc="When the user last corrected the item (kept by recategorize)"
+    )
 
     receipt: Mapped[Receipt] = relationship(back_populates="items")
 

@@ -14,7 +14,7 @@ ReceiptStatus = Literal["pending", "processing", "done", "failed"]
 
 _ITEM_EXAMPLE = {
     "id": 17, "position": 1, "name": "MLEKO 3,2% 1L", "quantity": "2", "unit_price": "3.49",
-    "price": "6.98", "discount": None, "vat": "C", "category": "dairy",
+    "price": "6.98", "discount": None, "vat": "C", "category": "dairy", "corrected_at": None,
 }
 
 
@@ -51,11 +51,14 @@ class ReceiptItemOut(BaseModel):
     discount: Money | None
     vat: str | None
     category: str
+    corrected_at: dt.datetime | None = Field(
+        None, description="When the user last corrected the item; recategorizing keeps it"
+    )
 
 
 class ReceiptPatch(BaseModel):
     """Correct what OCR read from a done receipt; its transaction follows. Only the fields sent
-    are changed (a later forced reprocess would replace them again)."""
+    are changed (a forced reprocess refuses to replace them unless told to discard them)."""
 
     model_config = ConfigDict(
         extra="forbid",
@@ -127,7 +130,7 @@ class ReceiptOut(ReceiptSummaryOut):
                     "last_error": None, "attempts": 1, "max_attempts": 5,
                     "transaction_id": "7d1c1a0e-9f7b-4a8c-8f0e-3b2d6a1c5e44",
                     "image_url": "/api/v1/receipts/0b6f3c1e-4a52-4b8e-9d6b-2f9b1c9e7a10/image",
-                    "updated_at": "2026-11-20T17:02:14+01:00",
+                    "updated_at": "2026-11-20T17:02:14+01:00", "corrected_at": None,
                     "warnings": ["sum of items 35.47 differs from total 36.47"],
                     "checks": {"items_sum_matches_total": False, "lines_consistent": True,
                                "payment_matches": None},
@@ -148,6 +151,9 @@ class ReceiptOut(ReceiptSummaryOut):
     transaction_id: uuid.UUID | None = None
     image_url: str
     updated_at: dt.datetime
+    corrected_at: dt.datetime | None = Field(
+        None, description="When the user last corrected shop, date or amounts"
+    )
     warnings: list[str] = Field(
         default_factory=list, description="What the OCR parser doubted, in its words"
     )

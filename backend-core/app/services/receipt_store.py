@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.models import Receipt, ReceiptItem, Transaction
@@ -32,11 +32,24 @@ def main_category(items: list[ReceiptItem]) -> str | None:
     return max(totals, key=lambda c: (totals[c], c)) if totals else None
 
 
+def refresh_main_category(session: Session, receipt_id: uuid.UUID) -> None:
+    """Set the receipt's transaction category from its items again (after items changed)."""
+    transaction = session.scalars(
+        select(Transaction).where(Transaction.receipt_id == receipt_id)
+    ).one_or_none()
+    if transaction is not None:
+        items = session.scalars(
+            select(ReceiptItem).where(ReceiptItem.receipt_id == receipt_id)
+        ).all()
+        transaction.category = main_category(list(items))
+
+
 def correct_receipt(
     session: Session, receipt: Receipt, changes: dict[str, Any], tz: str
 ) -> Transaction | None:
     """Apply a user's correction (shop, date, total, amount_due, currency) to a done receipt
     and keep its transaction in step."""
+    receipt.corrected_at = func.now()
     if "shop" in changes:
         receipt.shop = changes["shop"]
     if changes.get("currency"):
@@ -67,6 +80,20 @@ def correct_receipt(
     return transaction
 
 
+def corrected_receipts(session: Session, receipt_ids: list[uuid.UUID]) -> list[uuid.UUID]:
+    """Those of the receipts the user corrected (the receipt or any of its items)."""
+    if not receipt_ids:
+        return []
+    item_corrected = exists().where(
+        ReceiptItem.receipt_id == Receipt.id, ReceiptItem.corrected_at.is_not(None)
+    )
+    return list(session.scalars(
+        select(Receipt.id).where(
+            Receipt.id.in_(receipt_ids), or_(Receipt.corrected_at.is_not(None), item_corrected)
+        )
+    ))
+
+
 def store_parsed(
     session: Session,
     receipt_id: uuid.UUID,
@@ -91,6 +118,7 @@ def store_parsed(
     receipt.amount_due = parsed.amount_due
     receipt.currency = parsed.currency
     receipt.raw_ocr = raw
+    receipt.corrected_at = None
 
     session.execute(delete(ReceiptItem).where(ReceiptItem.receipt_id == receipt_id))
     items = [

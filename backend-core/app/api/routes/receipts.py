@@ -25,7 +25,7 @@ from app.services import job_queue
 from app.services.image_check import ImageRejected, check_image
 from app.services.receipt_intake import accept_upload
 from app.services.receipt_review import needs_review_clause, review_of
-from app.services.receipt_store import correct_receipt, main_category
+from app.services.receipt_store import correct_receipt, refresh_main_category
 
 router = APIRouter(prefix="/receipts", tags=["receipts"], responses=ERROR_RESPONSES)
 _CHUNK = 1024 * 1024
@@ -103,6 +103,7 @@ def receipt_out(session: Session, receipt: Receipt) -> ReceiptOut:
         transaction_id=transaction_id,
         image_url=f"/api/v1/receipts/{receipt.id}/image",
         updated_at=receipt.updated_at,
+        corrected_at=receipt.corrected_at,
     )
 
 
@@ -204,16 +205,11 @@ def patch_item(
         if field == "vat" and value is not None:
             value = value.upper()
         setattr(item, field, value)
+    item.corrected_at = func.now()
     session.flush()
-    transaction = session.scalars(
-        select(Transaction).where(Transaction.receipt_id == receipt_id)
-    ).one_or_none()
-    if transaction is not None:
-        items = session.scalars(
-            select(ReceiptItem).where(ReceiptItem.receipt_id == receipt_id)
-        ).all()
-        transaction.category = main_category(list(items))
+    refresh_main_category(session, receipt_id)
     session.commit()
+    session.refresh(item)
     return ReceiptItemOut.model_validate(item)
 
 
