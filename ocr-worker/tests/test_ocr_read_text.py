@@ -33,6 +33,12 @@ def test_reads_lines_in_order_with_confident_words() -> None:
     assert text.text.splitlines() == LINES
 
 
+def test_symbols_never_on_receipts_are_not_read() -> None:
+    text = read_text(slip(["3 x 1,22 = 3,66 C", "Cola 2 x 1,50 = 3,00 C"]))
+    assert not set("©¢®").intersection(text.text)
+    assert text.lines[0] == "3 x 1,22 = 3,66 C"
+
+
 def test_blank_page_gives_no_lines_and_zero_confidence() -> None:
     text = read_text(Image.new("L", (300, 200), 255))
     assert text.lines == [] and text.words == []
@@ -56,6 +62,7 @@ def test_language_comes_from_ocr_lang(monkeypatch: pytest.MonkeyPatch) -> None:
     read_text(Image.new("L", (10, 10), 255))
     assert seen["lang"] == "eng"
     assert "--oem 1" in seen["config"] and "--psm 6" in seen["config"]
+    assert "tessedit_char_blacklist=©" in seen["config"]
     monkeypatch.delenv("OCR_LANG")
     read_text(Image.new("L", (10, 10), 255))
     assert seen["lang"] == "pol+eng"
