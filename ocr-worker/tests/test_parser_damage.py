@@ -223,3 +223,11 @@ def test_single_quantity_line_disagreeing_with_itself_is_settled_by_the_sum(
                      "Ser Gouda plastry 1 * 7,99 7,09 C")
     result = parse_receipt(lines).to_json()
     assert result["items"][2]["price"] == "7.99"  # here the value was the misread copy
+
+
+def test_total_with_an_extra_digit_is_corrected_by_the_items(receipt_text: Loader) -> None:
+    lines = _replace(receipt_text("tesco_uk"), "TOTAL £7.41", "TOTAL £67.41")
+    lines = _replace(lines, "VISA DEBIT £7.41", "VISA DEBIT £7.47")
+    result = parse_receipt(lines).to_json()
+    assert result["total"] == "7.41"
+    assert any("(sum of items)" in w for w in result["warnings"])

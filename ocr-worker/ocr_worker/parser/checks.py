@@ -8,9 +8,9 @@ from ocr_worker.parser.header import nip_is_valid
 from ocr_worker.parser.items import Orphan
 from ocr_worker.parser.model import Item, Receipt
 from ocr_worker.parser.repair import (
-    digit_variants,
     drop_impossible_items,
     line_matches,
+    one_edit_variants,
     repair_items_against_total,
     settle_single_quantity_lines,
 )
@@ -104,9 +104,17 @@ def reconcile(
                 break
     elif total not in values and evidence:
         agreed = [v for v in set(values) if values.count(v) >= 2]
-        if len(agreed) == 1 and agreed[0] in digit_variants(total):
+        items_sum = dict(evidence).get("items")
+        if len(agreed) == 1 and agreed[0] in one_edit_variants(total):
             receipt.warnings.append(f"repaired total {total} read as {agreed[0]}")
             total = agreed[0]
+        elif (
+            items_sum is not None and items_sum in one_edit_variants(total)
+            and not any(line_matches(item) is False for item in receipt.items)
+        ):
+            # "TOTAL £160.79" over items that add up to 10.79: one digit apart, no line in doubt
+            receipt.warnings.append(f"repaired total {total} read as {items_sum} (sum of items)")
+            total = items_sum
     receipt.total = total
     target = receipt.items_target()
     if target is not None:

@@ -35,6 +35,17 @@ def _tolerance(quantity: Decimal) -> Decimal:
     return Decimal("0") if quantity == quantity.to_integral_value() else Decimal("0.01")
 
 
+def one_edit_variants(value: Decimal) -> set[Decimal]:
+    """Amounts one OCR slip away: a confusable digit, or one digit too many (``£10.79`` read
+    as ``160.79``)."""
+    text = f"{abs(value):.2f}"
+    integer, cents = text.split(".")
+    dropped = {
+        Decimal(f"{integer[:k] + integer[k + 1:] or '0'}.{cents}") for k in range(len(integer))
+    } if len(integer) > 1 else set()
+    return (digit_variants(abs(value)) | dropped) - {abs(value)}
+
+
 def line_matches(item: Item) -> bool | None:
     if not item.quantity_printed or item.unit_price is None:
         return None
