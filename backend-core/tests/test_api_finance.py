@@ -296,3 +296,35 @@ def test_discounts_count_in_the_summary_and_the_main_category(api, parsed_receip
     api.patch(f"/api/v1/receipts/{receipt_id}/items/{item['id']}", json={"discount": "6.00"})
     # dairy 4.00 now costs less than bread 5.00, although its price (10.00) is higher
     assert api.get(f"/api/v1/transactions/{transaction_id}").json()["category"] == "bread"
+
+
+def test_failed_receipt_is_entered_by_hand(api, clean_db, make_receipt_image) -> None:
+    from app.core.db import session_scope
+    from app.services import job_queue
+
+    image = make_receipt_image()
+    uploaded = api.post("/api/v1/receipts", files={"file": ("r.jpg", image, "image/jpeg")})
+    receipt_id = uploaded.json()["id"]
+    with session_scope(clean_db) as session:
+        job = job_queue.claim(session, "test", 30)
+        assert job is not None and str(job.receipt_id) == receipt_id
+        assert job_queue.mark_failed(session, job, "no text found", "permanent")
+    url = f"/api/v1/receipts/{receipt_id}"
+    missing = api.patch(url, json={"shop": "Kiosk", "date": "2026-11-18"})
+    assert missing.status_code == 422 and "total" in missing.json()["detail"]
+
+    response = api.patch(url, json={"shop": "Kiosk", "date": "2026-11-18", "total": "12.50"})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert (body["status"], body["shop"], body["date"], body["total"], body["error"]) == (
+        "done", "Kiosk", "2026-11-18", "12.50", None)
+    assert body["entered_manually"] is True and body["items"] == []
+    transaction = api.get(f"/api/v1/transactions/{body['transaction_id']}").json()
+    assert (transaction["occurred_on"], transaction["amount"], transaction["shop"],
+            transaction["source"]) == ("2026-11-18", "12.50", "Kiosk", "receipt")
+    assert "by hand" in transaction["description"]
+    assert api.post(f"{url}/retry").status_code == 409  # settled: no OCR overwrites it
+    with session_scope(clean_db) as session:
+        assert job_queue.claim(session, "test", 30) is None
+    again = api.patch(url, json={"total": "12.00"})  # now an ordinary correction
+    assert again.status_code == 200 and again.json()["total"] == "12.00"

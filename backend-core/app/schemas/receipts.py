@@ -58,7 +58,8 @@ class ReceiptItemOut(BaseModel):
 
 class ReceiptPatch(BaseModel):
     """Correct what OCR read from a done receipt; its transaction follows. Only the fields sent
-    are changed (a forced reprocess refuses to replace them unless told to discard them)."""
+    are changed (a forced reprocess refuses to replace them unless told to discard them).
+    On a failed receipt: enter it by hand (date and total or amount_due required)."""
 
     model_config = ConfigDict(
         extra="forbid",
@@ -131,6 +132,7 @@ class ReceiptOut(ReceiptSummaryOut):
                     "transaction_id": "7d1c1a0e-9f7b-4a8c-8f0e-3b2d6a1c5e44",
                     "image_url": "/api/v1/receipts/0b6f3c1e-4a52-4b8e-9d6b-2f9b1c9e7a10/image",
                     "updated_at": "2026-11-20T17:02:14+01:00", "corrected_at": None,
+                    "entered_manually": False,
                     "warnings": ["sum of items 35.47 differs from total 36.47"],
                     "checks": {"items_sum_matches_total": False, "lines_consistent": True,
                                "payment_matches": None},
@@ -153,6 +155,9 @@ class ReceiptOut(ReceiptSummaryOut):
     updated_at: dt.datetime
     corrected_at: dt.datetime | None = Field(
         None, description="When the user last corrected shop, date or amounts"
+    )
+    entered_manually: bool = Field(
+        False, description="True when OCR failed and the user entered the receipt by hand"
     )
     warnings: list[str] = Field(
         default_factory=list, description="What the OCR parser doubted, in its words"

@@ -216,3 +216,14 @@ def requeue(
         return False
     _set_receipt(session, receipt_id, status="pending", error=None)
     return True
+
+
+def settle_failed_by_hand(session: Session, receipt_id: uuid.UUID) -> bool:
+    """Close a failed job because the user entered the receipt by hand (it is not retried any
+    more); False when the job is no longer failed (e.g. retried meanwhile)."""
+    result = session.execute(
+        update(ReceiptJob)
+        .where(ReceiptJob.receipt_id == receipt_id, ReceiptJob.status == "failed")
+        .values(status="done", finished_at=text("now()"))
+    )
+    return result.rowcount == 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -11,12 +12,17 @@ from sqlalchemy import delete, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.models import Receipt, ReceiptItem, Transaction
+from app.services import job_queue
 from app.services.categorize import Categorizer
 from app.services.ocr_result import ParsedReceipt
 
 
 class NothingToBook(ValueError):
     """The OCR result holds no amount at all: nothing can be booked as spending."""
+
+
+class NotFailedAnyMore(RuntimeError):
+    """A receipt to complete by hand left the failed state meanwhile (it was retried)."""
 
 
 def local_date(moment: datetime, tz: str) -> date:
@@ -92,6 +98,35 @@ def corrected_receipts(session: Session, receipt_ids: list[uuid.UUID]) -> list[u
             Receipt.id.in_(receipt_ids), or_(Receipt.corrected_at.is_not(None), item_corrected)
         )
     ))
+
+
+def complete_by_hand(
+    session: Session, receipt: Receipt, changes: dict[str, Any], tz: str
+) -> Transaction:
+    """Book a receipt whose OCR failed from what the user read off it (date and total or amount
+    due; shop, currency optional): it becomes done, without items, with its transaction.
+    A receipt entered by hand is one that is done without an OCR result (raw_ocr NULL)."""
+    if changes.get("date") is None or (
+        changes.get("total") is None and changes.get("amount_due") is None
+    ):
+        raise ValueError("a failed receipt is completed by hand with its date and total")
+    if not job_queue.settle_failed_by_hand(session, receipt.id):
+        raise NotFailedAnyMore(f"receipt {receipt.id} is not failed any more")
+    receipt.status = "done"
+    receipt.error = None
+    receipt.raw_ocr = None
+    receipt.purchased_at = None
+    receipt.currency = receipt.currency or "PLN"
+    shop = changes.get("shop")
+    transaction = Transaction(
+        receipt_id=receipt.id, source="receipt", occurred_on=changes["date"], amount=Decimal(0),
+        currency=changes.get("currency") or receipt.currency,
+        description=f"Receipt{' from ' + shop if shop else ''} (entered by hand)",
+    )
+    session.add(transaction)
+    session.flush()
+    correct_receipt(session, receipt, changes, tz)
+    return transaction
 
 
 def store_parsed(

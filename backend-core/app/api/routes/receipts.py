@@ -25,7 +25,12 @@ from app.services import job_queue
 from app.services.image_check import ImageRejected, check_image
 from app.services.receipt_intake import accept_upload
 from app.services.receipt_review import needs_review_clause, review_of
-from app.services.receipt_store import correct_receipt, refresh_main_category
+from app.services.receipt_store import (
+    NotFailedAnyMore,
+    complete_by_hand,
+    correct_receipt,
+    refresh_main_category,
+)
 
 router = APIRouter(prefix="/receipts", tags=["receipts"], responses=ERROR_RESPONSES)
 _CHUNK = 1024 * 1024
@@ -104,6 +109,7 @@ def receipt_out(session: Session, receipt: Receipt) -> ReceiptOut:
         image_url=f"/api/v1/receipts/{receipt.id}/image",
         updated_at=receipt.updated_at,
         corrected_at=receipt.corrected_at,
+        entered_manually=receipt.status == "done" and receipt.raw_ocr is None,
     )
 
 
@@ -216,21 +222,35 @@ def patch_item(
 @router.patch(
     "/{receipt_id}",
     response_model=ReceiptOut,
-    summary="Correct a parsed receipt (shop, date, total)",
-    responses={409: {"model": ErrorOut, "description": "The receipt is not done yet"}},
+    summary="Correct a parsed receipt, or enter a failed one by hand",
+    description="On a done receipt, changes the fields sent (its transaction follows). On a "
+    "failed receipt, enters it by hand: `date` and `total` (or `amount_due`) are required, "
+    "`shop` and `currency` optional; the receipt becomes done (`entered_manually: true`, no "
+    "items) and its transaction is created.",
+    responses={
+        409: {"model": ErrorOut, "description": "The receipt is still pending or processing"},
+    },
 )
 def patch_receipt(
     receipt_id: uuid.UUID, patch: ReceiptPatch, session: SessionDep, settings: SettingsDep
 ) -> ReceiptOut:
     receipt = _load_receipt(session, receipt_id)
-    if receipt.status != "done":
-        raise HTTPException(
-            409, f"receipt is {receipt.status}; only done receipts can be corrected"
-        )
     changes = patch.model_dump(exclude_unset=True)
     if "date" in changes and changes["date"] is None:
         raise HTTPException(422, "date cannot be null")
-    correct_receipt(session, receipt, changes, settings.tz)
+    if receipt.status == "failed":
+        try:
+            complete_by_hand(session, receipt, changes, settings.tz)
+        except NotFailedAnyMore:
+            raise HTTPException(409, "the receipt was queued again meanwhile") from None
+        except ValueError as exc:
+            raise HTTPException(422, str(exc)) from None
+    elif receipt.status == "done":
+        correct_receipt(session, receipt, changes, settings.tz)
+    else:
+        raise HTTPException(
+            409, f"receipt is {receipt.status}; it can be corrected once it is done or failed"
+        )
     session.commit()
     return receipt_out(session, _load_receipt(session, receipt_id))
 
