@@ -286,12 +286,30 @@ def polish_receipt(
 
 # --------------------------------------------------------------------------- foreign receipts
 
-def uk_receipt(rng: random.Random, width: int) -> tuple[ReceiptTruth, list[PrintLine]]:
-    shop = rng.choice(["Tesco", "Sainsbury's"])
-    items = _draw_items(rng, ENGLISH, rng.randint(2, 10), 0.0)
+def _foreign_basket(
+    rng: random.Random, layout: str, shops: list[str], products: list[Product], currency: str,
+    tax_rate: str = "0",
+) -> ReceiptTruth:
+    """Shop, items, date and payment of a receipt without Polish fiscal parts; the total adds
+    sales tax at ``tax_rate`` on top of the items (US style) when it is not zero."""
+    shop = rng.choice(shops)
+    items = _draw_items(rng, products, rng.randint(2, 10), 0.0)
     day, time = _random_date(rng)
-    total = sum((i.price for i in items), Decimal("0.00"))
+    subtotal = sum((i.price for i in items), Decimal("0.00"))
+    total = subtotal + money(subtotal * Decimal(tax_rate))
     method, paid, change = _payment(rng, total)
+    return ReceiptTruth(layout, shop, shop, None, day, time, currency, items, total, total,
+                        payment_method=method, paid=paid, change=change)
+
+
+def _unpack(truth: ReceiptTruth) -> tuple[str, list[TruthItem], dt.date, dt.time, Decimal]:
+    return truth.shop, truth.items, truth.date, truth.time, truth.total
+
+
+def uk_receipt(rng: random.Random, width: int) -> tuple[ReceiptTruth, list[PrintLine]]:
+    truth = _foreign_basket(rng, "uk", ["Tesco", "Sainsbury's"], ENGLISH, "GBP")
+    shop, items, day, time, total = _unpack(truth)
+    method, paid, change = truth.payment_method, truth.paid, truth.change
     lines = [
         PrintLine(shop.upper(), center=True, big=True),
         PrintLine(rng.choice(["Metro", "Superstore", "Express", "Local"]), center=True),
@@ -325,19 +343,15 @@ def uk_receipt(rng: random.Random, width: int) -> tuple[ReceiptTruth, list[Print
     lines.append(PrintLine(f"{date_text} {time.strftime('%H:%M')}",
                            f"ST:{rng.randint(1000, 9999)} TR:{rng.randint(1000, 9999)}"))
     lines.append(PrintLine("THANK YOU FOR SHOPPING", center=True))
-    truth = ReceiptTruth("uk", shop, shop, None, day, time, "GBP", items, total, total,
-                         payment_method=method, paid=paid, change=change)
     return truth, lines
 
 
 def us_receipt(rng: random.Random, width: int) -> tuple[ReceiptTruth, list[PrintLine]]:
-    shop = rng.choice(["Walmart", "Target"])
-    items = _draw_items(rng, AMERICAN, rng.randint(2, 10), 0.0)
-    day, time = _random_date(rng)
+    truth = _foreign_basket(rng, "us", ["Walmart", "Target"], AMERICAN, "USD", "0.0725")
+    shop, items, day, time, total = _unpack(truth)
+    method, paid, change = truth.payment_method, truth.paid, truth.change
     subtotal = sum((i.price for i in items), Decimal("0.00"))
-    tax = money(subtotal * Decimal("0.0725"))
-    total = subtotal + tax
-    method, paid, change = _payment(rng, total)
+    tax = total - subtotal
     lines = [
         PrintLine(shop.upper(), center=True, big=True),
         PrintLine(f"({rng.randint(200, 999)}) {rng.randint(200, 999)}-{rng.randint(1000, 9999)}",
@@ -367,18 +381,14 @@ def us_receipt(rng: random.Random, width: int) -> tuple[ReceiptTruth, list[Print
         lines.append(PrintLine("CASH TEND", _dot(paid)))
         lines.append(PrintLine("CHANGE DUE", _dot(change)))
     lines.append(PrintLine(f"{day.strftime('%m/%d/%Y')} {time.strftime('%H:%M:%S')}", center=True))
-    truth = ReceiptTruth("us", shop, shop, None, day, time, "USD", items, total, total,
-                         payment_method=method, paid=paid, change=change)
     return truth, lines
 
 
 def german_receipt(rng: random.Random, width: int) -> tuple[ReceiptTruth, list[PrintLine]]:
-    shop = rng.choice(["REWE", "ALDI SÜD", "EDEKA"])
-    items = _draw_items(rng, GERMAN, rng.randint(2, 10), 0.0)
-    day, time = _random_date(rng)
-    total = sum((i.price for i in items), Decimal("0.00"))
-    vat = _vat_block(items, GERMAN_VAT_RATES)
-    method, paid, change = _payment(rng, total)
+    truth = _foreign_basket(rng, "de", ["REWE", "ALDI SÜD", "EDEKA"], GERMAN, "EUR")
+    shop, items, day, time, total = _unpack(truth)
+    method, paid, change = truth.payment_method, truth.paid, truth.change
+    vat = truth.vat = _vat_block(items, GERMAN_VAT_RATES)
     lines = [
         PrintLine(shop, center=True, big=True),
         PrintLine(rng.choice(["Hauptstraße 12", "Bahnhofstr. 3", "Marktplatz 7"]), center=True),
@@ -410,17 +420,13 @@ def german_receipt(rng: random.Random, width: int) -> tuple[ReceiptTruth, list[P
                                _pl(v.base)))
     lines.append(PrintLine(f"{day.strftime('%d.%m.%Y')} {time.strftime('%H:%M')}",
                            f"Bon-Nr.:{rng.randint(1000, 9999)}"))
-    truth = ReceiptTruth("de", shop, shop, None, day, time, "EUR", items, total, total, vat=vat,
-                         payment_method=method, paid=paid, change=change)
     return truth, lines
 
 
 def dutch_receipt(rng: random.Random, width: int) -> tuple[ReceiptTruth, list[PrintLine]]:
-    shop = rng.choice(["Albert Heijn", "Jumbo"])
-    items = _draw_items(rng, DUTCH, rng.randint(2, 10), 0.0)
-    day, time = _random_date(rng)
-    total = sum((i.price for i in items), Decimal("0.00"))
-    method, paid, change = _payment(rng, total)
+    truth = _foreign_basket(rng, "nl", ["Albert Heijn", "Jumbo"], DUTCH, "EUR")
+    shop, items, day, time, total = _unpack(truth)
+    method, paid, change = truth.payment_method, truth.paid, truth.change
     lines = [
         PrintLine(shop, center=True, big=True),
         PrintLine(rng.choice(["Kalverstraat 12, Amsterdam", "Coolsingel 40, Rotterdam",
@@ -444,8 +450,6 @@ def dutch_receipt(rng: random.Random, width: int) -> tuple[ReceiptTruth, list[Pr
         lines.append(PrintLine("WISSELGELD", _pl(change)))
     lines.append(PrintLine(f"{day.strftime('%d-%m-%Y')} {time.strftime('%H:%M')}",
                            f"Filiaal {rng.randint(1000, 9999)}"))
-    truth = ReceiptTruth("nl", shop, shop, None, day, time, "EUR", items, total, total,
-                         payment_method=method, paid=paid, change=change)
     return truth, lines
 
 
