@@ -218,7 +218,7 @@ def _categories(args: argparse.Namespace) -> int:
     from sqlalchemy import delete
     from sqlalchemy.dialects.postgresql import insert
 
-    from app.data.category_keywords import DEFAULT_KEYWORDS
+    from app.data.category_keywords import CATEGORIES, DEFAULT_KEYWORDS
     from app.models import CategoryKeyword, ReceiptItem
     from app.services.categorize import Categorizer, normalize
     from app.services.receipt_store import refresh_main_category
@@ -245,6 +245,10 @@ def _categories(args: argparse.Namespace) -> int:
             if not keyword:
                 print("keyword has no letters or digits", file=sys.stderr)
                 return 2
+            if args.category not in CATEGORIES:
+                print(f"unknown category {args.category!r}; known: {', '.join(CATEGORIES)}",
+                      file=sys.stderr)
+                return 2
             session.execute(
                 insert(CategoryKeyword).values(keyword=keyword, category=args.category)
                 .on_conflict_do_update(
@@ -252,9 +256,14 @@ def _categories(args: argparse.Namespace) -> int:
                 )
             )
         elif args.action == "delete":
-            session.execute(
-                delete(CategoryKeyword).where(CategoryKeyword.keyword == normalize(args.keyword))
-            )
+            deleted = session.scalars(
+                delete(CategoryKeyword)
+                .where(CategoryKeyword.keyword == normalize(args.keyword))
+                .returning(CategoryKeyword.keyword)
+            ).all()
+            if not deleted:
+                print(f"no keyword {normalize(args.keyword)!r} in the table", file=sys.stderr)
+                return 1
         else:
             categorizer = Categorizer.from_db(session)
             receipts: set[uuid.UUID] = set()

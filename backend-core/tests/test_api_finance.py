@@ -328,3 +328,32 @@ def test_failed_receipt_is_entered_by_hand(api, clean_db, make_receipt_image) ->
         assert job_queue.claim(session, "test", 30) is None
     again = api.patch(url, json={"total": "12.00"})  # now an ordinary correction
     assert again.status_code == 200 and again.json()["total"] == "12.00"
+
+
+def test_implausible_values_are_422_with_a_message(api, parsed_receipt) -> None:
+    receipt_id = parsed_receipt()
+    item = api.get(f"/api/v1/receipts/{receipt_id}").json()["items"][0]  # price 6.98
+    item_url = f"/api/v1/receipts/{receipt_id}/items/{item['id']}"
+    for body in ({"price": "-1.00"}, {"unit_price": "-0.01"}, {"discount": "-2.00"},
+                 {"discount": "7.00"}, {"price": "1.00", "discount": "1.50"},
+                 {"category": "spaceships"}):
+        response = api.patch(item_url, json=body)
+        assert response.status_code == 422, (body, response.text)
+    assert "spaceships" in str(api.patch(item_url, json={"category": "spaceships"}).json())
+    assert api.patch(item_url, json={"discount": "6.98"}).status_code == 200  # free item
+
+    receipt_url = f"/api/v1/receipts/{receipt_id}"
+    for body in ({"total": "-5.00"}, {"amount_due": "-0.01"}, {"date": "1999-12-31"},
+                 {"date": "2999-01-01"}):
+        assert api.patch(receipt_url, json=body).status_code == 422, body
+    assert api.patch(receipt_url, json={"date": "2000-01-01"}).status_code == 200
+
+    base = {"occurred_on": "2026-11-21", "amount": "10.00"}
+    for body in ({**base, "occurred_on": "1999-12-31"}, {**base, "occurred_on": "2999-01-01"},
+                 {**base, "occurred_at": "1990-01-01T10:00:00+01:00"},
+                 {**base, "category": "spaceships"}):
+        response = api.post("/api/v1/transactions", json=body)
+        assert response.status_code == 422, (body, response.text)
+    created = manual(api, category="restaurants")
+    patch = api.patch(f"/api/v1/transactions/{created['id']}", json={"category": "spaceships"})
+    assert patch.status_code == 422

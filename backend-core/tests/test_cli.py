@@ -55,6 +55,10 @@ def test_categories_set_seed_and_recategorize(core_db_url, clean_db, monkeypatch
         with clean_db() as session:
             assert session.scalar(text("SELECT category FROM receipt_items")) == "drinks"
         assert main(["categories", "delete", "kombucha"]) == 0
+        assert main(["categories", "delete", "kombucha"]) == 1  # not there any more
+        assert "kombucha" in capsys.readouterr().err
+        assert main(["categories", "set", "foo", "notacategory"]) == 2
+        assert "notacategory" in capsys.readouterr().err
         assert main(["categories", "seed"]) == 0  # defaults are all there already
         assert json.loads(capsys.readouterr().out.splitlines()[-1]) == {"added": []}
         assert main(["jobs"]) == 0

@@ -15,9 +15,15 @@ migration 0004 adds FOREIGN_KEYWORDS. After editing it, run
 
 from __future__ import annotations
 
-CATEGORIES: tuple[str, ...] = (
+ITEM_CATEGORIES: tuple[str, ...] = (
     "dairy", "bread", "meat", "fish", "vegetables", "fruit", "grocery", "drinks", "alcohol",
     "sweets", "snacks", "household", "cosmetics", "deposit", "other",
+)
+# Every category the API and the keyword table accept: the item categories above plus those of
+# spending without a receipt (manual transactions).
+CATEGORIES: tuple[str, ...] = (
+    *ITEM_CATEGORIES, "fuel", "transport", "restaurants", "health", "bills", "home", "clothes",
+    "electronics", "entertainment", "travel", "education", "gifts", "pets",
 )
 
 _BY_CATEGORY: dict[str, tuple[str, ...]] = {

@@ -8,7 +8,15 @@ from typing import Literal
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
-from app.schemas.common import Currency, Money, Quantity, Text
+from app.schemas.common import (
+    Amount,
+    Category,
+    Currency,
+    Money,
+    Quantity,
+    SpendingDate,
+    Text,
+)
 
 ReceiptStatus = Literal["pending", "processing", "done", "failed"]
 
@@ -67,9 +75,9 @@ class ReceiptPatch(BaseModel):
                                          "total": "36.47", "amount_due": "36.47"}]},
     )
     shop: Text | None = Field(None, max_length=300)
-    date: dt.date | None = None
-    total: Money | None = None
-    amount_due: Money | None = None
+    date: SpendingDate | None = None
+    total: Amount | None = None
+    amount_due: Amount | None = None
     currency: Currency | None = None
 
 
@@ -84,11 +92,11 @@ class ReceiptItemPatch(BaseModel):
     )
     name: Text | None = Field(None, min_length=1, max_length=300)
     quantity: Quantity | None = None
-    unit_price: Money | None = None
-    price: Money | None = None
-    discount: Money | None = None
+    unit_price: Amount | None = None
+    price: Amount | None = None
+    discount: Amount | None = Field(None, description="Not more than the price")
     vat: str | None = Field(None, pattern=r"^[A-Za-z]$")
-    category: str | None = Field(None, min_length=1, max_length=40, pattern=r"^[a-z_]+$")
+    category: Category | None = None
 
 
 _SUMMARY_EXAMPLE = {

@@ -8,10 +8,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.schemas.common import Currency, Money, Text
+from app.schemas.common import Category, Currency, Money, SpendingDate, SpendingTime, Text
 
 Source = Literal["receipt", "manual"]
-_CATEGORY = Field(None, min_length=1, max_length=40, pattern=r"^[a-z_]+$", examples=["dairy"])
 
 _MANUAL_EXAMPLE = {
     "occurred_on": "2026-11-21", "amount": "120.00", "currency": "PLN", "shop": "Orlen",
@@ -21,12 +20,12 @@ _MANUAL_EXAMPLE = {
 
 class TransactionIn(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_MANUAL_EXAMPLE]})
-    occurred_on: date = Field(description="Local date of the spending")
-    occurred_at: datetime | None = None
+    occurred_on: SpendingDate = Field(description="Local date of the spending")
+    occurred_at: SpendingTime | None = None
     amount: Money
     currency: Currency = "PLN"
     shop: Text | None = Field(None, max_length=200)
-    category: str | None = _CATEGORY
+    category: Category | None = None
     description: Text | None = Field(None, max_length=1000)
 
 
@@ -36,12 +35,12 @@ class TransactionPatch(BaseModel):
     model_config = ConfigDict(
         extra="forbid", json_schema_extra={"examples": [{"amount": "119.50", "category": "fuel"}]}
     )
-    occurred_on: date | None = None
-    occurred_at: datetime | None = None
+    occurred_on: SpendingDate | None = None
+    occurred_at: SpendingTime | None = None
     amount: Money | None = None
     currency: Currency | None = None
     shop: Text | None = Field(None, max_length=200)
-    category: str | None = _CATEGORY
+    category: Category | None = None
     description: Text | None = Field(None, max_length=1000)
 
 

@@ -211,6 +211,8 @@ def patch_item(
         if field == "vat" and value is not None:
             value = value.upper()
         setattr(item, field, value)
+    if item.price is not None and item.discount is not None and item.discount > item.price:
+        raise HTTPException(422, f"discount {item.discount} is larger than price {item.price}")
     item.corrected_at = func.now()
     session.flush()
     refresh_main_category(session, receipt_id)
