@@ -169,3 +169,13 @@ def test_concurrent_duplicates_make_one_receipt(api, make_receipt_image, clean_d
     with clean_db() as session:
         assert session.scalar(select(func.count()).select_from(Receipt)) == 1
         assert session.scalar(select(func.count()).select_from(ReceiptJob)) == 1
+
+
+def test_oauth_callback_does_not_tell_anonymous_callers_the_configuration(client, caplog) -> None:
+    # The core test app has no TOKEN_ENCRYPTION_KEY nor Google client.
+    with caplog.at_level("ERROR"):
+        response = client.get("/api/v1/google/auth/callback", params={"state": "abc", "code": "x"})
+    assert response.status_code == 409
+    assert response.json()["detail"] == "Google authorization is not configured on this server"
+    assert "TOKEN_ENCRYPTION_KEY" not in response.text
+    assert "TOKEN_ENCRYPTION_KEY" in caplog.text  # the operator finds the detail in the log

@@ -102,3 +102,24 @@ def test_user_corrections_survive_recategorize_and_block_forced_reprocess(
         assert main(["reprocess", "--force", corrected]) == 1
     finally:
         get_settings.cache_clear()
+
+
+def test_jobs_lists_counts_and_jobs_without_warnings(
+    core_db_url, parsed_receipt, monkeypatch, capsys
+) -> None:
+    import warnings
+
+    from app.core.config import get_settings
+
+    monkeypatch.setenv("DATABASE_URL", core_db_url)
+    get_settings.cache_clear()
+    try:
+        receipt_id = parsed_receipt()
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            assert main(["jobs"]) == 0
+        lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+        assert lines[0] == {"counts": {"done": 1}}
+        assert lines[1]["receipt_id"] == receipt_id and lines[1]["status"] == "done"
+    finally:
+        get_settings.cache_clear()

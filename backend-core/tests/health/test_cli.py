@@ -105,3 +105,10 @@ def test_fit_sync_without_grant_exits_2(run_cli):
     assert code == 2 and "no Google authorization" in err
     code, _, err = run_cli("fit-sync", "--days", "0")
     assert code == 2 and "--days" in err
+
+
+def test_import_of_a_missing_file_fails_before_any_progress_bar(run_cli, tmp_path):
+    for command in ("import-takeout", "import-health-connect"):
+        code, _out, err = run_cli(command, str(tmp_path / "missing.zip"))
+        assert code == 2 and "does not exist" in err, err
+        assert "it/s" not in err and "file/s" not in err and "table/s" not in err, err

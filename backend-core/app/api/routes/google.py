@@ -7,6 +7,7 @@ redirect carries no bearer token, so the callback is authenticated by its one-ti
 
 from __future__ import annotations
 
+import logging
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
@@ -78,6 +79,10 @@ class ActivityOut(BaseModel):
     updated_at: datetime
 
 
+log = logging.getLogger(__name__)
+_NOT_CONFIGURED = "Google authorization is not configured on this server"
+
+
 def _cipher(settings: Any) -> TokenCipher:
     try:
         return TokenCipher(settings.token_encryption_key.get_secret_value())
@@ -125,14 +130,16 @@ def auth_callback(
         raise HTTPException(400, f"Google authorization was not granted: {error}")
     if not state or not code:
         raise HTTPException(400, "the callback needs both `state` and `code`")
-    cipher = _cipher(settings)
+    # Anyone can call this URL: configuration details go to the log, not to the caller.
     try:
+        cipher = TokenCipher(settings.token_encryption_key.get_secret_value())
         provider = oauth.finish_authorization(session, settings, cipher, state=state, code=code)
     except AuthorizationError as exc:
         session.commit()  # a used or expired state stays consumed
         raise HTTPException(400, str(exc)) from exc
     except HealthConfigError as exc:
-        raise HTTPException(409, str(exc)) from exc
+        log.error("Google authorization callback refused: %s", exc)
+        raise HTTPException(409, _NOT_CONFIGURED) from exc
     session.commit()
     return HTMLResponse(
         f"<!doctype html><title>Lifeboard</title><p>Google account connected ({provider}). "

@@ -116,9 +116,12 @@ def register(command: Register, sessions: Callable[[], Any]) -> None:
         return 0
 
     def run_import(
-        label: str, unit: str, total: int | None, do_import: Callable[..., Any]
+        label: str, unit: str, total: int | None, path: Path, do_import: Callable[..., Any]
     ) -> tuple[Any, int] | int:
-        """Run an import under a progress bar; an exit code (2) when the file is wrong."""
+        """Run an import under a progress bar; an exit code (2) when the file is wrong (a
+        missing one before any bar is drawn)."""
+        if not path.exists():
+            return _fail(f"{path} does not exist")
         with tqdm(total=total, unit=unit, desc=label) as bar:
             try:
                 result: tuple[Any, int] = do_import(lambda _name: bar.update(1))
@@ -143,7 +146,8 @@ def register(command: Register, sessions: Callable[[], Any]) -> None:
         from app.services.health.imports import import_takeout as takeout
 
         outcome = run_import(
-            "takeout", "file", None, lambda progress: takeout(sessions(), args.path, progress)
+            "takeout", "file", None, args.path,
+            lambda progress: takeout(sessions(), args.path, progress),
         )
         if isinstance(outcome, int):
             return outcome
@@ -174,6 +178,7 @@ def register(command: Register, sessions: Callable[[], Any]) -> None:
             "health connect",
             "table",
             7,
+            args.file,
             lambda progress: health_connect(sessions(), args.file, tz, progress),
         )
         if isinstance(outcome, int):
