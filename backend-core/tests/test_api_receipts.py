@@ -179,3 +179,15 @@ def test_oauth_callback_does_not_tell_anonymous_callers_the_configuration(client
     assert response.json()["detail"] == "Google authorization is not configured on this server"
     assert "TOKEN_ENCRYPTION_KEY" not in response.text
     assert "TOKEN_ENCRYPTION_KEY" in caplog.text  # the operator finds the detail in the log
+
+
+def test_validation_errors_have_a_readable_message(api) -> None:
+    response = api.get("/api/v1/receipts", params={"limit": 0})
+    assert response.status_code == 422
+    body = response.json()
+    assert body["message"] == "query.limit: Input should be greater than or equal to 1"
+    assert isinstance(body["detail"], list) and body["detail"][0]["loc"] == ["query", "limit"]
+    both = api.get("/api/v1/receipts", params={"limit": 0, "offset": -1}).json()
+    assert both["message"].endswith("(and 1 more)")
+    schema = api.get("/openapi.json").json()
+    assert "message" in schema["components"]["schemas"]["HTTPValidationError"]["properties"]

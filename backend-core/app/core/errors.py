@@ -1,4 +1,5 @@
-"""Error handlers: every error is JSON `{"detail": ...}`; nothing leaks a stack trace."""
+"""Error handlers: every error is JSON `{"detail": ...}`; nothing leaks a stack trace.
+Validation errors keep FastAPI's list of errors in `detail` and add a readable `message`."""
 
 from __future__ import annotations
 
@@ -36,10 +37,24 @@ def _printable(value: Any) -> Any:
     return value
 
 
+def summarize(errors: list[Any]) -> str:
+    """'query.limit: Input should be greater than or equal to 1' (the first error; a count of
+    the others)."""
+    if not errors:
+        return "the request is not valid"
+    first = errors[0] if isinstance(errors[0], dict) else {}
+    where = ".".join(str(part) for part in first.get("loc", ()))
+    text = str(first.get("msg", "invalid value"))
+    message = f"{where}: {text}" if where else text
+    if len(errors) > 1:
+        message += f" (and {len(errors) - 1} more)"
+    return message
+
+
 async def _request_invalid(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, RequestValidationError)
-    errors = _printable(jsonable_encoder(exc.errors()))
-    return JSONResponse(status_code=422, content={"detail": errors})
+    errors = _printable(jsonable_encoder(exc.errors() if isinstance(exc, RequestValidationError)
+                                         else []))
+    return JSONResponse(status_code=422, content={"detail": errors, "message": summarize(errors)})
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
@@ -47,7 +62,27 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(status_code=500, content={"detail": "internal server error"})
 
 
+def _document_message(app: FastAPI) -> None:
+    """Add `message` to the OpenAPI schema of validation errors (FastAPI's own has `detail`)."""
+    default = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        fresh = app.openapi_schema is None
+        schema = default()
+        invalid = schema.get("components", {}).get("schemas", {}).get("HTTPValidationError")
+        if fresh and invalid is not None:
+            invalid.setdefault("properties", {})["message"] = {
+                "type": "string", "title": "Message",
+                "description": "The first error in words: where, then what",
+                "examples": ["query.limit: Input should be greater than or equal to 1"],
+            }
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def install_error_handlers(app: FastAPI) -> None:
+    _document_message(app)
     app.add_exception_handler(OperationalError, _database_unavailable)
     app.add_exception_handler(DataError, _invalid_value)
     app.add_exception_handler(RequestValidationError, _request_invalid)
