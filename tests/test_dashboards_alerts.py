@@ -45,8 +45,8 @@ def test_broken_expectations_are_caught(tmp_path: Path) -> None:
     """The unit tests can fail: flip the queue threshold and promtool must say so."""
     rules = (PROMETHEUS_DIR / "alerts.yml").read_text("utf-8")
     (tmp_path / "alerts.yml").write_text(
-        rules.replace("lifeboard_queue_oldest_pending_age_seconds > 900",
-                      "lifeboard_queue_oldest_pending_age_seconds > 90000"))
+        rules.replace("(lifeboard_queue_oldest_pending_age_seconds) > 900",
+                      "(lifeboard_queue_oldest_pending_age_seconds) > 90000"))
     shutil.copy(PROMETHEUS_DIR / "alerts.test.yml", tmp_path / "alerts.test.yml")
     assert PROMTOOL
     result = subprocess.run([PROMTOOL, "test", "rules", "alerts.test.yml"], cwd=tmp_path,
