@@ -32,6 +32,7 @@ def _items(lines: list[str]) -> list[tuple[str, str, str, str, str, str | None]]
         ("WALKERS 6PK 2 @ £1.20 £2.40", ("WALKERS 6PK", "2", "1.20", "2.40", None)),
         ("Ser 1 szt. x 12,99 12,99 G", ("Ser", "1", "12.99", "12.99", "G")),
         ("PFAND 0,25 EURO 0,50 A *", ("PFAND 0,25 EURO", "1", "0.50", "0.50", "A")),
+        ("Kawa latte 1x 8,68 = 8,68 B .", ("Kawa latte", "1", "8.68", "8.68", "B")),
     ],
 )
 def test_one_line_items(line: str, expected: tuple[str, ...]) -> None:

@@ -27,7 +27,7 @@ _QUNIT = (
 _MUL = r"\s*(?:[x×X*@]|AT(?:\s+1\s+FOR)?|at|je)\s*"
 _UNIT = r"(?P<unit>\d{1,6}[.,]\d{2})(?:\s*/\s*(?:kg|KG|Kg|szt|SZT|l|L|st|St|Stk|STK|lb|LB|ea|EA))?"
 _PRICE = r"(?P<price>-?\d{1,6}[.,]\d{2}-?)"
-_VAT = r"(?:\s*(?P<vat>[A-Z])\)?|\s+(?P<flag>[a-z]))?(?:\s*[*#])?"
+_VAT = r"(?:\s*(?P<vat>[A-Z])\)?|\s+(?P<flag>[a-z]))?(?:\s*[*#.,|!])?"
 
 # between unit price and value: "=", or the damage OCR makes of it
 _EQ = r"(?:\s*[=:;~.-]{1,3}\s*|\s+[a-z]\s+|\s*[mn]?\s+)?"
