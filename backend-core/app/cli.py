@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.engine import make_url
@@ -46,8 +47,13 @@ def command(
     return register
 
 
+_ENGINES: list[Any] = []  # disposed when the command ends (no connection left open)
+
+
 def _sessions():
-    return make_session_factory(make_engine(get_settings().sqlalchemy_url, pool_size=2))
+    engine = make_engine(get_settings().sqlalchemy_url, pool_size=2)
+    _ENGINES.append(engine)
+    return make_session_factory(engine)
 
 
 # --- database ---------------------------------------------------------------------------------
@@ -304,7 +310,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return COMMANDS[args.command].run(args)
+    try:
+        return COMMANDS[args.command].run(args)
+    finally:
+        while _ENGINES:
+            _ENGINES.pop().dispose()
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from sqlalchemy import text
 
 from app.cli import COMMANDS, build_parser, main
@@ -104,10 +105,11 @@ def test_user_corrections_survive_recategorize_and_block_forced_reprocess(
         get_settings.cache_clear()
 
 
+@pytest.mark.filterwarnings("error")  # also a connection left open (ResourceWarning)
 def test_jobs_lists_counts_and_jobs_without_warnings(
     core_db_url, parsed_receipt, monkeypatch, capsys
 ) -> None:
-    import warnings
+    import gc
 
     from app.core.config import get_settings
 
@@ -115,9 +117,8 @@ def test_jobs_lists_counts_and_jobs_without_warnings(
     get_settings.cache_clear()
     try:
         receipt_id = parsed_receipt()
-        with warnings.catch_warnings():
-            warnings.simplefilter("error")
-            assert main(["jobs"]) == 0
+        assert main(["jobs"]) == 0
+        gc.collect()
         lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
         assert lines[0] == {"counts": {"done": 1}}
         assert lines[1]["receipt_id"] == receipt_id and lines[1]["status"] == "done"
