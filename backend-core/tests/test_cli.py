@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,17 @@ from sqlalchemy import text
 from app.cli import COMMANDS, build_parser, main
 
 CORE = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def cli_db(core_db_url, monkeypatch) -> Iterator[str]:
+    """`main([...])` runs against the test database (settings re-read from the environment)."""
+    from app.core.config import get_settings
+
+    monkeypatch.setenv("DATABASE_URL", core_db_url)
+    get_settings.cache_clear()
+    yield core_db_url
+    get_settings.cache_clear()
 
 
 def test_help_lists_the_core_commands() -> None:
@@ -34,93 +46,70 @@ def test_unknown_command_is_a_usage_error() -> None:
         raise AssertionError("argparse accepted an unknown command")
 
 
-def test_categories_set_seed_and_recategorize(core_db_url, clean_db, monkeypatch, capsys) -> None:
-    from app.core.config import get_settings
-
-    monkeypatch.setenv("DATABASE_URL", core_db_url)
-    get_settings.cache_clear()
-    try:
-        with clean_db() as session:
-            session.execute(text(
-                "INSERT INTO receipts (id, sha256, content_type, image) "
-                "VALUES ('00000000-0000-0000-0000-000000000001', 'x', 'image/png', '')"
-            ))
-            session.execute(text(
-                "INSERT INTO receipt_items (receipt_id, position, name, category) "
-                "VALUES ('00000000-0000-0000-0000-000000000001', 1, 'Kombucha Imbir', 'other')"
-            ))
-            session.commit()
-        assert main(["categories", "set", "Kombucha", "drinks"]) == 0
-        assert main(["categories", "recategorize"]) == 0
-        assert json.loads(capsys.readouterr().out.splitlines()[-1]) == {"changed": 1}
-        with clean_db() as session:
-            assert session.scalar(text("SELECT category FROM receipt_items")) == "drinks"
-        assert main(["categories", "delete", "kombucha"]) == 0
-        assert main(["categories", "delete", "kombucha"]) == 1  # not there any more
-        assert "kombucha" in capsys.readouterr().err
-        assert main(["categories", "set", "foo", "notacategory"]) == 2
-        assert "notacategory" in capsys.readouterr().err
-        assert main(["categories", "seed"]) == 0  # defaults are all there already
-        assert json.loads(capsys.readouterr().out.splitlines()[-1]) == {"added": []}
-        assert main(["jobs"]) == 0
-        assert json.loads(capsys.readouterr().out.splitlines()[0]) == {"counts": {}}
-    finally:
-        get_settings.cache_clear()
-
+def test_categories_set_seed_and_recategorize(cli_db, clean_db, capsys) -> None:
+    with clean_db() as session:
+        session.execute(text(
+            "INSERT INTO receipts (id, sha256, content_type, image) "
+            "VALUES ('00000000-0000-0000-0000-000000000001', 'x', 'image/png', '')"
+        ))
+        session.execute(text(
+            "INSERT INTO receipt_items (receipt_id, position, name, category) "
+            "VALUES ('00000000-0000-0000-0000-000000000001', 1, 'Kombucha Imbir', 'other')"
+        ))
+        session.commit()
+    assert main(["categories", "set", "Kombucha", "drinks"]) == 0
+    assert main(["categories", "recategorize"]) == 0
+    assert json.loads(capsys.readouterr().out.splitlines()[-1]) == {"changed": 1}
+    with clean_db() as session:
+        assert session.scalar(text("SELECT category FROM receipt_items")) == "drinks"
+    assert main(["categories", "delete", "kombucha"]) == 0
+    assert main(["categories", "delete", "kombucha"]) == 1  # not there any more
+    assert "kombucha" in capsys.readouterr().err
+    assert main(["categories", "set", "foo", "notacategory"]) == 2
+    assert "notacategory" in capsys.readouterr().err
+    assert main(["categories", "seed"]) == 0  # defaults are all there already
+    assert json.loads(capsys.readouterr().out.splitlines()[-1]) == {"added": []}
+    assert main(["jobs"]) == 0
+    assert json.loads(capsys.readouterr().out.splitlines()[0]) == {"counts": {}}
 
 def test_user_corrections_survive_recategorize_and_block_forced_reprocess(
-    core_db_url, api, parsed_receipt, clean_db, monkeypatch, capsys
+    cli_db, api, parsed_receipt, clean_db, capsys
 ) -> None:
-    from app.core.config import get_settings
+    receipt_id = parsed_receipt()
+    untouched = parsed_receipt()
+    corrected = parsed_receipt()  # a receipt-level correction counts too
+    assert api.patch(f"/api/v1/receipts/{corrected}", json={"shop": "Lidl"}).status_code == 200
+    milk = api.get(f"/api/v1/receipts/{receipt_id}").json()["items"][0]
+    assert milk["category"] == "dairy"
+    url = f"/api/v1/receipts/{receipt_id}/items/{milk['id']}"
+    assert api.patch(url, json={"category": "drinks"}).status_code == 200
+    with clean_db() as session:  # uncorrected items (3 receipts) to fix
+        session.execute(text("UPDATE receipt_items SET category = 'other' "
+                             "WHERE name = 'Chleb żytni'"))
+        session.commit()
 
-    monkeypatch.setenv("DATABASE_URL", core_db_url)
-    get_settings.cache_clear()
-    try:
-        receipt_id = parsed_receipt()
-        untouched = parsed_receipt()
-        corrected = parsed_receipt()  # a receipt-level correction counts too
-        assert api.patch(f"/api/v1/receipts/{corrected}", json={"shop": "Lidl"}).status_code == 200
-        milk = api.get(f"/api/v1/receipts/{receipt_id}").json()["items"][0]
-        assert milk["category"] == "dairy"
-        url = f"/api/v1/receipts/{receipt_id}/items/{milk['id']}"
-        assert api.patch(url, json={"category": "drinks"}).status_code == 200
-        with clean_db() as session:  # uncorrected items (3 receipts) to fix
-            session.execute(text("UPDATE receipt_items SET category = 'other' "
-                                 "WHERE name = 'Chleb żytni'"))
-            session.commit()
+    assert main(["categories", "recategorize"]) == 0
+    assert json.loads(capsys.readouterr().out.splitlines()[-1]) == {"changed": 3}
+    items = api.get(f"/api/v1/receipts/{receipt_id}").json()["items"]
+    assert [i["category"] for i in items] == ["drinks", "bread", "alcohol"]
 
-        assert main(["categories", "recategorize"]) == 0
-        assert json.loads(capsys.readouterr().out.splitlines()[-1]) == {"changed": 3}
-        items = api.get(f"/api/v1/receipts/{receipt_id}").json()["items"]
-        assert [i["category"] for i in items] == ["drinks", "bread", "alcohol"]
-
-        assert main(["reprocess", "--force", untouched]) == 0  # nothing corrected there
-        assert main(["reprocess", "--force", receipt_id]) == 1
-        assert receipt_id in capsys.readouterr().err
-        assert api.get(f"/api/v1/receipts/{receipt_id}").json()["status"] == "done"
-        assert main(["reprocess", "--force", "--discard-corrections", receipt_id]) == 0
-        assert api.get(f"/api/v1/receipts/{receipt_id}").json()["status"] == "pending"
-        assert main(["reprocess", "--force", corrected]) == 1
-    finally:
-        get_settings.cache_clear()
+    assert main(["reprocess", "--force", untouched]) == 0  # nothing corrected there
+    assert main(["reprocess", "--force", receipt_id]) == 1
+    assert receipt_id in capsys.readouterr().err
+    assert api.get(f"/api/v1/receipts/{receipt_id}").json()["status"] == "done"
+    assert main(["reprocess", "--force", "--discard-corrections", receipt_id]) == 0
+    assert api.get(f"/api/v1/receipts/{receipt_id}").json()["status"] == "pending"
+    assert main(["reprocess", "--force", corrected]) == 1
 
 
 @pytest.mark.filterwarnings("error")  # also a connection left open (ResourceWarning)
-def test_jobs_lists_counts_and_jobs_without_warnings(
-    core_db_url, parsed_receipt, monkeypatch, capsys
-) -> None:
+def test_jobs_lists_counts_and_jobs_without_warnings(cli_db, parsed_receipt, capsys) -> None:
     import gc
 
-    from app.core.config import get_settings
+    receipt_id = parsed_receipt()
+    assert main(["jobs"]) == 0
+    gc.collect()
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert lines[0] == {"counts": {"done": 1}}
+    assert lines[1]["receipt_id"] == receipt_id and lines[1]["status"] == "done"
 
-    monkeypatch.setenv("DATABASE_URL", core_db_url)
-    get_settings.cache_clear()
-    try:
-        receipt_id = parsed_receipt()
-        assert main(["jobs"]) == 0
-        gc.collect()
-        lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
-        assert lines[0] == {"counts": {"done": 1}}
-        assert lines[1]["receipt_id"] == receipt_id and lines[1]["status"] == "done"
-    finally:
-        get_settings.cache_clear()
