@@ -166,3 +166,17 @@ def test_restore_stops_on_a_broken_dump(scratch_db: dict[str, str], tmp_path: Pa
     result = make("restore", f"FILE={broken}", f"DB_EXEC={db_exec}", "DB_CLIENTS=")
     assert result.returncode != 0
     assert "syntax error" in result.stderr
+
+
+def test_restore_restarts_the_database_clients_even_when_it_fails(
+    scratch_db: dict[str, str], tmp_path: Path
+) -> None:
+    """`compose stop` before, `compose start` after - also after a failed restore."""
+    broken = tmp_path / "broken.sql"
+    broken.write_text("NOT SQL AT ALL;\n", encoding="utf-8")
+    db_exec = "env " + " ".join(f"{key}={value}" for key, value in scratch_db.items())
+    result = make("restore", f"FILE={broken}", f"DB_EXEC={db_exec}", "COMPOSE=echo compose")
+    assert result.returncode != 0
+    lines = result.stdout.splitlines()
+    assert "compose stop backend-core grafana" in lines
+    assert lines[-1] == "compose start backend-core grafana"
