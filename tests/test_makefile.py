@@ -180,3 +180,9 @@ def test_restore_restarts_the_database_clients_even_when_it_fails(
     lines = result.stdout.splitlines()
     assert "compose stop backend-core grafana" in lines
     assert lines[-1] == "compose start backend-core grafana"
+
+
+def test_a_failed_backup_never_looks_complete(tmp_path: Path) -> None:
+    result = make("backup", "DB_EXEC=env PGHOST=127.0.0.1 PGPORT=1", f"BACKUP_DIR={tmp_path}")
+    assert result.returncode != 0
+    assert list(tmp_path.glob("*.sql.gz")) == []
