@@ -357,3 +357,24 @@ def test_implausible_values_are_422_with_a_message(api, parsed_receipt) -> None:
     created = manual(api, category="restaurants")
     patch = api.patch(f"/api/v1/transactions/{created['id']}", json={"category": "spaceships"})
     assert patch.status_code == 422
+
+
+def test_receipt_that_failed_on_a_reprocess_is_entered_by_hand_on_its_transaction(
+    api, clean_db, parsed_receipt
+) -> None:
+    from app.core.db import session_scope
+    from app.services import job_queue
+
+    receipt_id = parsed_receipt()
+    transaction_id = api.get(f"/api/v1/receipts/{receipt_id}").json()["transaction_id"]
+    with session_scope(clean_db) as session:
+        assert job_queue.requeue(session, uuid.UUID(receipt_id), 3, force=True)
+    with session_scope(clean_db) as session:
+        job = job_queue.claim(session, "test", 30)
+        assert job is not None and job_queue.mark_failed(session, job, "unreadable", "permanent")
+    response = api.patch(f"/api/v1/receipts/{receipt_id}",
+                         json={"date": "2026-11-19", "total": "30.00"})
+    assert response.status_code == 200, response.text
+    assert response.json()["transaction_id"] == transaction_id
+    transaction = api.get(f"/api/v1/transactions/{transaction_id}").json()
+    assert (transaction["occurred_on"], transaction["amount"]) == ("2026-11-19", "30.00")

@@ -116,14 +116,19 @@ def complete_by_hand(
     receipt.error = None
     receipt.raw_ocr = None
     receipt.purchased_at = None
+    receipt.total = receipt.amount_due = None  # only what the user entered counts
     receipt.currency = receipt.currency or "PLN"
     shop = changes.get("shop")
-    transaction = Transaction(
-        receipt_id=receipt.id, source="receipt", occurred_on=changes["date"], amount=Decimal(0),
-        currency=changes.get("currency") or receipt.currency,
-        description=f"Receipt{' from ' + shop if shop else ''} (entered by hand)",
-    )
-    session.add(transaction)
+    # A receipt done before and failed on a forced reprocess still has its transaction.
+    transaction = session.scalars(
+        select(Transaction).where(Transaction.receipt_id == receipt.id)
+    ).one_or_none()
+    if transaction is None:
+        transaction = Transaction(receipt_id=receipt.id, source="receipt", amount=Decimal(0))
+        session.add(transaction)
+    transaction.occurred_on = changes["date"]
+    transaction.currency = changes.get("currency") or receipt.currency
+    transaction.description = f"Receipt{' from ' + shop if shop else ''} (entered by hand)"
     session.flush()
     correct_receipt(session, receipt, changes, tz)
     return transaction
