@@ -247,7 +247,9 @@ def test_time_without_offset_is_local(api) -> None:
     assert datetime.fromisoformat(patched["occurred_at"]) == datetime(2026, 1, 1, 12, tzinfo=UTC)
 
 
-def test_parser_doubts_are_shown_and_filterable(api, parsed_receipt) -> None:
+def test_parser_doubts_are_shown_and_filterable(api, parsed_receipt, clean_db) -> None:
+    from sqlalchemy import text
+
     doubted = parsed_receipt(
         warnings=["sum of items 28.43 differs from total 30.00", 7],
         checks={"items_sum_matches_total": False, "lines_consistent": True, "nip_valid": None,
@@ -275,6 +277,10 @@ def test_parser_doubts_are_shown_and_filterable(api, parsed_receipt) -> None:
     others = api.get("/api/v1/receipts", params={"needs_review": "false"}).json()
     assert {r["id"] for r in others["items"]} == {clean, bare}
     assert api.get("/api/v1/receipts", params={"needs_review": "maybe"}).status_code == 422
+    with clean_db() as session:  # the Finance dashboard's view follows the same rule
+        rows = session.execute(text("SELECT id::text, needs_review FROM v_receipts")).all()
+    assert {rid: flag for rid, flag in rows} == {
+        doubted: True, failed_check: True, clean: False, bare: False}
 
     schema = api.get("/openapi.json").json()["components"]["schemas"]["ReceiptOut"]
     assert {"warnings", "checks", "confidence", "needs_review"} <= set(schema["properties"])

@@ -2,6 +2,8 @@
 the one source of the keyword table) added to the seeded table; keywords already there, e.g.
 set by the user, are kept. `corrected_at` on receipts and receipt_items: when the user last
 corrected them (recategorizing keeps corrected items; a forced reprocess asks first).
+v_receipts (Grafana) gains `needs_review`: the parser left warnings or a check failed, the same
+rule as app.services.receipt_review (its grants stay: CREATE OR REPLACE only appends a column).
 
 Revision ID: 0004_keywords_corrections
 Revises: 0003_grafana_reader
@@ -28,6 +30,18 @@ _keywords = sa.table(
 )
 
 
+_RECEIPTS_VIEW = """
+    CREATE OR REPLACE VIEW public.v_receipts AS
+    SELECT id, status, shop, company, purchase_date, purchased_at, total, amount_due,
+           currency, error, filename, created_at, updated_at,
+           (SELECT count(*) FROM receipt_items i WHERE i.receipt_id = r.id) AS items{extra}
+    FROM receipts r
+"""
+_NEEDS_REVIEW = """,
+           coalesce(r.raw_ocr @? '$.warnings[*] ? (@.type() == "string")'
+                    OR r.raw_ocr @? '$.checks.* ? (@ == false)', false) AS needs_review"""
+
+
 def _foreign() -> dict[str, str]:
     return importlib.import_module(_SEED_MODULE).FOREIGN_KEYWORDS
 
@@ -35,11 +49,23 @@ def _foreign() -> dict[str, str]:
 def upgrade() -> None:
     for table in ("receipts", "receipt_items"):
         op.add_column(table, sa.Column("corrected_at", sa.DateTime(timezone=True)))
+    op.execute(_RECEIPTS_VIEW.format(extra=_NEEDS_REVIEW))
     rows = [{"keyword": k, "category": c} for k, c in sorted(_foreign().items())]
     op.execute(insert(_keywords).values(rows).on_conflict_do_nothing(index_elements=["keyword"]))
 
 
 def downgrade() -> None:
+    # A view cannot lose a column in place: recreate 0003's v_receipts with the same grants.
+    conn = op.get_bind()
+    readers = conn.execute(sa.text(
+        "SELECT quote_ident(grantee) FROM information_schema.role_table_grants "
+        "WHERE table_schema = 'public' AND table_name = 'v_receipts' "
+        "AND privilege_type = 'SELECT' AND grantee <> current_user"
+    )).scalars().all()
+    op.execute("DROP VIEW public.v_receipts")
+    op.execute(_RECEIPTS_VIEW.format(extra=""))
+    for reader in readers:
+        op.execute(f"GRANT SELECT ON TABLE public.v_receipts TO {reader}")
     for table in ("receipts", "receipt_items"):
         op.drop_column(table, "corrected_at")
     for keyword, category in sorted(_foreign().items()):
