@@ -18,6 +18,7 @@ import argparse
 import io
 import json
 import resource
+import statistics
 import sys
 import time
 from collections.abc import Iterator
@@ -105,7 +106,9 @@ def run(cases: Iterator[Case], settings: Settings, verbose: bool) -> dict[str, A
             total.wall += cost.wall
             total.cpu += cost.cpu
         rows.append({"name": case.name, "problems": q_score.problems,
-                     "plain_seconds": round(p_cost.wall, 3), "seconds": round(q_cost.wall, 3)})
+                     "plain_seconds": round(p_cost.wall, 3), "seconds": round(q_cost.wall, 3),
+                     "cpu_ratio": q_cost.cpu / max(p_cost.cpu, 1e-9),
+                     "long_side": case.truth.get("render", {}).get("long_side")})
         mark = "ok " if not q_score.problems else "ERR"
         print(f"{mark} {case.name:28s} {q_cost.wall:5.2f}s (plain {p_cost.wall:5.2f}s) "
               f"{'; '.join(q_score.problems)}", flush=True)
@@ -121,7 +124,20 @@ def run(cases: Iterator[Case], settings: Settings, verbose: bool) -> dict[str, A
         "by_layout": by_group(groups),
         "seconds_per_receipt": {"pipeline": pipe_cost.wall / n, "plain": plain_cost.wall / n},
         "cpu_seconds_per_receipt": {"pipeline": pipe_cost.cpu / n, "plain": plain_cost.cpu / n},
+        "cpu_ratio_per_receipt": _quantiles([r["cpu_ratio"] for r in rows]),
         "rows": rows,
+    }
+
+
+def _quantiles(values: list[float]) -> dict[str, float]:
+    """Median, 90th percentile and maximum of per-receipt ratios."""
+    if not values:
+        return {"median": 0.0, "p90": 0.0, "max": 0.0}
+    ordered = sorted(values)
+    return {
+        "median": statistics.median(ordered),
+        "p90": ordered[min(len(ordered) - 1, int(0.9 * len(ordered)))],
+        "max": ordered[-1],
     }
 
 
@@ -138,6 +154,9 @@ def report(results: dict[str, Any], source: str) -> str:
                  f"   ratio {wall['pipeline'] / max(wall['plain'], 1e-9):.2f}")
     lines.append(f"{'seconds/receipt (cpu)':22s}{cpu['pipeline']:10.2f}{cpu['plain']:14.2f}"
                  f"   ratio {cpu['pipeline'] / max(cpu['plain'], 1e-9):.2f}")
+    q = results["cpu_ratio_per_receipt"]
+    lines.append(f"per-receipt cpu ratio  median {q['median']:.2f}  p90 {q['p90']:.2f}  "
+                 f"max {q['max']:.2f}")
     lines.append("by layout (pipeline): item_f1 / total / date / shop")
     for name, s in results["by_layout"].items():
         lines.append(f"  {name:12s} {s['item_f1']:.2f} / {s['total']:.2f} / {s['date']:.2f} / "
