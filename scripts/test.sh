@@ -20,7 +20,7 @@ APT_PACKAGES=(
   tesseract-ocr tesseract-ocr-pol tesseract-ocr-eng   # ocr-worker
   nginx gettext-base procps                           # gateway (envsubst), native-stack.sh (ps)
   prometheus                                          # prometheus + promtool
-  fonts-dejavu-core fonts-liberation fonts-freefont-ttf  # receipt image generator
+  fonts-dejavu-core fonts-dejavu-extra fonts-liberation fonts-freefont-ttf  # receipt generator
   chromium                                            # Swagger UI browser test
   postgresql-client                                   # createdb/psql for the native stack
   iproute2 curl                                       # isolation test, smoke test
