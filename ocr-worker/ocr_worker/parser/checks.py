@@ -64,9 +64,24 @@ def _fill_orphan(receipt: Receipt, orphans: list[Orphan], target: Decimal) -> st
     return f"item '{orphan.name}': price {gap} inferred from the total (price line illegible)"
 
 
+def _fill_blank_discount(
+    receipt: Receipt, blank: list[Item], target: Decimal
+) -> str | None:
+    """One discount line whose amount was illegible, everything else read: the discount is
+    what the items exceed the total by."""
+    excess = receipt.items_net_sum() - target
+    if len(blank) != 1 or not any(i is blank[0] for i in receipt.items):
+        return None
+    item = blank[0]
+    if not ZERO < excess < item.net or any(line_matches(i) is False for i in receipt.items):
+        return None
+    item.discount += excess
+    return f"item '{item.name}': discount {excess} inferred from the total (amount illegible)"
+
+
 def reconcile(
     receipt: Receipt, total_printed: Decimal | None, total_digits: str | None = None,
-    orphans: list[Orphan] | None = None,
+    orphans: list[Orphan] | None = None, blank_discounts: list[Item] | None = None,
 ) -> None:
     """Repair the total, and one item against it, where arithmetic proves a misreading."""
     total = total_printed
@@ -123,8 +138,10 @@ def reconcile(
             item for item in receipt.items if item.source != "computed" or item.price <= target
         ]
     if target is not None and receipt.items:
-        note = _fill_orphan(receipt, orphans or [], target) or repair_items_against_total(
-            receipt, target
+        note = (
+            _fill_orphan(receipt, orphans or [], target)
+            or _fill_blank_discount(receipt, blank_discounts or [], target)
+            or repair_items_against_total(receipt, target)
         )
         if note:
             receipt.warnings.append(f"repaired {note}")

@@ -48,13 +48,20 @@ def _guillemet(match: re.Match[str]) -> str:
     return " = " if _MULTIPLIED.search(before) else " x"
 
 
+def _copyright(match: re.Match[str]) -> str:
+    """``©`` is a misread ``@`` (``2 © £1.20``), or ``=`` after a quantity × unit price
+    (``3x 1,22 © 3,66``)."""
+    before = match.string[: match.start()]
+    return " = " if _MULTIPLIED.search(before) else " @ "
+
+
 def repair_line(line: str, *, polish: bool) -> str:
     line = clean_line(line)
     line = _SPACED_RUN.sub(_join_spaced, line)
     line = _QUOTES.sub(" ", line)
     line = _COLON_BEFORE_X.sub(" ", line)
     line = _GUILLEMET_AS_X.sub(_guillemet, line)
-    line = _COPYRIGHT_AS_AT.sub(" @ ", line)
+    line = _COPYRIGHT_AS_AT.sub(_copyright, line)
     line = _BAR_AS_ONE.sub("1 ", line)
     line = _SLASH_DECIMAL.sub(r"\1,\2", line)
     line = _STRAY_MARKS.sub(" ", line)

@@ -5,7 +5,7 @@ follow."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from ocr_worker.parser.amounts import money, parse_amount, parse_quantity, strip_currency
@@ -45,6 +45,8 @@ class ItemsResult:
     unparsed: list[str]
     repairs: list[str]
     orphans: list[Orphan]
+    # items under a discount line whose amount was illegible ("Rabat ASIC")
+    blank_discounts: list[Item] = field(default_factory=list)
 
 
 class _Assembler:
@@ -55,6 +57,7 @@ class _Assembler:
         self.unparsed: list[str] = []
         self.repairs: list[str] = []
         self.orphans: list[Orphan] = []
+        self.blank_discounts: list[Item] = []
         self.pending_name: str | None = None
         self.pending_index = -1
         self.pending_qty: ParsedLine | None = None
@@ -124,7 +127,10 @@ class _Assembler:
             # give its price (value after discount + discount)
             self.pending_discount = parsed.price
         elif self.items:
-            self.items[-1].discount += parsed.price or Decimal("0")
+            if parsed.price:
+                self.items[-1].discount += parsed.price
+            else:
+                self.blank_discounts.append(self.items[-1])
             self.after_discount = True
         else:
             self.unparsed.append(line)
@@ -207,7 +213,9 @@ def parse_items(lines: list[str], first_index: int = 0) -> ItemsResult:
     repairs = assembler.repairs + [
         note for note in (repair_item_line(item) for item in assembler.items) if note
     ]
-    return ItemsResult(assembler.items, assembler.unparsed, repairs, assembler.orphans)
+    return ItemsResult(
+        assembler.items, assembler.unparsed, repairs, assembler.orphans, assembler.blank_discounts
+    )
 
 
 def _make_item(

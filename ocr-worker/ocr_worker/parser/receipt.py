@@ -105,6 +105,6 @@ def parse_receipt(raw_lines: list[str]) -> Receipt:
     receipt.vat_total = vat_block.total_tax
     receipt.payment = parse_payment(lines, payment_start(totals, end))
 
-    reconcile(receipt, totals.total, totals.total_digits, items.orphans)
+    reconcile(receipt, totals.total, totals.total_digits, items.orphans, items.blank_discounts)
     run_checks(receipt)
     return receipt

@@ -116,6 +116,28 @@ def _strict_match(line: str, key: str) -> bool:
     return len(key) >= 8 and key in joined
 
 
+# Glyph shapes Tesseract swaps in short header words: thin verticals (l, I, 1, |, !), and two
+# thin verticals read as one U ("LIDL" → "UDL"); compared only whole word against whole key,
+# and only on the company line (a legal-form suffix: "Lid! sp. z 0.0. sp.k.").
+_THIN = str.maketrans({"L": "I", "1": "I", "|": "I", "!": "I", "J": "I", "0": "O", "5": "S",
+                       "$": "S", "8": "B"})
+
+
+def shape_key(word: str) -> str:
+    return fold(word).translate(_THIN).replace("II", "U")
+
+
+def _shape_match(line: str, key: str) -> bool:
+    folded = fold(line)
+    if len(key) < 4 or _NOT_A_BRAND_LINE.search(folded):
+        return False
+    if not _COMPANY_SUFFIX.search(folded.replace("0", "O")):
+        return False
+    target = shape_key(key)
+    words = [shape_key(word.strip(".,;:'\"()")) for word in line.split()]
+    return target in words
+
+
 def match_brand(lines: list[str], header_size: int = 8) -> tuple[Brand | None, float]:
     """The brand named in ``lines`` and a confidence; header lines are searched first."""
     header = lines[:header_size]
@@ -129,6 +151,10 @@ def match_brand(lines: list[str], header_size: int = 8) -> tuple[Brand | None, f
                             return brand, confidence
                     elif brand_key in key:
                         return brand, confidence
+    for line in header:
+        for brand in BRANDS:
+            if brand.strict and any(_shape_match(line, k) for k in brand.keys):
+                return brand, 0.6
     for line in header:
         key = letters_key(line)
         for brand in BRANDS:
