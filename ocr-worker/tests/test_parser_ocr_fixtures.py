@@ -60,3 +60,48 @@ def test_short_brand_with_look_alike_glyphs(line: str) -> None:
 @pytest.mark.parametrize("line", ["Udo Kowalski", "L!DL", "Lido Bar sp. z o.o.", "UDL SUMA 12,00"])
 def test_look_alike_brand_needs_the_whole_word(line: str) -> None:
     assert match_brand([line])[0] is None
+
+
+def _items(lines: list[str]) -> list[tuple[str, str, str, str]]:
+    receipt = parse_receipt(lines)
+    return [(str(i.quantity), str(i.unit_price), str(i.price), str(i.discount))
+            for i in receipt.items]
+
+
+def test_value_without_its_comma_and_the_discount_under_it() -> None:
+    lines = ["PARAGON FISKALNY", "Mleko", "3x 3,73 = 11,19 C", "Pasztet drobiowy 195g",
+             "3x4,17=1251C", "Promocja -1.25", "SUMA PLN 21,45"]
+    assert _items(lines) == [("3", "3.73", "11.19", "0"), ("3", "4.17", "12.51", "1.25")]
+
+
+def test_digits_after_qty_x_unit_that_do_not_multiply_are_not_a_value() -> None:
+    lines = ["PARAGON FISKALNY", "Pasztet", "3x4,17=1261C", "SUMA PLN 12,51"]
+    assert parse_receipt(lines).items[0].source == "computed"
+
+
+@pytest.mark.parametrize(
+    ("line", "quantity"),
+    [("Papier 8 rolek 41 x14,23 14,23A", "1"), ("Ogórki luz 6,902 x6,47 5,84C", "0.902")],
+)
+def test_quantity_one_slip_away_is_repaired_by_the_line(line: str, quantity: str) -> None:
+    receipt = parse_receipt(["PARAGON FISKALNY", line])
+    assert str(receipt.items[0].quantity) == quantity
+    assert any("quantity" in w and "read as" in w for w in receipt.warnings)
+
+
+def test_quantity_is_left_alone_when_two_readings_fit() -> None:
+    receipt = parse_receipt(["PARAGON FISKALNY", "Woda 8 x 0,00 0,00A"])
+    assert str(receipt.items[0].quantity) == "8"
+
+
+def test_vat_summary_decides_between_two_equally_likely_repairs() -> None:
+    lines = ["PARAGON FISKALNY", "Kanapka 1 x16,53 16,53B", "Baton 1 x6,47 6,47A",
+             "Sok 4 x4,68 18,72A", "SPRZEDAŻ OPODATKOWANA A 25,19", "PTU A 23,00 % 4,71",
+             "SPRZEDAŻ OPODATKOWANA B 10,53", "PTU B 8,00 % 0,78", "SUMA PLN 35,72"]
+    assert [str(i.price) for i in parse_receipt(lines).items] == ["10.53", "6.47", "18.72"]
+
+
+def test_no_repair_when_the_vat_summary_cannot_decide() -> None:
+    lines = ["PARAGON FISKALNY", "Kanapka 1 x16,53 16,53A", "Baton 1 x6,47 6,47A",
+             "SUMA PLN 17,00"]
+    assert [str(i.price) for i in parse_receipt(lines).items] == ["16.53", "6.47"]

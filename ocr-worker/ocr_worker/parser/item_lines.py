@@ -110,6 +110,13 @@ def classify(line: str) -> ParsedLine:
     noisy = QTY_THEN_NOISE.match(text)
     if noisy and not AMOUNT_RE.search(noisy["rest"]) and (full is None or not full["qty"]):
         name, _ = clean_name(noisy["head"])
+        value = _unseparated_value(noisy)
+        if value is not None:  # "3x4,17=1251C": the value 12,51 printed, its comma lost
+            return ParsedLine(
+                "full" if has_name(name) else "price_only", name if has_name(name) else "",
+                parse_quantity(noisy["qty"]), parse_amount(noisy["unit"]), value,
+                _vat_letter(noisy["rest"]),
+            )
         return ParsedLine(
             "qty_only", name if has_name(name) else "", parse_quantity(noisy["qty"]),
             parse_amount(noisy["unit"]), None, None,
@@ -165,6 +172,24 @@ def _implicit_quantity(
         ):
             return match["head"].strip(), quantity, unit
     return name, None, None
+
+
+_BARE_DIGITS = re.compile(r"^\s*[=:;~.-]?\s*(?P<digits>\d{3,8})\s*(?P<vat>[A-G])?\W*$")
+
+
+def _unseparated_value(noisy: re.Match[str]) -> Decimal | None:
+    """The digits after ``qty x unit`` when they are exactly qty × unit without its comma."""
+    bare = _BARE_DIGITS.match(noisy["rest"])
+    quantity, unit = parse_quantity(noisy["qty"]), parse_amount(noisy["unit"])
+    if not bare or quantity is None or unit is None:
+        return None
+    expected = money(quantity * unit)
+    return expected if f"{expected:.2f}".replace(".", "") == bare["digits"] else None
+
+
+def _vat_letter(rest: str) -> str | None:
+    bare = _BARE_DIGITS.match(rest)
+    return bare["vat"] if bare else None
 
 
 def _last_price(text: str) -> Decimal | None:

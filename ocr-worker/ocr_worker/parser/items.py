@@ -122,6 +122,8 @@ class _Assembler:
         self.pending_name, self.pending_index = parsed.name, index
 
     def _on_discount(self, parsed: ParsedLine, line: str, index: int, after: bool) -> None:
+        if self.pending_qty is not None and self.pending_name is not None:
+            self.flush()  # "3x4,17=12?1C" then "Promocja -1,25": the discount is this item's
         if self.pending_name is not None and self.pending_qty is None and parsed.price:
             # the item's own price line was illegible: "Rabat -1,12" then "6,35A" still
             # give its price (value after discount + discount)

@@ -52,11 +52,47 @@ def line_matches(item: Item) -> bool | None:
     return abs(money(item.quantity * item.unit_price) - item.price) <= _tolerance(item.quantity)
 
 
-def repair_item_line(item: Item) -> str | None:
-    """Make qty × unit = price by changing one confusable digit of price or unit price."""
-    if line_matches(item) is not False or item.quantity == 1:
-        return None  # "1 x 6,09 = 6,99": either copy may be the misread one; the sum decides
+def _quantity_variants(quantity: Decimal) -> set[Decimal]:
+    """Quantities one OCR slip away: a confusable digit, or one junk digit (``41`` for ``1``)."""
+    text = f"{quantity.normalize():f}"
+    variants = set()
+    for position, char in enumerate(text):
+        others = [*CONFUSED_DIGITS.get(char, ""), ""] if char.isdigit() else []
+        for other in others:
+            candidate = text[:position] + other + text[position + 1:]
+            if candidate and candidate[0].isdigit() and candidate[-1].isdigit():
+                value = Decimal(candidate)
+                if value > 0 and not (len(candidate) > 1 and candidate[0] == "0"
+                                      and candidate[1] != "."):
+                    variants.add(value)
+    variants.discard(quantity)
+    return variants
+
+
+def _repair_quantity(item: Item) -> str | None:
+    """``41 x 14,23 14,23``, ``6,902 x 6,47 5,84``: the price and unit price agree with each
+    other through exactly one quantity one slip away from the printed one."""
     assert item.unit_price is not None
+    fits = [q for q in _quantity_variants(item.quantity)
+            if abs(money(q * item.unit_price) - item.price) <= _tolerance(q)]
+    if len(fits) != 1:
+        return None
+    old, item.quantity = item.quantity, fits[0]
+    return f"item '{item.name}': quantity {old} read as {fits[0]} (qty × unit price)"
+
+
+def repair_item_line(item: Item) -> str | None:
+    """Make qty × unit = price by changing one confusable digit of price or unit price, or
+    one slip of the quantity."""
+    if line_matches(item) is not False:
+        return None
+    assert item.unit_price is not None
+    if item.quantity != 1:
+        quantity_note = _repair_quantity(item)
+        if quantity_note:
+            return quantity_note
+    if item.quantity == 1:
+        return None  # "1 x 6,09 = 6,99": either copy may be the misread one; the sum decides
     expected = money(item.quantity * item.unit_price)
     if expected in digit_variants(item.price):
         old = item.price
@@ -90,6 +126,19 @@ def _tier(item: Item, candidate: Decimal) -> int | None:
     return 1 if fixed else None  # never break a line that proved itself
 
 
+def _vat_group_matches(receipt: Receipt, changed: Item, candidate: Decimal) -> bool:
+    """Would the items of ``changed``'s VAT letter add up to that letter's printed sales?"""
+    sales = [rate.sales for rate in receipt.vat if rate.letter == changed.vat]
+    if changed.vat is None or len(sales) != 1 or sales[0] is None:
+        return False
+    group = sum(
+        ((candidate if item is changed else item.price) - item.discount
+         for item in receipt.items if item.vat == changed.vat),
+        Decimal("0"),
+    )
+    return group == sales[0]
+
+
 def repair_items_against_total(receipt: Receipt, total: Decimal) -> str | None:
     """If exactly one change of one item's price (a confusable digit, or junk digits in
     front) makes Σ(price − discount) = ``total`` (the items' target), apply it."""
@@ -105,6 +154,10 @@ def repair_items_against_total(receipt: Receipt, total: Decimal) -> str | None:
     if not tiers:
         return None
     chosen = tiers[min(tiers)]
+    if len(chosen) > 1:
+        # "16,53 B" or "6,47 A" may both be the misread one: the VAT summary's sales for the
+        # item's letter tell which change makes its group add up
+        chosen = [(item, c) for item, c in chosen if _vat_group_matches(receipt, item, c)]
     if len(chosen) != 1:
         return None
     item, candidate = chosen[0]
