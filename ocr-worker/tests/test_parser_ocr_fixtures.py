@@ -105,3 +105,14 @@ def test_no_repair_when_the_vat_summary_cannot_decide() -> None:
     lines = ["PARAGON FISKALNY", "Kanapka 1 x16,53 16,53A", "Baton 1 x6,47 6,47A",
              "SUMA PLN 17,00"]
     assert [str(i.price) for i in parse_receipt(lines).items] == ["16.53", "6.47"]
+
+
+def test_two_zeros_read_as_six_are_repaired_when_one_pair_fits_the_total() -> None:
+    lines = ["PARAGON FISKALNY", "Piwo jasne 0,5L 4,96 A", "Chleb 3,35 C", "Bułka 6,49 C",
+             "SUMA PLN 8,74"]
+    assert [str(i.price) for i in parse_receipt(lines).items] == ["4.90", "3.35", "0.49"]
+
+
+def test_two_sixes_are_left_alone_when_several_pairs_fit() -> None:
+    lines = ["PARAGON FISKALNY", "Piwo 6,66 A", "Chleb 6,66 A", "SUMA PLN 7,26"]
+    assert [str(i.price) for i in parse_receipt(lines).items] == ["6.66", "6.66"]

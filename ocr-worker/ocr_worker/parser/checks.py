@@ -12,6 +12,7 @@ from ocr_worker.parser.repair import (
     line_matches,
     one_edit_variants,
     repair_items_against_total,
+    repair_two_items_against_total,
     settle_single_quantity_lines,
 )
 
@@ -142,6 +143,7 @@ def reconcile(
             _fill_orphan(receipt, orphans or [], target)
             or _fill_blank_discount(receipt, blank_discounts or [], target)
             or repair_items_against_total(receipt, target)
+            or repair_two_items_against_total(receipt, target)
         )
         if note:
             receipt.warnings.append(f"repaired {note}")

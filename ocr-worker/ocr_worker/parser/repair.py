@@ -168,6 +168,69 @@ def repair_items_against_total(receipt: Receipt, total: Decimal) -> str | None:
     return f"item '{item.name}': price {old} read as {candidate} (sum of items = total)"
 
 
+def _zero_readings(value: Decimal) -> set[Decimal]:
+    """``value`` with one or more of its 6s read back as 0s (the thresholded dotted zero)."""
+    text = f"{value:.2f}"
+    positions = [k for k, ch in enumerate(text) if ch == "6"]
+    readings: set[Decimal] = set()
+    for mask in range(1, 2 ** len(positions)):
+        chars = list(text)
+        for bit, k in enumerate(positions):
+            if mask >> bit & 1:
+                chars[k] = "0"
+        candidate = "".join(chars)
+        if not (candidate.startswith("0") and not candidate.startswith("0.")):
+            readings.add(Decimal(candidate))
+    return readings
+
+
+def repair_two_items_against_total(receipt: Receipt, total: Decimal) -> str | None:
+    """Two items with a ``0`` read as ``6`` (the most common misreading): if exactly one pair
+    of such readings makes Σ(price − discount) = ``total``, and no line contradicts it,
+    apply both."""
+    difference = total - receipt.items_net_sum()
+    if difference >= 0:
+        return None
+    options = [
+        (item, candidate) for item in receipt.items for candidate in _zero_readings(item.price)
+        if _tier(item, candidate) is not None
+    ]
+    pairs = [
+        (first, second) for i, first in enumerate(options) for second in options[i + 1:]
+        if first[0] is not second[0] and (first[1] - first[0].price)
+        + (second[1] - second[0].price) == difference
+    ]
+    if len(pairs) > 1:
+        pairs = [pair for pair in pairs if _pair_fits_vat(receipt, pair)]
+    if len(pairs) != 1:
+        return None
+    notes = []
+    for item, candidate in pairs[0]:
+        old = item.price
+        if item.quantity == 1 and item.unit_price == item.price:
+            item.unit_price = candidate
+        item.price = candidate
+        notes.append(f"item '{item.name}': price {old} read as {candidate}")
+    return "; ".join(notes) + " (sum of items = total)"
+
+
+def _pair_fits_vat(receipt: Receipt, pair: tuple[tuple[Item, Decimal], ...]) -> bool:
+    changes = {id(item): candidate for item, candidate in pair}
+    letters = {item.vat for item, _ in pair}
+    for letter in letters:
+        sales = [rate.sales for rate in receipt.vat if rate.letter == letter]
+        if letter is None or len(sales) != 1 or sales[0] is None:
+            return False
+        group = sum(
+            (changes.get(id(item), item.price) - item.discount
+             for item in receipt.items if item.vat == letter),
+            Decimal("0"),
+        )
+        if group != sales[0]:
+            return False
+    return True
+
+
 def settle_single_quantity_lines(receipt: Receipt) -> None:
     """Once the sum matches, a ``1 x unit = value`` line that disagrees had its unit misread."""
     for item in receipt.items:
