@@ -86,3 +86,16 @@ def test_unrepairable_date_gives_no_date() -> None:
 
 def test_no_date() -> None:
     assert find_purchase_date(["SUMA PLN 3,49"], month_first=False) == (None, None, 0.0)
+
+
+def test_stray_dot_inside_the_day_is_repaired() -> None:
+    assert find_purchase_date(["1.1.05.2024 21:57"], month_first=False)[:2] == (
+        date(2024, 5, 11), "21:57"
+    )
+
+
+def test_misread_year_beside_the_time_beats_an_unlabelled_date() -> None:
+    lines = ["x 01.02.2024", "2624.11.16 12:10"]
+    found, time_text, confidence = find_purchase_date(lines, month_first=False)
+    assert (found, time_text) == (date(2024, 11, 16), "12:10")
+    assert confidence < 1

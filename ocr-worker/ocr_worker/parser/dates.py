@@ -109,10 +109,15 @@ def _make_or_fix(year: int, month: str, day: str, repair: bool) -> date | None:
     return value
 
 
+_SPLIT_DAY = re.compile(r"(?<![\d.,])([0-3])[.,](\d)(?=[-./]\d{1,2}[-./]\d{4}(?!\d))")
+
+
 def dates_in_line(line: str, *, month_first: bool, repair: bool = False) -> list[date]:
     """All plausible dates in one line (in order of appearance). With ``repair``, an
     impossible date one misread digit away from exactly one valid date counts as that."""
     text = fold(line)
+    if repair:
+        text = _SPLIT_DAY.sub(r"\1\2", text)  # "1.1.05.2024": a stray dot inside the day
     found: list[tuple[int, date]] = []
     taken: list[tuple[int, int]] = []
     for m in _ISO.finditer(text):
@@ -180,15 +185,20 @@ def find_purchase_date(
     lines: list[str], *, month_first: bool
 ) -> tuple[date | None, str | None, float]:
     """The purchase date, its time (same or neighbouring line) and a confidence in 0..1."""
-    hits: list[DateHit] = []
+    def rank(hit: DateHit) -> tuple[int, int]:
+        return hit.score, -hit.line_index
+
+    hits = _date_hits(lines, month_first=month_first, repair=False)
+    repaired_hits = _date_hits(lines, month_first=month_first, repair=True)
     repaired = False
-    for repaired in (False, True):
-        hits = _date_hits(lines, month_first=month_first, repair=repaired)
-        if hits:
-            break
+    if repaired_hits and (
+        not hits or max(repaired_hits, key=rank).score > max(hits, key=rank).score
+    ):
+        # a misread date beside the time ("2624.11.16 12:10") beats a stray unlabelled one
+        hits, repaired = repaired_hits, True
     if not hits:
         return None, None, 0.0
-    best = max(hits, key=lambda hit: (hit.score, -hit.line_index))
+    best = max(hits, key=rank)
     time_text = find_time(lines[best.line_index])
     if time_text is None:
         for neighbour in (best.line_index + 1, best.line_index - 1):
