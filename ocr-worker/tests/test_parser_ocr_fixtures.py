@@ -116,3 +116,10 @@ def test_two_zeros_read_as_six_are_repaired_when_one_pair_fits_the_total() -> No
 def test_two_sixes_are_left_alone_when_several_pairs_fit() -> None:
     lines = ["PARAGON FISKALNY", "Piwo 6,66 A", "Chleb 6,66 A", "SUMA PLN 7,26"]
     assert [str(i.price) for i in parse_receipt(lines).items] == ["6.66", "6.66"]
+
+
+def test_quantity_line_under_the_price_proves_a_misread_price() -> None:
+    lines = ["CHEESE 7.36 X", "2 AT 1 FOR 3.69", "MILK 2.00 X", "TOTAL $9.38"]
+    receipt = parse_receipt(lines)
+    assert _items(lines) == [("2", "3.69", "7.38", "0"), ("1", "2.00", "2.00", "0")]
+    assert any("7.36 read as 7.38" in w for w in receipt.warnings)

@@ -11,7 +11,7 @@ from decimal import Decimal
 from ocr_worker.parser.amounts import money, parse_amount, parse_quantity, strip_currency
 from ocr_worker.parser.item_lines import LEADING_QTY, UNREADABLE_NAME, ParsedLine, classify
 from ocr_worker.parser.model import Item
-from ocr_worker.parser.repair import repair_item_line
+from ocr_worker.parser.repair import digit_variants, repair_item_line
 
 __all__ = ["ItemsResult", "Orphan", "classify", "parse_items"]
 
@@ -142,9 +142,17 @@ class _Assembler:
         if (
             previous is not None and not parsed.name and self.pending_name is None
             and not previous.quantity_printed and parsed.quantity and parsed.unit_price
-            and money(parsed.quantity * parsed.unit_price) == previous.price
+            and _proves_price(money(parsed.quantity * parsed.unit_price), previous.price)
         ):
-            # REWE/Tesco style: "2 Stk x 1,29" printed under the item's price line
+            # REWE/Tesco style: "2 Stk x 1,29" printed under the item's price line; it also
+            # proves a price one misread digit away ("7,36 X" over "2 AT 1 FOR 3,69")
+            value = money(parsed.quantity * parsed.unit_price)
+            if value != previous.price:
+                self.repairs.append(
+                    f"item '{previous.name}': price {previous.price} read as {value} "
+                    "(qty × unit price on the line below)"
+                )
+                previous.price = value
             previous.quantity = parsed.quantity
             previous.unit_price = parsed.unit_price
             previous.quantity_printed = True
@@ -196,6 +204,10 @@ class _Assembler:
         self.items.append(
             _make_item(name, parsed.price, parsed.quantity, parsed.unit_price, parsed.vat, index)
         )
+
+
+def _proves_price(value: Decimal, price: Decimal | None) -> bool:
+    return price is not None and (value == price or value in digit_variants(price))
 
 
 def _continues(first: str, second: str) -> bool:
