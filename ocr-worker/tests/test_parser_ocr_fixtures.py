@@ -123,3 +123,17 @@ def test_quantity_line_under_the_price_proves_a_misread_price() -> None:
     receipt = parse_receipt(lines)
     assert _items(lines) == [("2", "3.69", "7.38", "0"), ("1", "2.00", "2.00", "0")]
     assert any("7.36 read as 7.38" in w for w in receipt.warnings)
+
+
+def test_a_misread_deposit_does_not_outvote_the_printed_total() -> None:
+    lines = ["PARAGON FISKALNY", "Sok 4 SZT * 5,43 = 21,72 A", "Chleb 1 SZT * 9,21 = 9,21 C",
+             "SUMA PLN 30,93", "NIEFISKALNY", "Kaucja butelka 4 x9,50 2,60",
+             "DO ZAPŁATY 32,93 PLN", "Karta płatnicza 32,93"]
+    assert str(parse_receipt(lines).total) == "30.93"
+
+
+def test_two_item_repair_must_agree_with_the_vat_summary() -> None:
+    lines = ["PARAGON FISKALNY", "Chipsy 1 SZT * 6,73 = 6,73 A",
+             "Kanapka 4 SZT * 10,62 = 46,68 B", "SPRZEDAŻ OPODATKOWANA A 6,73",
+             "SPRZEDAŻ OPODATKOWANA B 40,08", "SUMA PLN 46,81"]
+    assert str(parse_receipt(lines).items[0].price) == "6.73"

@@ -120,6 +120,10 @@ def reconcile(
                 break
     elif total not in values and evidence:
         agreed = [v for v in set(values) if values.count(v) >= 2]
+        if receipt.deposits:
+            # due and payment both subtract the same deposit reading: one vote, not two
+            agreed = [v for v in agreed
+                      if {name for name, value in evidence if value == v} - {"due", "payment"}]
         items_sum = dict(evidence).get("items")
         if len(agreed) == 1 and agreed[0] in one_edit_variants(total):
             receipt.warnings.append(f"repaired total {total} read as {agreed[0]}")

@@ -200,8 +200,7 @@ def repair_two_items_against_total(receipt: Receipt, total: Decimal) -> str | No
         if first[0] is not second[0] and (first[1] - first[0].price)
         + (second[1] - second[0].price) == difference
     ]
-    if len(pairs) > 1:
-        pairs = [pair for pair in pairs if _pair_fits_vat(receipt, pair)]
+    pairs = [pair for pair in pairs if _pair_fits_vat(receipt, pair, strict=len(pairs) > 1)]
     if len(pairs) != 1:
         return None
     notes = []
@@ -214,13 +213,19 @@ def repair_two_items_against_total(receipt: Receipt, total: Decimal) -> str | No
     return "; ".join(notes) + " (sum of items = total)"
 
 
-def _pair_fits_vat(receipt: Receipt, pair: tuple[tuple[Item, Decimal], ...]) -> bool:
+def _pair_fits_vat(
+    receipt: Receipt, pair: tuple[tuple[Item, Decimal], ...], *, strict: bool
+) -> bool:
+    """Do the changed items' VAT groups add up to their printed sales? A group without a
+    printed sales figure passes unless ``strict`` (several pairs to choose from)."""
     changes = {id(item): candidate for item, candidate in pair}
     letters = {item.vat for item, _ in pair}
     for letter in letters:
         sales = [rate.sales for rate in receipt.vat if rate.letter == letter]
         if letter is None or len(sales) != 1 or sales[0] is None:
-            return False
+            if strict:
+                return False
+            continue
         group = sum(
             (changes.get(id(item), item.price) - item.discount
              for item in receipt.items if item.vat == letter),
