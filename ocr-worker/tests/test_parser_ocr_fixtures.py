@@ -137,3 +137,11 @@ def test_two_item_repair_must_agree_with_the_vat_summary() -> None:
              "Kanapka 4 SZT * 10,62 = 46,68 B", "SPRZEDAŻ OPODATKOWANA A 6,73",
              "SPRZEDAŻ OPODATKOWANA B 40,08", "SUMA PLN 46,81"]
     assert str(parse_receipt(lines).items[0].price) == "6.73"
+
+
+def test_price_over_the_total_is_qty_times_unit_then_the_sum_repairs_the_rest() -> None:
+    lines = ["PARAGON FISKALNY", "Bułka kajzerka 1 * 0,75 8,75 C", "Jabłka luz",
+             "1,766 x 3,61 = 5,36 C", "Pączek z różą 4 * 2,53 168,12 B", "SUMA PLN 16,17"]
+    receipt = parse_receipt(lines)
+    assert [str(i.price) for i in receipt.items] == ["0.75", "5.30", "10.12"]
+    assert receipt.checks["items_sum_matches_total"] is True

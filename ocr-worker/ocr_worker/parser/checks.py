@@ -13,6 +13,7 @@ from ocr_worker.parser.repair import (
     one_edit_variants,
     repair_items_against_total,
     repair_two_items_against_total,
+    reprice_impossible_items,
     settle_single_quantity_lines,
 )
 
@@ -143,6 +144,7 @@ def reconcile(
             item for item in receipt.items if item.source != "computed" or item.price <= target
         ]
     if target is not None and receipt.items:
+        receipt.warnings.extend(reprice_impossible_items(receipt, target))
         note = (
             _fill_orphan(receipt, orphans or [], target)
             or _fill_blank_discount(receipt, blank_discounts or [], target)

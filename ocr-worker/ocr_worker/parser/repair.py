@@ -169,9 +169,10 @@ def repair_items_against_total(receipt: Receipt, total: Decimal) -> str | None:
 
 
 def _zero_readings(value: Decimal) -> set[Decimal]:
-    """``value`` with one or more of its 6s read back as 0s (the thresholded dotted zero)."""
+    """``value`` with one or more of its 6s and 8s read back as 0s (a thresholded dotted or
+    slashed zero)."""
     text = f"{value:.2f}"
-    positions = [k for k, ch in enumerate(text) if ch == "6"]
+    positions = [k for k, ch in enumerate(text) if ch in "68"]
     readings: set[Decimal] = set()
     for mask in range(1, 2 ** len(positions)):
         chars = list(text)
@@ -243,8 +244,22 @@ def settle_single_quantity_lines(receipt: Receipt) -> None:
             item.unit_price = item.price
 
 
+def reprice_impossible_items(receipt: Receipt, total: Decimal) -> list[str]:
+    """An item dearer than the whole receipt is a misreading: its value is qty × unit price
+    when those were printed and fit under the total."""
+    notes = []
+    for item in receipt.items:
+        if item.net > total and item.quantity_printed and item.unit_price is not None:
+            value = money(item.quantity * item.unit_price)
+            if Decimal("0") < value - item.discount <= total:
+                notes.append(f"repaired item '{item.name}': price {item.price} read as {value} "
+                             "(exceeds the total; qty × unit price)")
+                item.price = value
+    return notes
+
+
 def drop_impossible_items(receipt: Receipt, total: Decimal) -> list[str]:
-    """An item dearer than the whole receipt is a misreading that nothing could repair."""
+    """An item still dearer than the whole receipt is a misreading nothing could repair."""
     dropped = [item for item in receipt.items if item.net > total]
     receipt.items = [item for item in receipt.items if item.net <= total]
     return [f"dropped item '{item.name}': price {item.price} exceeds the total" for item in dropped]
