@@ -4,6 +4,7 @@ fields of NAME.json: shop, date, total, amount due, currency and every item."""
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -145,3 +146,14 @@ def test_price_over_the_total_is_qty_times_unit_then_the_sum_repairs_the_rest() 
     receipt = parse_receipt(lines)
     assert [str(i.price) for i in receipt.items] == ["0.75", "5.30", "10.12"]
     assert receipt.checks["items_sum_matches_total"] is True
+
+
+def test_quantity_line_with_a_misread_unit_under_a_misread_price() -> None:
+    lines = ["WHEAT BREAD 2.08 X", "PAPER TOWELS 6RL 20.66 X", "2 AT 1 FOR 16.30",
+             "TOTAL $22.68"]
+    assert _items(lines) == [("1", "2.08", "2.08", "0"), ("2", "10.30", "20.60", "0")]
+
+
+def test_weighed_quantity_line_does_not_rewrite_the_price_above() -> None:
+    lines = ["BANANAS LOOSE £6.16", "6.152 kg @ £1.05/kg", "TOTAL £6.16"]
+    assert parse_receipt(lines).items[0].price == Decimal("6.16")

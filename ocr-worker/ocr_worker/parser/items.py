@@ -139,20 +139,28 @@ class _Assembler:
 
     def _on_qty_only(self, parsed: ParsedLine, line: str, index: int, after: bool) -> None:
         previous = self.items[-1] if self.items else None
+        reading = None
         if (
             previous is not None and not parsed.name and self.pending_name is None
             and not previous.quantity_printed and parsed.quantity and parsed.unit_price
-            and _proves_price(money(parsed.quantity * parsed.unit_price), previous.price)
         ):
-            # REWE/Tesco style: "2 Stk x 1,29" printed under the item's price line; it also
-            # proves a price one misread digit away ("7,36 X" over "2 AT 1 FOR 3,69")
-            value = money(parsed.quantity * parsed.unit_price)
-            if value != previous.price:
+            reading = _below_price_reading(parsed.quantity, parsed.unit_price, previous.price)
+        if previous is not None and reading is not None:
+            # REWE/Tesco style: "2 Stk x 1,29" printed under the item's price line; whole
+            # quantities also prove a price or unit one misread digit away ("7,36 X" over
+            # "2 AT 1 FOR 3,69", "20,66 X" over "2 AT 1 FOR 16,30")
+            unit, value = reading
+            if value != previous.price or unit != parsed.unit_price:
+                unit_note = (
+                    f", unit price {parsed.unit_price} read as {unit}"
+                    if unit != parsed.unit_price else ""
+                )
                 self.repairs.append(
-                    f"item '{previous.name}': price {previous.price} read as {value} "
-                    "(qty × unit price on the line below)"
+                    f"item '{previous.name}': price {previous.price} read as {value}{unit_note}"
+                    " (quantity line below the price)"
                 )
                 previous.price = value
+                parsed.unit_price = unit
             previous.quantity = parsed.quantity
             previous.unit_price = parsed.unit_price
             previous.quantity_printed = True
@@ -206,8 +214,23 @@ class _Assembler:
         )
 
 
-def _proves_price(value: Decimal, price: Decimal | None) -> bool:
-    return price is not None and (value == price or value in digit_variants(price))
+def _below_price_reading(
+    quantity: Decimal, unit: Decimal, price: Decimal
+) -> tuple[Decimal, Decimal] | None:
+    """(unit price, value) that make a quantity line fit the price line above it: as read,
+    or, for a whole quantity, the only fit with one misread digit in the unit price and/or
+    the value."""
+    if money(quantity * unit) == price:
+        return unit, price
+    if quantity != quantity.to_integral_value():
+        return None
+    fits = {
+        (u, money(quantity * u)) for u in {unit} | digit_variants(unit)
+        if money(quantity * u) in digit_variants(price) | {price}
+    }
+    if len(fits) > 1:
+        return unit, price  # the line is this item's, but which digit slipped is open
+    return fits.pop() if fits else None
 
 
 def _continues(first: str, second: str) -> bool:
