@@ -157,3 +157,10 @@ def test_quantity_line_with_a_misread_unit_under_a_misread_price() -> None:
 def test_weighed_quantity_line_does_not_rewrite_the_price_above() -> None:
     lines = ["BANANAS LOOSE £6.16", "6.152 kg @ £1.05/kg", "TOTAL £6.16"]
     assert parse_receipt(lines).items[0].price == Decimal("6.16")
+
+
+def test_two_misread_lines_are_the_pair_even_with_a_misread_vat_figure() -> None:
+    lines = ["PARAGON FISKALNY", "Woda", "1 x 1,86 = 1,86 A", "Torba", "1 x 1,67 = 1,87 A",
+             "Ryż 1kg", "1 x 6,18 = 6,16 C", "Hot-dog", "1 x 7,36 = 7,36 C",
+             "SPRZEDAŻ OPODATKOWANA A 2,93", "SPRZEDAŻ OPODATKOWANA C 13,49", "SUMA PLN 16,39"]
+    assert [str(i.price) for i in parse_receipt(lines).items] == ["1.86", "1.07", "6.10", "7.36"]

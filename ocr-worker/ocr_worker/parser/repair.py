@@ -201,6 +201,12 @@ def repair_two_items_against_total(receipt: Receipt, total: Decimal) -> str | No
         if first[0] is not second[0] and (first[1] - first[0].price)
         + (second[1] - second[0].price) == difference
     ]
+    if not pairs:
+        return None
+    # lines already known to be misread are the likelier pair (as for a single repair)
+    rank = {id(pair): sum(_tier(item, c) or 0 for item, c in pair) for pair in pairs}
+    best = min(rank.values())
+    pairs = [pair for pair in pairs if rank[id(pair)] == best]
     pairs = [pair for pair in pairs if _pair_fits_vat(receipt, pair, strict=len(pairs) > 1)]
     if len(pairs) != 1:
         return None
@@ -217,8 +223,10 @@ def repair_two_items_against_total(receipt: Receipt, total: Decimal) -> str | No
 def _pair_fits_vat(
     receipt: Receipt, pair: tuple[tuple[Item, Decimal], ...], *, strict: bool
 ) -> bool:
-    """Do the changed items' VAT groups add up to their printed sales? A group without a
-    printed sales figure passes unless ``strict`` (several pairs to choose from)."""
+    """Do the changed items' VAT groups add up to their printed sales? Unless ``strict``
+    (several pairs to choose from), a group passes when it has no sales figure, or when its
+    figure matched neither before nor after the change (the figure is misread too); a
+    change that breaks a group that added up never passes."""
     changes = {id(item): candidate for item, candidate in pair}
     letters = {item.vat for item, _ in pair}
     for letter in letters:
@@ -232,7 +240,11 @@ def _pair_fits_vat(
              for item in receipt.items if item.vat == letter),
             Decimal("0"),
         )
-        if group != sales[0]:
+        before = sum(
+            (item.price - item.discount for item in receipt.items if item.vat == letter),
+            Decimal("0"),
+        )
+        if group != sales[0] and (strict or before == sales[0]):
             return False
     return True
 
