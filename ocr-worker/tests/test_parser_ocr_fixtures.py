@@ -164,3 +164,12 @@ def test_two_misread_lines_are_the_pair_even_with_a_misread_vat_figure() -> None
              "Ryż 1kg", "1 x 6,18 = 6,16 C", "Hot-dog", "1 x 7,36 = 7,36 C",
              "SPRZEDAŻ OPODATKOWANA A 2,93", "SPRZEDAŻ OPODATKOWANA C 13,49", "SUMA PLN 16,39"]
     assert [str(i.price) for i in parse_receipt(lines).items] == ["1.86", "1.07", "6.10", "7.36"]
+
+
+def test_discount_over_the_price_is_the_one_reading_below_it() -> None:
+    lines = ["PARAGON FISKALNY", "Mleko UHT 1 SZT * 2,69 = 2,69 C", "Rabat -6,81 C",
+             "Pasztet 1 SZT * 3,87 = 3,87 C", "SUMA PLN 5,75"]
+    receipt = parse_receipt(lines)
+    assert [(str(i.price), str(i.discount)) for i in receipt.items] == [
+        ("2.69", "0.81"), ("3.87", "0")
+    ]

@@ -11,7 +11,11 @@ from decimal import Decimal
 from ocr_worker.parser.amounts import money, parse_amount, parse_quantity, strip_currency
 from ocr_worker.parser.item_lines import LEADING_QTY, UNREADABLE_NAME, ParsedLine, classify
 from ocr_worker.parser.model import Item
-from ocr_worker.parser.repair import digit_variants, repair_item_line
+from ocr_worker.parser.repair import (
+    digit_variants,
+    repair_discount_over_price,
+    repair_item_line,
+)
 
 __all__ = ["ItemsResult", "Orphan", "classify", "parse_items"]
 
@@ -248,7 +252,8 @@ def parse_items(lines: list[str], first_index: int = 0) -> ItemsResult:
         assembler.feed(classify(line), line, first_index + offset)
     assembler.flush()
     repairs = assembler.repairs + [
-        note for note in (repair_item_line(item) for item in assembler.items) if note
+        note for item in assembler.items
+        for note in (repair_item_line(item), repair_discount_over_price(item)) if note
     ]
     return ItemsResult(
         assembler.items, assembler.unparsed, repairs, assembler.orphans, assembler.blank_discounts

@@ -107,6 +107,18 @@ def repair_item_line(item: Item) -> str | None:
     return None
 
 
+def repair_discount_over_price(item: Item) -> str | None:
+    """A discount larger than its item's price is misread: the only reading one confusable
+    digit away that is below the price (``6,81`` off ``2,69`` is ``0,81``)."""
+    if item.discount <= item.price:
+        return None
+    fits = [d for d in digit_variants(item.discount) if Decimal("0") < d < item.price]
+    if len(fits) != 1:
+        return None
+    old, item.discount = item.discount, fits[0]
+    return f"item '{item.name}': discount {old} read as {fits[0]} (more than the price)"
+
+
 def _suffix_variants(value: Decimal) -> set[Decimal]:
     """``3720.49`` may be ``20.49`` with junk glued in front: drop leading digits."""
     text = f"{value:.2f}"
