@@ -206,7 +206,8 @@ def _rotate(gray: Image.Image, angle: float) -> Image.Image:
     return gray.rotate(angle, Image.Resampling.BILINEAR, expand=True, fillcolor=255)
 
 
-def prepare(image: Image.Image) -> Prepared:
+def prepare(image: Image.Image, *, threshold: bool = True) -> Prepared:
+    """``threshold=False`` stops before step 6 (the gray variant the fallback pass reads)."""
     gray = to_gray(image)
     steps = ["exif_transpose", "gray"]
     factor = min(1.0, PREVIEW_SIDE / max(gray.size))
@@ -252,6 +253,7 @@ def prepare(image: Image.Image) -> Prepared:
     if rotate and scale <= 1.0:
         gray = _rotate(gray, angle)
         steps.append("deskew")
-    gray = binarize(gray, int(TARGET_PITCH_PX * 1.5), BINARIZE_OFFSET)
-    steps.append("binarize")
+    if threshold:
+        gray = binarize(gray, int(TARGET_PITCH_PX * 1.5), BINARIZE_OFFSET)
+        steps.append("binarize")
     return Prepared(image=gray, steps=steps, angle=angle, line_px=line_px, scale=scale)
