@@ -12,7 +12,8 @@ only because it measurably helped on the generated benchmark (see bench/README.m
 6. Adaptive threshold (local mean − ``BINARIZE_OFFSET``, window 1.5 lines): Tesseract's LSTM
    misreads gray text with sensor noise and uneven light surprisingly often (`6 SZT * 5,66`
    read as `6) SZI 5,5266.`); on the tuning sets this step alone lifted the share of printed
-   amounts found in the text from 0.86 to 0.97.
+   amounts found in the text from 0.86 to 0.97. ``prepare(threshold=False)`` skips it: the
+   pipeline's second pass, run only when the first parse does not add up, reads that gray image.
 """
 
 from __future__ import annotations
