@@ -300,7 +300,7 @@ def unused_port() -> int:
     return free_port()
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def settings_for(core_db_url: str) -> Callable[..., Settings]:
     """settings_for(**overrides) → test Settings for the session's database."""
     return lambda **overrides: make_settings(core_db_url, **overrides)

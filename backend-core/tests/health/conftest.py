@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from cryptography.fernet import Fernet
@@ -27,28 +27,22 @@ def db(core_sessions: sessionmaker[Session]) -> Iterator[sessionmaker[Session]]:
     return core_sessions
 
 
-def health_settings_for(database_url: str, **overrides: object) -> Settings:
-    values: dict[str, object] = {
-        "api_token": HEALTH_API_TOKEN,
-        "database_url": database_url,
-        "ocr_worker_url": "http://127.0.0.1:9",
-        "job_worker_enabled": False,
-        "google_client_id": "client-id.apps.example",
-        "google_client_secret": "client-secret",
-        "google_redirect_uri": "http://127.0.0.1:8000/api/v1/google/auth/callback",
-        "health_provider": "fit",
-        "google_fit_api_endpoint": "http://127.0.0.1:9/",
-        "token_encryption_key": Fernet.generate_key().decode(),
-        "fit_sync_interval_minutes": 0,
-        "TZ": "Europe/Warsaw",
-    }
-    values.update(overrides)
-    return Settings(_env_file=None, **values)
+#: What the health tests need on top of the core's test settings (tests/conftest.py).
+HEALTH_SETTINGS: dict[str, object] = {
+    "api_token": HEALTH_API_TOKEN,
+    "google_client_id": "client-id.apps.example",
+    "google_client_secret": "client-secret",
+    "google_redirect_uri": "http://127.0.0.1:8000/api/v1/google/auth/callback",
+    "health_provider": "fit",
+    "google_fit_api_endpoint": "http://127.0.0.1:9/",
+    "token_encryption_key": Fernet.generate_key().decode(),
+    "fit_sync_interval_minutes": 0,
+}
 
 
 @pytest.fixture(scope="session")
-def _session_health_settings(core_db_url: str) -> Settings:
-    return health_settings_for(core_db_url)
+def _session_health_settings(settings_for: Callable[..., Settings]) -> Settings:
+    return settings_for(**HEALTH_SETTINGS)
 
 
 @pytest.fixture
