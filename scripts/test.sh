@@ -30,8 +30,10 @@ OPTIONAL_APT_PACKAGES=(
   chromium                                            # Swagger UI browser test
 )
 
-installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
-apt_has() { apt-cache policy "$1" 2>/dev/null | grep -q 'Candidate: [^(]'; }
+# grep reads all of its input (no -q): with pipefail, grep -q quitting early makes the writer
+# die of SIGPIPE and the pipeline fail, so a package apt has looked missing.
+installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep 'install ok installed' >/dev/null; }
+apt_has() { apt-cache policy "$1" 2>/dev/null | grep 'Candidate: [^(]' >/dev/null; }
 
 install_apt_packages() {
   local missing=()
