@@ -231,3 +231,13 @@ def test_total_with_an_extra_digit_is_corrected_by_the_items(receipt_text: Loade
     result = parse_receipt(lines).to_json()
     assert result["total"] == "7.41"
     assert any("(sum of items)" in w for w in result["warnings"])
+
+
+def test_suma_glued_to_pln_is_the_fiscal_total_not_the_amount_due() -> None:
+    lines = ["LIDL", "PARAGON FISKALNY", "Czekolada mleczna 100g 1*4,844,84A",
+             "Baton proteinowy 45g 2*4,699,38A", "SPRZEDAŻ OPODATKOWANAA 14,22",
+             "PTU A 23,00 % 2,66", "SUMA PTU 2,66", "SUMAPLN 14,22", "NIEFISKALNY",
+             "Kaucja butelka 6 x0.50 3,00", "DO ZAPŁATY 17,22 PLN"]
+    result = parse_receipt(lines).to_json()
+    assert (result["total"], result["amount_due"]) == ("14.22", "17.22")
+    assert result["checks"]["items_sum_matches_total"] is True

@@ -13,7 +13,7 @@ PTU_BLOCK = re.compile(
     r"\bSALES TAX\b"
 )
 POLISH_SUM = re.compile(
-    r"^(?:[^A-Z0-9]{0,3})S\s?[UVIJ]\s?[MHNWK]{1,2}\s?[AR4]\b(?!\s*P\s?[TI1][UVYL])"
+    r"^(?:[^A-Z0-9]{0,3})S\s?[UVIJ]\s?[MHNWK]{1,2}\s?[AR4](?:\b|(?=PLN))(?!\s*P\s?[TI1][UVYL])"
 )
 GENERIC_TOTAL = re.compile(
     r"\bTOTAL\b|\bTOTAAL\b|\bSUMME\b|\bGESAMT(?:BETRAG|SUMME)?\b|\bTOTALE\b|\bIMPORTE\b|"
