@@ -22,8 +22,8 @@ bind = os.environ.get("OCR_BIND", "0.0.0.0:5000")
 workers = int(os.environ.get("OCR_WORKERS") or os.cpu_count() or 1)
 worker_class = "sync"
 threads = 1
-# Tesseract itself is stopped after OCR_TIME_LIMIT_SECONDS (pytesseract timeout); the worker
-# is killed only if something else hangs well beyond that.
+# Tesseract itself stops after OCR_TIME_LIMIT_SECONDS (its own deadline, ocr.read_text); the
+# worker is killed only if something else hangs well beyond that.
 timeout = int(_time_limit + 30)
 graceful_timeout = 30
 keepalive = 5

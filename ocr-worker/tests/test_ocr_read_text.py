@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 
 import pytest
@@ -50,22 +51,39 @@ def test_tesseract_runs_single_threaded() -> None:
 
 
 def test_language_comes_from_ocr_lang(monkeypatch: pytest.MonkeyPatch) -> None:
-    seen: dict[str, str] = {}
+    asked: list[str] = []
+    real_engine = ocr.engine
 
-    def fake_image_to_data(image: Image.Image, **kwargs: object) -> dict[str, list]:
-        seen.update({k: str(v) for k, v in kwargs.items()})
-        return {k: [] for k in ("text", "conf", "block_num", "par_num", "line_num",
-                                "left", "top", "width", "height")}
+    def spy(lang: str) -> object:
+        asked.append(lang)
+        return real_engine(lang)
 
-    monkeypatch.setattr(ocr.pytesseract, "image_to_data", fake_image_to_data)
+    monkeypatch.setattr(ocr, "engine", spy)
     monkeypatch.setenv("OCR_LANG", "eng")
     read_text(Image.new("L", (10, 10), 255))
-    assert seen["lang"] == "eng"
-    assert "--oem 1" in seen["config"] and "--psm 6" in seen["config"]
-    assert "tessedit_char_blacklist=©" in seen["config"]
     monkeypatch.delenv("OCR_LANG")
     read_text(Image.new("L", (10, 10), 255))
-    assert seen["lang"] == "pol+eng"
+    assert asked == ["eng", "pol+eng"]
+    assert real_engine("eng").GetInitLanguagesAsString() == "eng"
+
+
+def test_engine_is_psm6_lstm_with_the_blacklist_and_loaded_once_per_thread() -> None:
+    api = ocr.engine("pol+eng")
+    assert api is ocr.engine("pol+eng")  # the models are loaded once, not per receipt
+    assert api.GetPageSegMode() == ocr.tesserocr.PSM.SINGLE_BLOCK
+    assert api.oem() == ocr.tesserocr.OEM.LSTM_ONLY
+    assert api.GetVariableAsString("tessedit_char_blacklist") == ocr.NEVER_ON_RECEIPTS
+    other: list[object] = []
+    thread = threading.Thread(target=lambda: other.append(ocr.engine("pol+eng")))
+    thread.start()
+    thread.join()
+    assert other and other[0] is not api  # one engine per thread: the API is not thread-safe
+
+
+def test_missing_language_is_an_ocr_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OCR_LANG", "xxx")
+    with pytest.raises(OcrError, match="cannot load language 'xxx'"):
+        read_text(Image.new("L", (10, 10), 255))
 
 
 def test_time_limit_raises_ocr_error() -> None:
@@ -75,31 +93,41 @@ def test_time_limit_raises_ocr_error() -> None:
 
 
 def test_words_are_grouped_by_tesseract_line_and_non_words_dropped() -> None:
-    data = {
-        "text": ["", "SUMA", "PLN", " ", "6,98", "x"],
-        "conf": [-1, 96.0, 91.0, -1, 88.0, 40.0],
-        "block_num": [1, 1, 1, 1, 1, 2],
-        "par_num": [1, 1, 1, 1, 1, 1],
-        "line_num": [1, 1, 1, 2, 2, 1],
-        "left": [0, 10, 90, 0, 300, 5],
-        "top": [0, 5, 5, 0, 5, 60],
-        "width": [0, 70, 50, 0, 60, 10],
-        "height": [0, 20, 20, 0, 20, 20],
-    }
-    text = ocr._group_lines(data)
+    rows = [  # level page block par line word left top width height conf text
+        "level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\theight"
+        "\tconf\ttext",
+        "4\t1\t1\t1\t1\t0\t0\t0\t300\t20\t-1\t",
+        "5\t1\t1\t1\t1\t1\t10\t5\t70\t20\t96.0\tSUMA",
+        "5\t1\t1\t1\t1\t2\t90\t5\t50\t20\t91.0\tPLN",
+        "5\t1\t1\t1\t2\t1\t0\t0\t0\t0\t-1\t ",
+        "5\t1\t1\t1\t2\t2\t300\t35\t60\t20\t88.0\t6,98",
+        "5\t1\t2\t1\t1\t1\t5\t60\t10\t20\t40.0\tx",
+    ]
+    text = ocr.group_lines("\n".join(rows))
     assert text.lines == ["SUMA PLN", "6,98", "x"]
-    assert text.words[2] == OcrWord("6,98", 88.0, 300, 5, 60, 20, 1)
+    assert text.words[2] == OcrWord("6,98", 88.0, 300, 35, 60, 20, 1)
     assert text.mean_confidence == pytest.approx((96 + 91 + 88 + 40) / 4)
+    assert text.line_box(0) == (5, 25) and text.line_box(1) == (35, 55)
 
 
 def test_empty_result_object() -> None:
     assert OcrText().mean_confidence == 0.0 and OcrText().text == ""
 
 
-def test_tesseract_failure_is_not_reported_as_a_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
-    def failing(*_args: object, **_kwargs: object) -> None:
-        raise ocr.pytesseract.TesseractError(1, "Image too large: (60000, 10)")
+def test_tesseract_failure_is_not_reported_as_a_timeout() -> None:
+    # Tesseract refuses images wider than 32767 px at once: a failure, not a time-out
+    with pytest.raises(OcrError, match="Tesseract failed: it could not read this 60000x10"):
+        read_text(Image.new("L", (60000, 10), 255))
 
-    monkeypatch.setattr(ocr.pytesseract, "image_to_data", failing)
-    with pytest.raises(OcrError, match="Tesseract failed: Image too large"):
+
+def test_engine_errors_become_ocr_errors(monkeypatch: pytest.MonkeyPatch) -> None:
+    class Broken:
+        def SetImage(self, image: Image.Image) -> None:  # noqa: N802 - tesserocr's names
+            raise RuntimeError("Error reading image")
+
+        def Clear(self) -> None:  # noqa: N802
+            pass
+
+    monkeypatch.setattr(ocr, "engine", lambda lang: Broken())
+    with pytest.raises(OcrError, match="Tesseract failed: Error reading image"):
         read_text(Image.new("L", (10, 10), 255))
