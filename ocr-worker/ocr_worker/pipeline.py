@@ -1,9 +1,9 @@
 """Image bytes → checked image → preprocessing → Tesseract → parsed receipt JSON.
 
-One Tesseract pass over the thresholded image; only when that parse fails its own arithmetic
-(see ``needs_second_pass``) one more pass over the same image without the hard threshold (which
-turns bold dotted zeros into 6), and the better of the two parses is kept (``pass_score``). At
-most two passes per receipt; ``ocr_pass`` in the result says which one was used.
+One Tesseract pass over the thresholded image, then re-reads of single bands from the gray
+image where that pass is doubtful (``second_pass``): the date line always, the lines from the
+first item to the total only when the parse fails its own arithmetic. ``reread`` in the result
+lists the bands whose re-read was kept (``date``, ``items``).
 """
 
 from __future__ import annotations
@@ -18,68 +18,106 @@ from PIL import Image
 from ocr_worker import metrics
 from ocr_worker.config import Settings
 from ocr_worker.image_input import load_image
-from ocr_worker.ocr import read_text
+from ocr_worker.ocr import OcrText, read_text
 from ocr_worker.parser import Receipt, parse_receipt
-from ocr_worker.preprocess import prepare
+from ocr_worker.preprocess import Prepared, prepare
+from ocr_worker.second_pass import (
+    Band,
+    band_around,
+    band_confidence,
+    date_reread_wins,
+    needs_item_reread,
+    pass_score,
+    splice,
+)
 
 log = logging.getLogger(__name__)
 
 
-@dataclass
-class OcrLines:
-    lines: list[str]
-    mean_confidence: float
-    steps: list[str]
-
-
-def recognise(image: Image.Image, settings: Settings, *, threshold: bool = True) -> OcrLines:
-    """The one place the pipeline talks to preprocessing and Tesseract."""
+def prepared_or_gray(image: Image.Image) -> Prepared:
+    """Preprocessing; an odd image it cannot handle still gets its OCR pass, never a 500."""
     try:
-        prepared = prepare(image, threshold=threshold)
-        ready, steps = prepared.image, prepared.steps
-    except Exception:  # an odd image must still get its OCR pass, never a 500
+        return prepare(image)
+    except Exception:
         log.exception("preprocessing failed; reading the image as it is")
-        ready, steps = image.convert("L"), ["preprocess_failed"]
-    text = read_text(ready, lang=settings.ocr_lang, timeout=settings.ocr_time_limit_seconds)
-    return OcrLines(text.lines, text.mean_confidence, steps)
+        gray = image.convert("L")
+        return Prepared(image=gray, gray=gray, steps=["preprocess_failed"])
 
 
-def parse_lines(lines: list[str]) -> dict[str, Any]:
+def recognise(image: Image.Image, settings: Settings) -> OcrText:
+    """One timed Tesseract pass with the configured language and time limit."""
+    started = time.perf_counter()
+    text = read_text(image, lang=settings.ocr_lang, timeout=settings.ocr_time_limit_seconds)
+    metrics.OCR_SECONDS.observe(time.perf_counter() - started)
+    return text
+
+
+@dataclass
+class Parsed:
+    result: dict[str, Any]  # the JSON answer
+    item_lines: tuple[int, int] | None = None  # input lines of the items and the total
+    date_line: int | None = None  # input line of the date
+    guessed: bool = False  # an illegible price was inferred from the total
+
+
+def parse_lines(lines: list[str]) -> Parsed:
     """Parse OCR lines; a parser bug degrades to an empty receipt with a warning (the image
     is fine, so a 5xx would only make the caller retry the same failure)."""
     try:
-        return parse_receipt(lines).to_json()
+        receipt = parse_receipt(lines)
+        guessed = any(item.source == "inferred" for item in receipt.items)
+        return Parsed(receipt.to_json(), receipt.item_lines, receipt.date_line, guessed)
     except Exception as exc:
         log.exception("parser failed")
         result = Receipt().to_json()
         result["warnings"] = [f"parser failed: {type(exc).__name__}"]
-        return result
+        return Parsed(result)
 
 
-#: Fields the kept second pass takes over from the first when it did not read them itself.
-HEADER_FIELDS = ("shop", "company", "nip", "date", "time", "receipt_number")
+class Reader:
+    """The passes over one prepared image: the first over the thresholded image, re-reads of
+    bands of the gray one; keeps the time spent in Tesseract."""
+
+    def __init__(self, prepared: Prepared, settings: Settings) -> None:
+        self.prepared, self.settings, self.seconds = prepared, settings, 0.0
+
+    def _read(self, image: Image.Image) -> OcrText:
+        started = time.perf_counter()
+        text = recognise(image, self.settings)
+        self.seconds += time.perf_counter() - started
+        return text
+
+    def first_pass(self) -> OcrText:
+        return self._read(self.prepared.image)
+
+    def reread(self, band: Band) -> OcrText:
+        gray = self.prepared.gray
+        return self._read(gray.crop(band.box(gray.width)))
 
 
-def needs_second_pass(result: dict[str, Any]) -> bool:
-    """The parse is clearly bad by the receipt's own arithmetic: items do not add up to the
-    total, or a line's quantity × unit price is not its price, or nothing was read."""
-    checks = result["checks"]
-    if not result["items"] or result["total"] is None:
-        return True
-    return checks.get("items_sum_matches_total") is not True or \
-        checks.get("lines_consistent") is False
+def reread_date(reader: Reader, first: OcrText, parsed: Parsed, skip: Band | None
+                ) -> dict[Band, OcrText]:
+    """The date line's re-read, when it wins (see ``date_reread_wins``)."""
+    line = parsed.date_line
+    if line is None or (skip is not None and skip.holds(line)):
+        return {}
+    band = band_around(first, (line, line), reader.prepared.gray.height)
+    text = reader.reread(band)
+    lines, _ = splice(first, {band: text})
+    return {band: text} if date_reread_wins(first, band, text, parse_lines(lines).date_line) \
+        else {}
 
 
-def pass_score(result: dict[str, Any], confidence: float) -> tuple[int, int, int, float]:
-    """Order between two parses of the same image: items add up to the total, then every line
-    consistent, then a total found, then mean OCR word confidence."""
-    checks = result["checks"]
-    return (
-        int(checks.get("items_sum_matches_total") is True),
-        int(checks.get("lines_consistent") is not False),
-        int(result["total"] is not None),
-        confidence,
-    )
+def reread_items(reader: Reader, first: OcrText, band: Band, rereads: dict[Band, OcrText]
+                 ) -> dict[Band, OcrText]:
+    """The item band's re-read joins ``rereads`` when its parse beats the one without it."""
+    text = reader.reread(band)
+    without = parse_lines(splice(first, rereads)[0])
+    with_band = parse_lines(splice(first, {**rereads, band: text})[0])
+    if pass_score(with_band.result, text.mean_confidence, guessed=with_band.guessed) > \
+            pass_score(without.result, band_confidence(first, band), guessed=without.guessed):
+        return {**rereads, band: text}
+    return rereads
 
 
 def outcome_of(result: dict[str, Any]) -> str:
@@ -96,34 +134,34 @@ def process_image(data: bytes, settings: Settings, *, debug: bool = False) -> di
     image = load_image(
         data, max_bytes=settings.max_upload_bytes, max_pixels=settings.ocr_max_pixels
     )
-    ocr_started = time.perf_counter()
-    ocr = recognise(image, settings)
-    ocr_done = time.perf_counter()
-    metrics.OCR_SECONDS.observe(ocr_done - ocr_started)
-    result = parse_lines(ocr.lines)
-    used = "threshold"
-    if needs_second_pass(result):
-        second_started = time.perf_counter()
-        second = recognise(image, settings, threshold=False)
-        second_done = time.perf_counter()
-        metrics.OCR_SECONDS.observe(second_done - second_started)
-        ocr_done += second_done - second_started  # parser time excludes both OCR passes
-        second_result = parse_lines(second.lines)
-        if pass_score(second_result, second.mean_confidence) > pass_score(
-            result, ocr.mean_confidence
-        ):
-            for key in HEADER_FIELDS:  # read once, away from the items: keep the first's
-                if second_result.get(key) is None and result.get(key) is not None:
-                    second_result[key] = result[key]
-            ocr, result, used = second, second_result, "gray"
-        result["warnings"] = [*result.get("warnings", []), f"second OCR pass; kept: {used}"]
+    prepared = prepared_or_gray(image)
+    reader = Reader(prepared, settings)
+    first = reader.first_pass()
+    parsed = parse_lines(first.lines)
+    item_band = None
+    if needs_item_reread(parsed.result, guessed=parsed.guessed):
+        item_band = band_around(first, parsed.item_lines, prepared.gray.height)
+    rereads = reread_date(reader, first, parsed, skip=item_band)
+    kept = ["date"] if rereads else []
+    if item_band is not None:
+        rereads = reread_items(reader, first, item_band, rereads)
+        if item_band in rereads:
+            kept.append("items")
+    lines, confidence = splice(first, rereads)
+    result = parse_lines(lines).result if rereads else parsed.result
+    if item_band is not None:  # the first reading of the items was doubtful: say so
+        result["warnings"] = [
+            *result.get("warnings", []),
+            f"item lines {item_band.first + 1}-{item_band.last + 1} re-read from the gray "
+            f"image; kept: {'re-read' if 'items' in kept else 'first reading'}",
+        ]
     finished = time.perf_counter()
-    metrics.PARSER_SECONDS.observe(finished - ocr_done)
+    metrics.PARSER_SECONDS.observe(finished - started - reader.seconds)
     metrics.PARSE_SECONDS.observe(finished - started)
-    result["ocr_confidence"] = round(ocr.mean_confidence / 100, 2)
-    result["ocr_pass"] = used
+    result["ocr_confidence"] = round(confidence / 100, 2)
+    result["reread"] = kept
     if debug:
-        result["lines"] = ocr.lines
-        result["preprocess"] = ocr.steps
+        result["lines"] = lines
+        result["preprocess"] = prepared.steps
     metrics.RECEIPTS.labels(outcome=outcome_of(result)).inc()
     return result

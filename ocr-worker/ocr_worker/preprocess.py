@@ -12,8 +12,9 @@ only because it measurably helped on the generated benchmark (see bench/README.m
 6. Adaptive threshold (local mean − ``BINARIZE_OFFSET``, window 1.5 lines): Tesseract's LSTM
    misreads gray text with sensor noise and uneven light surprisingly often (`6 SZT * 5,66`
    read as `6) SZI 5,5266.`); on the tuning sets this step alone lifted the share of printed
-   amounts found in the text from 0.86 to 0.97. ``prepare(threshold=False)`` skips it: the
-   pipeline's second pass, run only when the first parse does not add up, reads that gray image.
+   amounts found in the text from 0.86 to 0.97. The gray image before this step is kept as
+   ``Prepared.gray``: the pipeline's second pass, run only when the first parse does not add
+   up, re-reads the item lines from it.
 """
 
 from __future__ import annotations
@@ -44,7 +45,8 @@ MIN_SKEW_DEG = 0.3  # below this a rotation costs more than it helps
 
 @dataclass
 class Prepared:
-    image: Image.Image  # 'L' image ready for Tesseract
+    image: Image.Image  # 'L' image ready for Tesseract (thresholded)
+    gray: Image.Image  # the same geometry before the threshold
     steps: list[str] = field(default_factory=list)
     angle: float = 0.0
     line_px: float | None = None  # measured line pitch in the (cropped) original
@@ -207,8 +209,7 @@ def _rotate(gray: Image.Image, angle: float) -> Image.Image:
     return gray.rotate(angle, Image.Resampling.BILINEAR, expand=True, fillcolor=255)
 
 
-def prepare(image: Image.Image, *, threshold: bool = True) -> Prepared:
-    """``threshold=False`` stops before step 6 (the gray variant the fallback pass reads)."""
+def prepare(image: Image.Image) -> Prepared:
     gray = to_gray(image)
     steps = ["exif_transpose", "gray"]
     factor = min(1.0, PREVIEW_SIDE / max(gray.size))
@@ -254,7 +255,7 @@ def prepare(image: Image.Image, *, threshold: bool = True) -> Prepared:
     if rotate and scale <= 1.0:
         gray = _rotate(gray, angle)
         steps.append("deskew")
-    if threshold:
-        gray = binarize(gray, int(TARGET_PITCH_PX * 1.5), BINARIZE_OFFSET)
-        steps.append("binarize")
-    return Prepared(image=gray, steps=steps, angle=angle, line_px=line_px, scale=scale)
+    ready = binarize(gray, int(TARGET_PITCH_PX * 1.5), BINARIZE_OFFSET)
+    steps.append("binarize")
+    return Prepared(image=ready, gray=gray, steps=steps, angle=angle, line_px=line_px,
+                    scale=scale)

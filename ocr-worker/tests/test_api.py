@@ -164,6 +164,6 @@ def test_parser_failure_degrades_to_warning(monkeypatch: pytest.MonkeyPatch) -> 
         raise ValueError("boom")
 
     monkeypatch.setattr(pipeline, "parse_receipt", broken)
-    result = pipeline.parse_lines(["SUMA PLN 1,00"])
+    result = pipeline.parse_lines(["SUMA PLN 1,00"]).result
     assert result["warnings"] == ["parser failed: ValueError"]
     assert result["items"] == [] and result["total"] is None

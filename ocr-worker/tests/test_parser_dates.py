@@ -45,9 +45,10 @@ def test_purchase_date_prefers_line_with_time_and_skips_validity() -> None:
         "Mleko 1 x3,49 3,49 C",
         "2026-11-20 14:35 nr wydr.123",
     ]
-    found, time_text, confidence = find_purchase_date(lines, month_first=False)
+    found, time_text, confidence, line = find_purchase_date(lines, month_first=False)
     assert found == date(2026, 11, 20)
     assert time_text == "14:35"
+    assert line == 4  # the line it was read from (a second OCR pass may re-read it)
     assert confidence >= 0.9
 
 
@@ -60,7 +61,7 @@ def test_time_from_another_line_and_am_pm() -> None:
 
 
 def test_year_misread_in_iso_date() -> None:
-    found, time_text, confidence = find_purchase_date(
+    found, time_text, confidence, _ = find_purchase_date(
         ["2624.01.10 18:04 nr wydr.16145"], month_first=False
     )
     assert (found, time_text, confidence) == (date(2024, 1, 10), "18:04", 0.5)
@@ -85,7 +86,7 @@ def test_unrepairable_date_gives_no_date() -> None:
 
 
 def test_no_date() -> None:
-    assert find_purchase_date(["SUMA PLN 3,49"], month_first=False) == (None, None, 0.0)
+    assert find_purchase_date(["SUMA PLN 3,49"], month_first=False) == (None, None, 0.0, None)
 
 
 def test_stray_dot_inside_the_day_is_repaired() -> None:
@@ -96,6 +97,6 @@ def test_stray_dot_inside_the_day_is_repaired() -> None:
 
 def test_misread_year_beside_the_time_beats_an_unlabelled_date() -> None:
     lines = ["x 01.02.2024", "2624.11.16 12:10"]
-    found, time_text, confidence = find_purchase_date(lines, month_first=False)
+    found, time_text, confidence, _ = find_purchase_date(lines, month_first=False)
     assert (found, time_text) == (date(2024, 11, 16), "12:10")
     assert confidence < 1

@@ -1,5 +1,6 @@
-"""The conditional second OCR pass: taken only when the first parse fails its arithmetic,
-and the parse whose checks pass is the one returned."""
+"""Re-reads from the gray image: the item band only when the first parse fails its arithmetic
+(or guesses a price from the total), the date line always; a re-read is kept only when it is
+better, and only the band's rows are read again."""
 
 from __future__ import annotations
 
@@ -8,19 +9,26 @@ from PIL import Image
 
 from ocr_worker import pipeline
 from ocr_worker.config import Settings
-from ocr_worker.pipeline import OcrLines, process_image
+from ocr_worker.ocr import OcrText, OcrWord
+from ocr_worker.pipeline import process_image
+from ocr_worker.second_pass import Band, band_around, needs_item_reread, splice
 
-GOOD = [
-    "PARAGON FISKALNY",
-    "Mleko UHT 2 x3,49 6,98 C",
-    "Chleb 1 x4,50 4,50 C",
-    "SUMA PLN 11,48",
-]
-BAD = [  # a line lost (too noisy to read at all): 6,98 ≠ 11,48, nothing to repair from
-    "PARAGON FISKALNY",
-    "Mleko UHT 2 x3,49 6,98 C",
-    "SUMA PLN 11,48",
-]
+PITCH = 40  # rows per fake text line
+HEADER = ["SKLEP ABC", "PARAGON FISKALNY"]
+ITEMS_GOOD = ["Mleko UHT 2 x3,49 6,98 C", "Chleb 1 x4,50 4,50 C", "SUMA PLN 11,48"]
+ITEMS_BAD = ["Mleko UHT 2 x3,49 6,98 C", "~ ~~ :", "SUMA PLN 11,48"]  # a line lost in noise
+
+
+def text_of(lines: list[str], confidence: float = 90.0, top: int = 10) -> OcrText:
+    """OCR output with one word box per token, each line PITCH rows below the last."""
+    text = OcrText(lines=list(lines))
+    for index, line in enumerate(lines):
+        left = 20
+        for token in line.split():
+            text.words.append(OcrWord(token, confidence, left, top + index * PITCH,
+                                      12 * len(token), 24, index))
+            left += 12 * len(token) + 12
+    return text
 
 
 @pytest.fixture
@@ -28,46 +36,118 @@ def png(simple_receipt_png: bytes) -> bytes:
     return simple_receipt_png
 
 
-def fake_ocr(monkeypatch: pytest.MonkeyPatch, by_variant: dict[bool, list[str]]) -> list[bool]:
-    calls: list[bool] = []
+def fake_ocr(monkeypatch: pytest.MonkeyPatch, answers: list[OcrText]) -> list[Image.Image]:
+    """Tesseract stand-in: answers in call order, records the images it was given."""
+    seen: list[Image.Image] = []
 
-    def recognise(image: Image.Image, settings: Settings, *, threshold: bool = True) -> OcrLines:
-        calls.append(threshold)
-        return OcrLines(by_variant[threshold], 90.0, ["fake"])
+    def recognise(image: Image.Image, settings: Settings) -> OcrText:
+        seen.append(image)
+        return answers[len(seen) - 1]
 
     monkeypatch.setattr(pipeline, "recognise", recognise)
-    return calls
+    return seen
 
 
 def test_a_consistent_first_pass_is_the_only_pass(
     monkeypatch: pytest.MonkeyPatch, png: bytes
 ) -> None:
-    calls = fake_ocr(monkeypatch, {True: GOOD, False: BAD})
+    seen = fake_ocr(monkeypatch, [text_of(HEADER + ITEMS_GOOD)])
     result = process_image(png, Settings())
-    assert calls == [True]
-    assert result["ocr_pass"] == "threshold"
+    assert len(seen) == 1
+    assert result["reread"] == []
     assert result["checks"]["items_sum_matches_total"] is True
-    assert not any("second OCR pass" in w for w in result["warnings"])
+    assert not any("re-read" in w for w in result["warnings"])
 
 
-def test_a_failing_first_pass_is_replaced_by_a_second_pass_that_adds_up(
+def test_a_failing_item_band_is_re_read_from_its_rows_and_kept_when_it_adds_up(
     monkeypatch: pytest.MonkeyPatch, png: bytes
 ) -> None:
-    calls = fake_ocr(monkeypatch, {True: BAD, False: GOOD})
-    result = process_image(png, Settings())
-    assert calls == [True, False]
-    assert result["ocr_pass"] == "gray"
-    assert result["checks"]["items_sum_matches_total"] is True
+    first = text_of(HEADER + ITEMS_BAD)
+    seen = fake_ocr(monkeypatch, [first, text_of(ITEMS_GOOD, top=0)])
+    result = process_image(png, Settings(), debug=True)
+    assert len(seen) == 2
+    band = band_around(first, (2, 4), seen[0].height)
+    assert seen[1].size == (band.box(seen[0].width)[2] - band.left, band.bottom - band.top)
+    assert seen[1].height < 3 * PITCH + PITCH  # the item rows, not the whole slip
+    assert result["reread"] == ["items"]
     assert [i["price"] for i in result["items"]] == ["6.98", "4.50"]
-    assert "second OCR pass; kept: gray" in result["warnings"]
+    assert result["checks"]["items_sum_matches_total"] is True
+    assert result["lines"] == HEADER + ITEMS_GOOD  # the header is the first pass's
+    assert "item lines 3-5 re-read from the gray image; kept: re-read" in result["warnings"]
 
 
-def test_a_worse_second_pass_does_not_replace_the_first(
+def test_a_worse_re_read_does_not_replace_the_first_reading(
     monkeypatch: pytest.MonkeyPatch, png: bytes
 ) -> None:
-    calls = fake_ocr(monkeypatch, {True: BAD, False: ["PARAGON FISKALNY", "Mleko"]})
+    seen = fake_ocr(monkeypatch, [text_of(HEADER + ITEMS_BAD), text_of(["Mleko", "~~~"])])
     result = process_image(png, Settings())
-    assert calls == [True, False]
-    assert result["ocr_pass"] == "threshold"
+    assert len(seen) == 2
+    assert result["reread"] == []
     assert result["total"] == "11.48"
-    assert "second OCR pass; kept: threshold" in result["warnings"]
+    assert "item lines 3-5 re-read from the gray image; kept: first reading" in result["warnings"]
+
+
+def test_a_price_guessed_from_the_total_triggers_the_item_re_read(
+    monkeypatch: pytest.MonkeyPatch, png: bytes
+) -> None:
+    # the Chleb value is illegible: the parser infers 4,50 from the total, which adds up
+    guessing = HEADER + ["Mleko UHT 2 x3,49 6,98 C", "Chleb 4,$# C", "SUMA PLN 11,48"]
+    seen = fake_ocr(monkeypatch, [text_of(guessing), text_of(ITEMS_GOOD)])
+    result = process_image(png, Settings())
+    assert len(seen) == 2
+    assert result["reread"] == ["items"]
+    assert not any("inferred" in w for w in result["warnings"])
+
+
+@pytest.mark.parametrize(
+    ("reread_line", "confidence", "kept"),
+    [
+        ("20.12.2024 15:17", 96.0, True),   # surer, and still a date on that line
+        ("20.12.2024 15:17", 60.0, False),  # less sure: the first reading stays
+        ("2O.I2.2O2A", 99.0, False),        # no date any more on that line
+    ],
+)
+def test_the_date_line_is_re_read_and_wins_only_when_surer(
+    monkeypatch: pytest.MonkeyPatch, png: bytes, reread_line: str, confidence: float,
+    kept: bool,
+) -> None:
+    first = text_of(HEADER + ITEMS_GOOD + ["26.12.2024 15:17"], confidence=80.0)
+    seen = fake_ocr(monkeypatch, [first, text_of([reread_line], confidence=confidence)])
+    result = process_image(png, Settings())
+    assert len(seen) == 2
+    assert seen[1].height <= 2 * 24 + 24  # one line's rows and a margin
+    assert result["date"] == ("2024-12-20" if kept else "2024-12-26")
+    assert result["reread"] == (["date"] if kept else [])
+
+
+def test_band_rows_reach_halfway_to_the_neighbours_and_columns_hug_the_words() -> None:
+    text = text_of(["HEADER", "ITEM ONE 1,00", "ITEM TWO 2,00", "SUMA 3,00", "FOOTER"])
+    band = band_around(text, (1, 3), height=400)
+    # line 0 ends at 34, line 1 starts at 50; line 3 ends at 154, line 4 starts at 170
+    assert (band.first, band.last, band.top, band.bottom) == (1, 3, 42, 162)
+    assert band.left == 0 and band.right == 20 + 12 * 13 + 24
+    whole = band_around(text, None, height=400)
+    assert (whole.first, whole.last, whole.top, whole.bottom) == (0, 4, 0, 218)
+
+
+def test_splice_replaces_each_band_and_keeps_the_rest() -> None:
+    first = text_of(["A", "B", "C", "D", "E"], confidence=50.0)
+    rereads = {
+        Band(3, 3, 0, 1): text_of(["d"], confidence=90.0),
+        Band(1, 1, 0, 1): text_of(["b1", "b2"], confidence=90.0),
+    }
+    lines, confidence = splice(first, rereads)
+    assert lines == ["A", "b1", "b2", "C", "d", "E"]
+    assert confidence == pytest.approx((3 * 50 + 3 * 90) / 6)
+
+
+def test_reread_triggers() -> None:
+    good = {"items": [{}], "total": "1.00",
+            "checks": {"items_sum_matches_total": True, "lines_consistent": True}}
+    assert not needs_item_reread(good, guessed=False)
+    assert needs_item_reread(good, guessed=True)
+    assert needs_item_reread({**good, "total": None}, guessed=False)
+    assert needs_item_reread({**good, "checks": {"items_sum_matches_total": False}},
+                             guessed=False)
+    assert needs_item_reread({**good, "checks": {**good["checks"], "lines_consistent": False}},
+                             guessed=False)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 from ocr_worker.parser.repair import CONFUSED_DIGITS
 from ocr_worker.parser.text import fold
@@ -181,9 +182,14 @@ def _date_hits(lines: list[str], *, month_first: bool, repair: bool) -> list[Dat
     return hits
 
 
-def find_purchase_date(
-    lines: list[str], *, month_first: bool
-) -> tuple[date | None, str | None, float]:
+class PurchaseDate(NamedTuple):
+    value: date | None
+    time: str | None
+    confidence: float  # 0..1
+    line_index: int | None  # the line the date was read from
+
+
+def find_purchase_date(lines: list[str], *, month_first: bool) -> PurchaseDate:
     """The purchase date, its time (same or neighbouring line) and a confidence in 0..1."""
     def rank(hit: DateHit) -> tuple[int, int]:
         return hit.score, -hit.line_index
@@ -197,7 +203,7 @@ def find_purchase_date(
         # a misread date beside the time ("2624.11.16 12:10") beats a stray unlabelled one
         hits, repaired = repaired_hits, True
     if not hits:
-        return None, None, 0.0
+        return PurchaseDate(None, None, 0.0, None)
     best = max(hits, key=rank)
     time_text = find_time(lines[best.line_index])
     if time_text is None:
@@ -216,4 +222,4 @@ def find_purchase_date(
     confidence = min(1.0, 0.6 + 0.15 * best.score + 0.1 * (agreeing - 1))
     if repaired:
         confidence = 0.5
-    return best.value, time_text, round(confidence, 2)
+    return PurchaseDate(best.value, time_text, round(confidence, 2), best.line_index)

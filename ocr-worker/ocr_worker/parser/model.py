@@ -94,6 +94,9 @@ class Receipt:
     field_confidence: dict[str, float] = field(default_factory=dict)
     confidence: float = 0.0
     warnings: list[str] = field(default_factory=list)
+    #: First and last input line (as numbered in the OCR output) of the items and the total.
+    item_lines: tuple[int, int] | None = None
+    date_line: int | None = None  # the input line the date was read from, same numbering
 
     def items_net_sum(self) -> Decimal:
         return sum((item.net for item in self.items), ZERO)

@@ -22,9 +22,15 @@ _ITEM_KINDS = {"full", "price_only", "amount_only", "qty_only"}
 _RULE = re.compile(r"^[-=_*~. ]{6,}$")
 
 
-def normalise_lines(raw_lines: list[str], *, polish: bool) -> list[str]:
-    lines = [repair_line(line, polish=polish) for line in raw_lines]
-    return [line for line in lines if line]
+def numbered_lines(raw_lines: list[str]) -> list[tuple[int, str]]:
+    """Cleaned non-empty lines with the index each had in the OCR output."""
+    cleaned = ((index, clean_line(line)) for index, line in enumerate(raw_lines))
+    return [(index, line) for index, line in cleaned if line]
+
+
+def normalise_lines(numbered: list[tuple[int, str]], *, polish: bool) -> list[tuple[int, str]]:
+    repaired = ((index, repair_line(line, polish=polish)) for index, line in numbered)
+    return [(index, line) for index, line in repaired if line]
 
 
 def _item_section(lines: list[str]) -> tuple[int, int]:
@@ -52,10 +58,10 @@ def _item_section(lines: list[str]) -> tuple[int, int]:
 
 
 def parse_receipt(raw_lines: list[str]) -> Receipt:
-    raw = [clean_line(line) for line in raw_lines]
-    raw = [line for line in raw if line]
-    first_guess, _ = detect_currency(raw, None)
-    lines = normalise_lines(raw, polish=first_guess == "PLN")
+    numbered = numbered_lines(raw_lines)
+    first_guess, _ = detect_currency([line for _, line in numbered], None)
+    numbered = normalise_lines(numbered, polish=first_guess == "PLN")
+    lines = [line for _, line in numbered]
     receipt = Receipt()
     fc = receipt.field_confidence
     if not lines:
@@ -76,7 +82,10 @@ def parse_receipt(raw_lines: list[str]) -> Receipt:
 
     receipt.currency, fc["currency"] = detect_currency(lines, brand.country if brand else None)
     month_first = receipt.currency == "USD"
-    receipt.date, receipt.time, fc["date"] = find_purchase_date(lines, month_first=month_first)
+    found = find_purchase_date(lines, month_first=month_first)
+    receipt.date, receipt.time, fc["date"] = found.value, found.time, found.confidence
+    if found.line_index is not None:
+        receipt.date_line = numbered[found.line_index][0]
 
     start, end = _item_section(lines)
     items = parse_items(lines[start:end], first_index=start)
@@ -86,6 +95,9 @@ def parse_receipt(raw_lines: list[str]) -> Receipt:
         receipt.warnings.append(f"unparsed line: {line}")
 
     totals = find_totals(lines, end)
+    last = totals.total_line if totals.total_line is not None else end - 1
+    if start <= last:  # in the caller's numbering: the lines a second OCR pass should re-read
+        receipt.item_lines = (numbered[start][0], numbered[last][0])
     receipt.deposits = totals.deposits
     receipt.amount_due = totals.due
     receipt.subtotal = totals.subtotal
