@@ -241,3 +241,19 @@ def test_suma_glued_to_pln_is_the_fiscal_total_not_the_amount_due() -> None:
     result = parse_receipt(lines).to_json()
     assert (result["total"], result["amount_due"]) == ("14.22", "17.22")
     assert result["checks"]["items_sum_matches_total"] is True
+
+
+def test_total_bottle_deposit_is_not_the_total_and_balance_to_pay_is() -> None:
+    lines = ["TRADER JOE'S", "MILK ORGANIC GALLON WHOL $6.79", "T Bottle Deposit $0.40",
+             "Tax: $7.89 @ 8.625% $0.68", "Total Bottle Deposit $0.40",
+             "Balance to pay $7.87", "Visa Debit $7.87"]
+    assert parse_receipt(lines).to_json()["total"] == "7.87"
+
+
+def test_net_amount_closes_a_receipt_whose_items_have_no_decimals() -> None:
+    lines = ["Khileshwori Trading Pvt. Ltd.", "Sn| Particulars |Qty| Rate | Amount|",
+             "1 COLGATE DENTAL 1 95 95", "2 PATANJALI ANTI 1 70 70",
+             "Gross Amount : 165.00", "Discount : 0.00", "Net Amount : 165.00",
+             "Tender : 165.00", "Change : 0.00"]
+    result = parse_receipt(lines).to_json()
+    assert (result["total"], result["items"]) == ("165.00", [])

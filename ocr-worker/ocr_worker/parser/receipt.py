@@ -42,11 +42,14 @@ def _item_section(lines: list[str]) -> tuple[int, int]:
             start, marked = index + 1, True
             break
     seen_item = False
+    first_end: int | None = None
     for index in range(start, len(lines)):
         line = lines[index]
         if is_end_of_items(line):
             if marked or seen_item:
                 return start, index
+            if first_end is None:
+                first_end = index
             start = index + 1  # a tax-number or total-looking line still in the header
             continue
         if not seen_item and not marked and _RULE.match(line):
@@ -54,6 +57,8 @@ def _item_section(lines: list[str]) -> tuple[int, int]:
             continue
         if classify(line).kind in _ITEM_KINDS:
             seen_item = True
+    if not seen_item and first_end is not None:
+        return first_end, first_end  # no legible item at all: the totals start there
     return start, len(lines)
 
 
