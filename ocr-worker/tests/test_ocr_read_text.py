@@ -122,10 +122,10 @@ def test_tesseract_failure_is_not_reported_as_a_timeout() -> None:
 
 def test_engine_errors_become_ocr_errors(monkeypatch: pytest.MonkeyPatch) -> None:
     class Broken:
-        def SetImage(self, image: Image.Image) -> None:  # noqa: N802 - tesserocr's names
+        def SetImage(self, image: Image.Image) -> None:
             raise RuntimeError("Error reading image")
 
-        def Clear(self) -> None:  # noqa: N802
+        def Clear(self) -> None:
             pass
 
     monkeypatch.setattr(ocr, "engine", lambda lang: Broken())

@@ -91,7 +91,7 @@ def test_a_price_guessed_from_the_total_triggers_the_item_re_read(
     monkeypatch: pytest.MonkeyPatch, png: bytes
 ) -> None:
     # the Chleb value is illegible: the parser infers 4,50 from the total, which adds up
-    guessing = HEADER + ["Mleko UHT 2 x3,49 6,98 C", "Chleb 4,$# C", "SUMA PLN 11,48"]
+    guessing = [*HEADER, "Mleko UHT 2 x3,49 6,98 C", "Chleb 4,$# C", "SUMA PLN 11,48"]
     seen = fake_ocr(monkeypatch, [text_of(guessing), text_of(ITEMS_GOOD)])
     result = process_image(png, Settings())
     assert len(seen) == 2
