@@ -4,10 +4,14 @@
     cd ocr-worker && python -m bench --dir PHOTOS             # NAME.jpg + NAME.json pairs
 
 For every image it runs (1) a plain pass: decode, EXIF turn, one Tesseract pass with the same
-language and mode, then the same parser; (2) the worker's pipeline (`process_image`: input
-checks, preprocessing, Tesseract, parser). It prints item precision/recall/F1, total, date and
-shop accuracy for both, and the cost per receipt: wall-clock seconds and CPU seconds
-(this process + Tesseract children, which is stable on a busy machine), with the ratio.
+engine, language and mode, then the same parser; (2) the worker's pipeline (`process_image`:
+input checks, preprocessing, Tesseract, re-reads, parser); (3) for reference, the cost of the
+`tesseract` program over the same EXIF-turned image (what `tesseract photo.png out` costs:
+model loading included), and of one Tesseract pass over the worker's preprocessed image (the
+floor: the one pass the worker cannot do without). It prints item precision/recall/F1,
+total, date and shop accuracy for (1) and (2), and the cost per receipt: wall-clock seconds
+and CPU seconds (this process + child processes, which is stable on a busy machine), with
+the ratios.
 
 Seeds 1-3 were used while tuning the preprocessing; use any other seed for a held-out set.
 """
@@ -18,8 +22,11 @@ import argparse
 import io
 import json
 import resource
+import shutil
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -30,9 +37,11 @@ from PIL import Image, ImageOps
 
 from bench.metrics import Score, Tally, by_group, score
 from ocr_worker.config import Settings
-from ocr_worker.ocr import read_text
+from ocr_worker.image_input import load_image
+from ocr_worker.ocr import NEVER_ON_RECEIPTS, read_text
 from ocr_worker.parser import parse_receipt
 from ocr_worker.pipeline import process_image
+from ocr_worker.preprocess import prepare
 from ocr_worker.synth import generate
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".bmp")
@@ -83,31 +92,64 @@ def timed(fn: Any, *args: Any, **kwargs: Any) -> tuple[Any, Cost]:
     return result, Cost(time.perf_counter() - wall, _cpu_now() - cpu)
 
 
-def plain_pass(data: bytes, settings: Settings) -> dict[str, Any]:
-    image = ImageOps.exif_transpose(Image.open(io.BytesIO(data)))
-    text = read_text(image, lang=settings.ocr_lang, timeout=settings.ocr_time_limit_seconds)
-    return {"lines": text.lines, "receipt": None}
+def upright(data: bytes) -> Image.Image:
+    return ImageOps.exif_transpose(Image.open(io.BytesIO(data)))
+
+
+def plain_pass(data: bytes, settings: Settings) -> list[str]:
+    text = read_text(upright(data), lang=settings.ocr_lang,
+                     timeout=settings.ocr_time_limit_seconds)
+    return text.lines
+
+
+def floor_cost(data: bytes, settings: Settings) -> Cost:
+    """One Tesseract pass over the preprocessed image (decoding and preprocessing untimed)."""
+    image = prepare(load_image(data, max_bytes=settings.max_upload_bytes,
+                               max_pixels=settings.ocr_max_pixels)).image
+    _, cost = timed(read_text, image, lang=settings.ocr_lang,
+                    timeout=settings.ocr_time_limit_seconds)
+    return cost
+
+
+def program_cost(data: bytes, settings: Settings) -> Cost | None:
+    """CPU and wall time of the ``tesseract`` program over the EXIF-turned image (written as
+    PNG first, untimed); None when the program is not installed."""
+    program = shutil.which("tesseract")
+    if program is None:
+        return None
+    with tempfile.NamedTemporaryFile(suffix=".png") as png:
+        upright(data).save(png.name)
+        _, cost = timed(subprocess.run, [
+            program, png.name, "stdout", "-l", settings.ocr_lang, "--oem", "1", "--psm", "6",
+            "-c", f"tessedit_char_blacklist={NEVER_ON_RECEIPTS}", "tsv",
+        ], capture_output=True, check=True, timeout=settings.ocr_time_limit_seconds)
+    return cost
 
 
 def run(cases: Iterator[Case], settings: Settings, verbose: bool) -> dict[str, Any]:
     plain_tally, pipe_tally = Tally(), Tally()
     groups: list[tuple[str, Score]] = []
-    plain_cost, pipe_cost = Cost(), Cost()
+    plain_cost, pipe_cost, prog_cost = Cost(), Cost(), Cost()
     rows = []
     for case in cases:
-        plain, p_cost = timed(plain_pass, case.image, settings)
+        plain_lines, p_cost = timed(plain_pass, case.image, settings)
         result, q_cost = timed(process_image, case.image, settings, debug=verbose)
-        plain_result = parse_receipt(plain["lines"]).to_json()
+        r_cost = program_cost(case.image, settings) or Cost()
+        f_cost = floor_cost(case.image, settings)
+        plain_result = parse_receipt(plain_lines).to_json()
         p_score, q_score = score(case.truth, plain_result), score(case.truth, result)
         plain_tally.add(p_score)
         pipe_tally.add(q_score)
         groups.append((case.group, q_score))
-        for total, cost in ((plain_cost, p_cost), (pipe_cost, q_cost)):
+        for total, cost in ((plain_cost, p_cost), (pipe_cost, q_cost), (prog_cost, r_cost)):
             total.wall += cost.wall
             total.cpu += cost.cpu
         rows.append({"name": case.name, "problems": q_score.problems,
                      "plain_seconds": round(p_cost.wall, 3), "seconds": round(q_cost.wall, 3),
+                     "plain_lines": len(plain_lines), "reread": result.get("reread"),
                      "cpu_ratio": q_cost.cpu / max(p_cost.cpu, 1e-9),
+                     "program_cpu_ratio": q_cost.cpu / r_cost.cpu if r_cost.cpu else None,
+                     "floor_cpu_ratio": q_cost.cpu / max(f_cost.cpu, 1e-9),
                      "long_side": case.truth.get("render", {}).get("long_side")})
         mark = "ok " if not q_score.problems else "ERR"
         print(f"{mark} {case.name:28s} {q_cost.wall:5.2f}s (plain {p_cost.wall:5.2f}s) "
@@ -122,9 +164,15 @@ def run(cases: Iterator[Case], settings: Settings, verbose: bool) -> dict[str, A
         "pipeline": pipe_tally.summary(),
         "plain": plain_tally.summary(),
         "by_layout": by_group(groups),
-        "seconds_per_receipt": {"pipeline": pipe_cost.wall / n, "plain": plain_cost.wall / n},
-        "cpu_seconds_per_receipt": {"pipeline": pipe_cost.cpu / n, "plain": plain_cost.cpu / n},
+        "seconds_per_receipt": {"pipeline": pipe_cost.wall / n, "plain": plain_cost.wall / n,
+                                "program": prog_cost.wall / n},
+        "cpu_seconds_per_receipt": {"pipeline": pipe_cost.cpu / n, "plain": plain_cost.cpu / n,
+                                    "program": prog_cost.cpu / n},
         "cpu_ratio_per_receipt": _quantiles([r["cpu_ratio"] for r in rows]),
+        "floor_cpu_ratio_per_receipt": _quantiles([r["floor_cpu_ratio"] for r in rows]),
+        "program_cpu_ratio_per_receipt": _quantiles(
+            [r["program_cpu_ratio"] for r in rows if r["program_cpu_ratio"] is not None]
+        ),
         "rows": rows,
     }
 
@@ -157,6 +205,14 @@ def report(results: dict[str, Any], source: str) -> str:
     q = results["cpu_ratio_per_receipt"]
     lines.append(f"per-receipt cpu ratio  median {q['median']:.2f}  p90 {q['p90']:.2f}  "
                  f"max {q['max']:.2f}")
+    q = results["floor_cpu_ratio_per_receipt"]
+    lines.append(f"vs one pass over the preprocessed image, per receipt: median "
+                 f"{q['median']:.2f}  p90 {q['p90']:.2f}  max {q['max']:.2f}")
+    if cpu["program"]:
+        q = results["program_cpu_ratio_per_receipt"]
+        lines.append(f"vs the tesseract program: {cpu['program']:.2f} cpu s/receipt, ratio "
+                     f"{cpu['pipeline'] / cpu['program']:.2f}; per receipt median "
+                     f"{q['median']:.2f}  p90 {q['p90']:.2f}  max {q['max']:.2f}")
     lines.append("by layout (pipeline): item_f1 / total / date / shop")
     for name, s in results["by_layout"].items():
         lines.append(f"  {name:12s} {s['item_f1']:.2f} / {s['total']:.2f} / {s['date']:.2f} / "

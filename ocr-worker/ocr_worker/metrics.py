@@ -33,7 +33,7 @@ HTTP_DURATION = Histogram(
 )
 OCR_SECONDS = Histogram(
     "ocr_worker_ocr_seconds",
-    "Seconds spent in preprocessing plus Tesseract per image.",
+    "Seconds spent in preprocessing plus Tesseract per image (first pass and re-reads).",
     buckets=_LATENCY_BUCKETS,
 )
 PARSE_SECONDS = Histogram(
@@ -43,7 +43,7 @@ PARSE_SECONDS = Histogram(
 )
 PARSER_SECONDS = Histogram(
     "ocr_worker_parser_seconds",
-    "Seconds spent turning OCR lines into a structured receipt (the text parser alone).",
+    "Seconds spent turning OCR lines into a structured receipt per image (the text parser).",
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1),
 )
 RECEIPTS = Counter(
