@@ -257,3 +257,23 @@ def test_net_amount_closes_a_receipt_whose_items_have_no_decimals() -> None:
              "Tender : 165.00", "Change : 0.00"]
     result = parse_receipt(lines).to_json()
     assert (result["total"], result["items"]) == ("165.00", [])
+
+
+@pytest.mark.parametrize(
+    ("printed", "expected"),
+    [("557", "557.00"),  # subtotal + GST + round-off, printed in whole rupees
+     ("5570", None)],    # more than 30 % above the subtotal: nothing proves either reading
+)
+def test_total_printed_without_decimals_is_read_in_whole_units_only_against_a_subtotal(
+    printed: str, expected: str | None
+) -> None:
+    lines = ["BURGER SEIGNEUR", "Ripper 1 400.00", "Coke 300 ML 1 130.00", "SubTotal: 530.00",
+             "GST@5% 26.50", "Round Off: 0.50", f"Total Invoice Value: {printed}"]
+    result = parse_receipt(lines).to_json()
+    assert result["total"] == expected
+
+
+def test_a_lost_comma_in_a_polish_total_is_not_taken_for_whole_units() -> None:
+    lines = ["PARAGON FISKALNY", "Mleko UHT 1 x3,49 3,49 C", "Chleb 1 x4,50 4,50 C",
+             "SUMA PLN 799"]
+    assert parse_receipt(lines).to_json()["total"] == "7.99"

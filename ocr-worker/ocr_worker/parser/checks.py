@@ -50,6 +50,28 @@ def _digit_readings(digits: str) -> list[Decimal]:
     return readings
 
 
+#: A total printed without decimals may exceed its subtotal by at most this share (taxes, fees).
+_MAX_ADDED_TO_SUBTOTAL = Decimal("0.3")
+
+
+def _whole_units_total(receipt: Receipt, digits: str) -> Decimal | None:
+    """A total printed in whole units (``Total Invoice Value: 557``): read so only when a
+    subtotal proves it — at least the subtotal, at most 30 % above it — and the cents reading
+    (5.57) would be below the subtotal, which a total never is."""
+    subtotal = receipt.subtotal
+    whole = Decimal(digits)
+    if subtotal is None or subtotal <= 0 or whole / 100 >= subtotal:
+        return None
+    if not subtotal <= whole <= subtotal * (1 + _MAX_ADDED_TO_SUBTOTAL):
+        return None
+    receipt.warnings.append(
+        f"total read as {whole:.2f} from '{digits}' printed without decimals "
+        f"(subtotal {subtotal})"
+    )
+    receipt.field_confidence["total"] = 0.5
+    return whole.quantize(Decimal("0.01"))
+
+
 def _fill_orphan(receipt: Receipt, orphans: list[Orphan], target: Decimal) -> str | None:
     """One item whose price line was illegible, everything else read: its price is what the
     total leaves over."""
@@ -97,6 +119,8 @@ def reconcile(
                 f"total read as {total} from damaged '{total_digits}' (matches "
                 + ", ".join(name for name, v in evidence if v == total) + ")"
             )
+    if total is None and total_digits:
+        total = _whole_units_total(receipt, total_digits)
     if total is None:
         # Two independent sources agreeing is enough to state the total.
         for _, value in evidence:
