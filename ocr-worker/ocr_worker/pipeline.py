@@ -147,13 +147,9 @@ def process_image(data: bytes, settings: Settings, *, debug: bool = False) -> di
         if item_band in rereads:
             kept.append("items")
     lines, confidence = splice(first, rereads)
+    # a kept re-read passed the same checks as any first reading: no warning of its own (a
+    # warning asks a person to review the receipt); `reread` says what happened
     result = parse_lines(lines).result if rereads else parsed.result
-    if item_band is not None:  # the first reading of the items was doubtful: say so
-        result["warnings"] = [
-            *result.get("warnings", []),
-            f"item lines {item_band.first + 1}-{item_band.last + 1} re-read from the gray "
-            f"image; kept: {'re-read' if 'items' in kept else 'first reading'}",
-        ]
     finished = time.perf_counter()
     metrics.OCR_SECONDS.observe(preprocessing + reader.seconds)
     metrics.PARSER_SECONDS.observe(finished - decoded - preprocessing - reader.seconds)
