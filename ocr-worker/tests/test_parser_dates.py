@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 
+from ocr_worker.parser import parse_receipt
 from ocr_worker.parser.dates import dates_in_line, find_purchase_date, find_time
 
 
@@ -100,3 +101,12 @@ def test_misread_year_beside_the_time_beats_an_unlabelled_date() -> None:
     found, time_text, confidence, _ = find_purchase_date(lines, month_first=False)
     assert (found, time_text) == (date(2024, 11, 16), "12:10")
     assert confidence < 1
+
+
+def test_a_dollar_sign_misread_in_a_code_does_not_make_dates_month_first() -> None:
+    lines = ["Khileshwori Trading Pvt. Ltd.", "Bill NO: $137482-NKT-80/81", "Date ; 07/05/2024",
+             "Net Amount : 185.00"]
+    result = parse_receipt(lines).to_json()
+    assert (result["currency"], result["date"]) == (None, "2024-05-07")  # day-first
+    us = parse_receipt(["WALMART", "MILK $3.49", "TOTAL $3.49", "11/05/2026 18:42"]).to_json()
+    assert (us["currency"], us["date"]) == ("USD", "2026-11-05")

@@ -11,7 +11,8 @@ _CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("PLN", re.compile(r"\bPLN\b|\d\s?ZL\b|\bZL\b|PARAGON|\bPTU\b|\bNIP\b|SPRZEDAZ|\bSUMA\b")),
     ("EUR", re.compile(r"\bEUR\b|€|\bEURO\b")),
     ("GBP", re.compile(r"\bGBP\b|£")),
-    ("USD", re.compile(r"\bUSD\b|\$")),
+    # "$" only beside an amount with cents: OCR reads S as "$" in codes ("Bill NO: $137482")
+    ("USD", re.compile(r"\bUSD\b|\$\s?\d{1,7}[.,]\d{2}(?!\d)|\d[.,]\d{2}\s?\$")),
     ("CHF", re.compile(r"\bCHF\b|\bSFR\b")),
     ("CZK", re.compile(r"\bCZK\b|\bKC\b")),
     ("SEK", re.compile(r"\bSEK\b")),
