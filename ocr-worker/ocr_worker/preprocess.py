@@ -13,8 +13,8 @@ only because it measurably helped on the generated benchmark (see bench/README.m
    misreads gray text with sensor noise and uneven light surprisingly often (`6 SZT * 5,66`
    read as `6) SZI 5,5266.`); on the tuning sets this step alone lifted the share of printed
    amounts found in the text from 0.86 to 0.97. The gray image before this step is kept as
-   ``Prepared.gray``: the pipeline's second pass, run only when the first parse does not add
-   up, re-reads the item lines from it.
+   ``Prepared.gray``: the pipeline re-reads the date line from it, and the item lines when the
+   first parse does not add up (``second_pass``).
 """
 
 from __future__ import annotations
