@@ -93,28 +93,30 @@ class Reader:
 
 
 def reread_date(reader: Reader, first: OcrText, parsed: Parsed, skip: Band | None
-                ) -> dict[Band, OcrText]:
-    """The date line's re-read, when it wins (see ``date_reread_wins``)."""
+                ) -> tuple[dict[Band, OcrText], Parsed]:
+    """The date line's re-read and the parse with it, when it wins (see ``date_reread_wins``);
+    else no re-read and ``parsed``."""
     line = parsed.date_line
     if line is None or (skip is not None and skip.holds(line)):
-        return {}
+        return {}, parsed
     band = band_around(first, (line, line), reader.prepared.gray.height)
     text = reader.reread(band)
-    lines, _ = splice(first, {band: text})
-    return {band: text} if date_reread_wins(first, band, text, parse_lines(lines).date_line) \
-        else {}
+    with_date = parse_lines(splice(first, {band: text})[0])
+    if date_reread_wins(first, band, text, with_date.date_line):
+        return {band: text}, with_date
+    return {}, parsed
 
 
-def reread_items(reader: Reader, first: OcrText, band: Band, rereads: dict[Band, OcrText]
-                 ) -> dict[Band, OcrText]:
-    """The item band's re-read joins ``rereads`` when its parse beats the one without it."""
+def reread_items(reader: Reader, first: OcrText, band: Band, rereads: dict[Band, OcrText],
+                 without: Parsed) -> tuple[dict[Band, OcrText], Parsed]:
+    """The item band's re-read joins ``rereads`` when its parse beats ``without`` (the parse
+    of ``rereads`` alone); returns the re-reads kept and their parse."""
     text = reader.reread(band)
-    without = parse_lines(splice(first, rereads)[0])
     with_band = parse_lines(splice(first, {**rereads, band: text})[0])
     if pass_score(with_band.result, text.mean_confidence, guessed=with_band.guessed) > \
             pass_score(without.result, band_confidence(first, band), guessed=without.guessed):
-        return {**rereads, band: text}
-    return rereads
+        return {**rereads, band: text}, with_band
+    return rereads, without
 
 
 def outcome_of(result: dict[str, Any]) -> str:
@@ -140,16 +142,16 @@ def process_image(data: bytes, settings: Settings, *, debug: bool = False) -> di
     item_band = None
     if needs_item_reread(parsed.result, guessed=parsed.guessed):
         item_band = band_around(first, parsed.item_lines, prepared.gray.height)
-    rereads = reread_date(reader, first, parsed, skip=item_band)
+    rereads, parsed = reread_date(reader, first, parsed, skip=item_band)
     kept = ["date"] if rereads else []
     if item_band is not None:
-        rereads = reread_items(reader, first, item_band, rereads)
+        rereads, parsed = reread_items(reader, first, item_band, rereads, parsed)
         if item_band in rereads:
             kept.append("items")
     lines, confidence = splice(first, rereads)
     # a kept re-read passed the same checks as any first reading: no warning of its own (a
     # warning asks a person to review the receipt); `reread` says what happened
-    result = parse_lines(lines).result if rereads else parsed.result
+    result = parsed.result
     finished = time.perf_counter()
     metrics.OCR_SECONDS.observe(preprocessing + reader.seconds)
     metrics.PARSER_SECONDS.observe(finished - decoded - preprocessing - reader.seconds)
