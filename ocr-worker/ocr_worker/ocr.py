@@ -111,22 +111,22 @@ def tesseract_version() -> str:
 def read_text(image: Image.Image, *, lang: str | None = None, timeout: float = 60.0) -> OcrText:
     """Run Tesseract once over ``image`` and group the words into lines, top to bottom."""
     api = engine(lang or ocr_lang())
+    tsv = None
     try:
         api.SetImage(image)
         started = time.monotonic()
-        if not api.Recognize(timeout=max(1, round(timeout * 1000))):
-            # False means stopped by the deadline or refused (e.g. wider than 32767 px)
-            if time.monotonic() - started >= timeout:
-                raise OcrError(f"Tesseract did not finish within {timeout:g} s")
-            raise OcrError(f"Tesseract failed: it could not read this {image.width}x"
-                           f"{image.height} image")
-        tsv = api.GetTSVText(0)
+        if api.Recognize(timeout=max(1, round(timeout * 1000))):
+            tsv = api.GetTSVText(0)
+        seconds = time.monotonic() - started
     except RuntimeError as exc:  # tesserocr reports engine failures as RuntimeError
-        if isinstance(exc, OcrError):
-            raise
         raise OcrError(f"Tesseract failed: {exc}") from exc
     finally:
         api.Clear()
+    if tsv is None:  # stopped by the deadline, or refused (e.g. wider than 32767 px)
+        if seconds >= timeout:
+            raise OcrError(f"Tesseract did not finish within {timeout:g} s")
+        raise OcrError(f"Tesseract failed: it could not read this {image.width}x"
+                       f"{image.height} image")
     return group_lines(tsv)
 
 

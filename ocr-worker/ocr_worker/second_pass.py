@@ -37,6 +37,10 @@ class Band:
     def holds(self, line: int) -> bool:
         return self.first <= line <= self.last
 
+    def words(self, text: OcrText) -> list[OcrWord]:
+        """The words of ``text`` on this band's lines."""
+        return [w for w in text.words if self.holds(w.line)]
+
 
 def needs_item_reread(result: dict[str, Any], *, guessed: bool) -> bool:
     """The parse is clearly bad by the receipt's own arithmetic: items do not add up to the
@@ -97,7 +101,7 @@ def _mean(values: list[float]) -> float:
 
 def band_confidence(text: OcrText, band: Band) -> float:
     """Mean word confidence of the first pass inside the band (to compare with a re-read)."""
-    return _mean([w.confidence for w in text.words if band.holds(w.line)])
+    return _mean([w.confidence for w in band.words(text)])
 
 
 def splice(first: OcrText, rereads: dict[Band, OcrText]) -> tuple[list[str], float]:
@@ -130,5 +134,5 @@ def date_reread_wins(
         reread_date_line is not None
         and band.first <= reread_date_line < band.first + len(reread.lines)
         and _digit_word_confidence(reread.words)
-        > _digit_word_confidence([w for w in first.words if band.holds(w.line)])
+        > _digit_word_confidence(band.words(first))
     )

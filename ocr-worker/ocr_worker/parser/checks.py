@@ -60,9 +60,8 @@ def _whole_units_total(receipt: Receipt, digits: str) -> Decimal | None:
     (5.57) would be below the subtotal, which a total never is."""
     subtotal = receipt.subtotal
     whole = Decimal(digits)
-    if subtotal is None or subtotal <= 0 or whole / 100 >= subtotal:
-        return None
-    if not subtotal <= whole <= subtotal * (1 + _MAX_ADDED_TO_SUBTOTAL):
+    # within 30 % above a positive subtotal, the cents reading (whole / 100) is below it
+    if subtotal is None or not 0 < subtotal <= whole <= subtotal * (1 + _MAX_ADDED_TO_SUBTOTAL):
         return None
     receipt.warnings.append(
         f"total read as {whole:.2f} from '{digits}' printed without decimals "
