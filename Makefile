@@ -6,6 +6,8 @@ SHELL := bash
 .DEFAULT_GOAL := help
 
 COMPOSE ?= docker compose
+# Creates .env from .env.example with random secrets when it is missing (stdlib Python only).
+INIT_ENV ?= python3 scripts/init-env.py
 VENV ?= .venv
 BIN := $(VENV)/bin/
 PYTHON := $(abspath $(VENV))/bin/python
@@ -34,8 +36,10 @@ help: ## List the commands
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-zA-Z_-]*:.*## / {printf "  make %-14s %s\n", $$1, $$2}' \
 		$(MAKEFILE_LIST)
 
-up: ## Build and start the whole stack in the background (docker compose up -d)
-	$(COMPOSE) up -d --build
+up: ## First start and every start: create .env with random secrets if missing, build, start, print URLs
+	$(INIT_ENV)
+	$(COMPOSE) up -d --build --wait
+	@$(INIT_ENV) --show
 
 down: ## Stop the stack; data stays in the named volumes
 	$(COMPOSE) down
