@@ -104,7 +104,7 @@ def test_show_prints_the_urls_and_the_token(tmp_path: Path) -> None:
     shown = init_env("--env-file", str(env_file), "--show")
     assert shown.returncode == 0, shown.stderr
     out = shown.stdout
-    assert "http://localhost:18080/ " in out + " "  # the receipt page
+    assert re.search(r"receipt page\s+http://localhost:18080/$", out, flags=re.M)
     assert "http://localhost:18080/docs" in out and "http://localhost:18080/grafana/" in out
     assert "abc123" in out and "user admin" in out
     # As compose does, the process environment beats .env.
