@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from app.services import export_csv
@@ -208,3 +209,16 @@ def test_cli_rejects_bad_dates(core_db_url) -> None:
     assert reversed_range.returncode == 2 and b"after" in reversed_range.stderr
     unknown = cli(core_db_url, "receipts")
     assert unknown.returncode == 2
+
+
+def test_database_down_is_a_503_not_a_truncated_csv(core_settings, clean_db) -> None:
+    from app.main import create_app
+
+    down = core_settings.model_copy(update={
+        "database_url": "postgresql+psycopg://postgres@127.0.0.1:1/none"})
+    app = create_app(down)
+    headers = {"Authorization": f"Bearer {core_settings.api_token.get_secret_value()}"}
+    with TestClient(app, headers=headers, raise_server_exceptions=False) as client:
+        response = client.get("/api/v1/export/transactions.csv")
+    assert response.status_code == 503
+    assert response.json() == {"detail": "database unavailable"}

@@ -2,8 +2,8 @@
 
 RFC 4180 (CRLF line ends, quotes only where needed, a header row), UTF-8, decimals with a dot as
 stored (NUMERIC scale kept: 6.98, 0.456), dates and times in ISO 8601 (times in the configured
-zone, with their offset), empty field = NULL. Values are written as stored: nothing is prefixed
-to "defuse" spreadsheet formulas, so the file reads back into exactly the same rows.
+zone, with their offset), empty field = NULL (or empty text). Values are written as stored:
+nothing is prefixed to "defuse" spreadsheet formulas, so the file reads back into the same rows.
 
 Rows come from one REPEATABLE READ snapshot through a server-side cursor, `BATCH_ROWS` at a time,
 so a large export is consistent and memory stays flat.
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -139,7 +140,18 @@ def _formatter(tz: str) -> Callable[[Any], str]:
 def csv_chunks(
     engine: Engine, export: Export, date_from: date | None, date_to: date | None, tz: str,
 ) -> Iterator[str]:
-    """The CSV text of `export`, a header chunk and then one chunk per batch of rows."""
+    """The CSV text of `export`: the header, then one chunk per batch of rows.
+
+    The query runs before this returns, so an unreachable database is an error the caller can
+    answer (503) instead of a 200 whose body stops after the header."""
+    chunks = _chunks(engine, export, date_from, date_to, tz)
+    header = next(chunks)
+    return itertools.chain([header], chunks)
+
+
+def _chunks(
+    engine: Engine, export: Export, date_from: date | None, date_to: date | None, tz: str,
+) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer, dialect="excel", lineterminator="\r\n")  # RFC 4180
 
@@ -149,14 +161,14 @@ def csv_chunks(
         buffer.truncate()
         return chunk
 
-    writer.writerow(export.columns)
-    yield flush()
     text = _formatter(tz)
     with engine.connect() as conn:
         conn = conn.execution_options(
             isolation_level="REPEATABLE READ", stream_results=True, yield_per=BATCH_ROWS
         )
         result = conn.execute(export.query(date_from, date_to))
+        writer.writerow(export.columns)
+        yield flush()
         for rows in result.partitions():
             writer.writerows([text(value) for value in row] for row in rows)
             yield flush()
