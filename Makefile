@@ -42,7 +42,7 @@ help: ## List the commands
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-zA-Z_-]*:.*## / {printf "  make %-14s %s\n", $$1, $$2}' \
 		$(MAKEFILE_LIST)
 
-up: ## First start and every start: create .env with random secrets if missing, build, start, print URLs
+up: ## Create .env with random secrets if missing, build, start and wait, print the URLs
 	$(INIT_ENV)
 	$(COMPOSE) up -d --build --wait
 	@$(INIT_ENV) --show
