@@ -129,6 +129,10 @@ def main(argv: list[str] | None = None) -> int:
     unknown = [key for key in keys if key not in SECRETS]
     if unknown:
         parser.error(f"unknown secret {', '.join(unknown)}; known: {', '.join(SECRETS)}")
+    if not args.env_file.exists() and not args.example.is_file():
+        print(f"init-env: {args.example} is missing; cannot create {args.env_file}",
+              file=sys.stderr)
+        return 1
     if create(args.env_file, args.example, keys):
         print(f"init-env: created {args.env_file} (mode 600) with random {', '.join(keys)}",
               file=sys.stderr)

@@ -100,6 +100,16 @@ def test_only_the_requested_secrets(tmp_path: Path) -> None:
     assert not (tmp_path / "x.env").exists()
 
 
+def test_a_missing_example_is_a_clear_error(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, str(SCRIPT), "--env-file", str(tmp_path / ".env"),
+         "--example", str(tmp_path / "none.example")],
+        capture_output=True, text=True, timeout=30, check=False,
+    )
+    assert result.returncode == 1 and "is missing" in result.stderr
+    assert "Traceback" not in result.stderr and not (tmp_path / ".env").exists()
+
+
 def test_show_prints_the_urls_and_the_token(tmp_path: Path) -> None:
     env_file = tmp_path / ".env"
     env_file.write_text("API_TOKEN=abc123\nGATEWAY_PORT=18080 # comment\nGRAFANA_ADMIN_USER=\n")
