@@ -68,11 +68,12 @@ load_settings() {
   local env_file="${NATIVE_STACK_ENV_FILE:-$ROOT/.env}"
   if [[ ! -f "$env_file" && -z "${NATIVE_STACK_ENV_FILE:-}" ]]; then
     [[ -f "$ROOT/.env.example" ]] || die "neither .env nor .env.example exists in $ROOT"
-    # A new user gets a working token at once (read it from .env); the rest stays as documented.
-    sed -e "s/^API_TOKEN=\$/API_TOKEN=$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')/" \
-      "$ROOT/.env.example" >"$env_file"
-    chmod 600 "$env_file"
-    say "created $env_file from .env.example with a random API_TOKEN (see the file)"
+    # A new user gets working secrets at once (read the token from .env), made by the same
+    # generator as `make up`. Not GRAFANA_DB_PASSWORD: natively the Grafana role stays skipped
+    # (creating it would need CREATEROLE on the user's server).
+    python3 "$ROOT/scripts/init-env.py" --env-file "$env_file" --example "$ROOT/.env.example" \
+      --secrets API_TOKEN,POSTGRES_PASSWORD,GRAFANA_ADMIN_PASSWORD,TOKEN_ENCRYPTION_KEY \
+      || die "could not create $env_file"
   fi
   [[ -f "$env_file" ]] || die "env file $env_file does not exist"
   load_env_file "$env_file"
