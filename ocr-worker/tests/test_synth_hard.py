@@ -42,18 +42,19 @@ def test_every_scene_renders_the_same_bytes_from_the_same_seed(scene: str) -> No
     assert a.image == b.image
     assert a.truth_json() == b.truth_json()
     assert a.truth_json()["scene"] == scene
-    assert generate_hard(32, 0, scene).image != a.image
 
 
 def test_the_hard_set_is_its_own_seed_space_and_cycles_through_the_scenes() -> None:
     scenes = [generate(3, i, hard=True).scene for i in range(3, 5)]  # screenshots: cheap
     assert scenes == ["screenshot", "screenshot_dark"]
-    assert generate(3, 3).scene == "table"  # the ordinary set is untouched by the flag
-    assert generate(3, 3).truth_json()["scene"] == "table"
+    assert generate(4, 3, hard=True).image != generate(3, 3, hard=True).image
+    ordinary = generate(3, 3, size_class="tiny")  # the ordinary set is untouched by the flag
+    assert ordinary.scene == "table" and ordinary.truth_json()["scene"] == "table"
+    assert ordinary.name.startswith("s3_") and ordinary.image != generate(3, 3, hard=True).image
 
 
 def test_flatbed_page_is_an_a4_page_with_a_smaller_slip_on_it() -> None:
-    sample = hard(41, 0, "flatbed_page")
+    sample = hard(31, 0, "flatbed_page")
     page = pixels(sample)
     w, h = page.size
     assert 2400 <= h <= 3508 and abs(w / h - 210 / 297) < 0.01
@@ -67,20 +68,20 @@ def test_flatbed_page_is_an_a4_page_with_a_smaller_slip_on_it() -> None:
 
 
 def test_phone_far_has_the_slip_small_in_a_phone_frame() -> None:
-    sample = hard(41, 1, "phone_far")
+    sample = hard(31, 0, "phone_far")
     frame = pixels(sample)
     w, h = frame.size
     assert max(w, h) >= 2400 and abs(min(w, h) / max(w, h) - 0.75) < 0.01
     _, _, sw, sh = sample.truth_json()["render"]["slip_box"]
-    assert sh <= 0.6 * max(w, h) + 2 and sw * sh < 0.3 * w * h
+    assert sh < 0.7 * max(w, h) and sw * sh < 0.3 * w * h  # 35-60 % tall, turned up to 6°
 
 
 def test_dark_screenshot_is_mostly_dark_with_light_text() -> None:
-    sample = hard(41, 4, "screenshot_dark")
+    sample = hard(31, 0, "screenshot_dark")
     gray = np.asarray(pixels(sample))
     assert gray.mean() < 70 and (gray < 64).mean() > 0.75
     assert (gray > 180).mean() > 0.005  # the text
-    light = np.asarray(pixels(hard(41, 3, "screenshot")))
+    light = np.asarray(pixels(hard(31, 0, "screenshot")))
     assert light.mean() > 180
 
 
