@@ -17,7 +17,7 @@ import pytest
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[1]
-SERVICES = ("ocr-worker", "backend-core", "gateway", "prometheus")
+SERVICES = ("ocr-worker", "backend-core", "gateway", "prometheus", "alertmanager")
 
 
 def service_states(status_output: str) -> dict[str, str]:
@@ -35,6 +35,7 @@ def test_status_reports_every_service_and_the_urls(native_stack) -> None:
     assert service_states(status.stdout) == dict.fromkeys(SERVICES, "running healthy")
     assert f"GATEWAY_URL={native_stack.gateway_url}" in status.stdout.splitlines()
     assert f"PROMETHEUS_URL={native_stack.prometheus_url}" in status.stdout.splitlines()
+    assert f"ALERTMANAGER_URL={native_stack.alertmanager_url}" in status.stdout.splitlines()
 
 
 def test_up_again_changes_nothing(native_stack) -> None:
@@ -135,10 +136,11 @@ def test_a_failed_up_leaves_no_process_behind(
 ) -> None:
     # Each failure happens after up has launched some services (ocr-worker first, backend-core
     # last): what this run started must be stopped again, whatever the way out.
-    ocr, core, gateway, prometheus, closed = free_tcp_ports(5)
+    ocr, core, gateway, prometheus, alertmanager, closed = free_tcp_ports(6)
     settings = {
         "NATIVE_OCR_PORT": str(ocr), "NATIVE_CORE_PORT": str(core),
         "GATEWAY_PORT": str(gateway), "NATIVE_PROMETHEUS_PORT": str(prometheus),
+        "NATIVE_ALERTMANAGER_PORT": str(alertmanager),
         "API_TOKEN": "t" * 32, "OCR_WORKERS": "1", "NATIVE_STOP_TIMEOUT": "10",
         # Nothing listens on `closed`: the database check fails if it gets that far.
         "DATABASE_URL": f"postgresql+psycopg://postgres@127.0.0.1:{closed}/lifeboard_none",
