@@ -394,4 +394,9 @@ fi
 finish_step
 
 echo; echo "==> image sizes"
-docker images --format '{{.Repository}}:{{.Tag}}  {{.Size}}' | grep -E '(^|/)lifeboard/' | grep -v placeholder || true
+# the images this run built, by the names compose gave them (PREFIX/lifeboard-SERVICE:VERSION)
+for image in $(docker compose config --images | sort -u); do
+  [[ $image == */lifeboard-* ]] || continue
+  docker image inspect -f "$image  {{.Size}}" "$image" 2>/dev/null \
+    | awk '{ printf "%s  %d MB\n", $1, $2 / 1000000 }' || true
+done
