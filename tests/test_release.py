@@ -193,3 +193,11 @@ def test_dependabot_watches_every_pin() -> None:
     assert dirs("docker") == dockerfile_dirs()
     assert dirs("docker-compose") == {"."}
     assert dirs("github-actions") == {"."}
+
+
+def test_dependabot_never_proposes_a_postgres_major() -> None:
+    """postgres:15 -> 17 would not start on the existing db-data volume (dump and restore)."""
+    updates = yaml.safe_load(DEPENDABOT.read_text())["updates"]
+    (compose,) = [u for u in updates if u["package-ecosystem"] == "docker-compose"]
+    assert {"dependency-name": "postgres",
+            "update-types": ["version-update:semver-major"]} in compose["ignore"]
