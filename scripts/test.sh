@@ -21,6 +21,7 @@ APT_PACKAGES=(
   nginx gettext-base procps                           # gateway (envsubst), native-stack.sh (ps)
   prometheus                                          # prometheus + promtool
   prometheus-alertmanager                             # alertmanager + amtool (alert path test)
+  busybox                                             # the shell of the alertmanager image
   fonts-dejavu-core fonts-dejavu-extra fonts-liberation fonts-freefont-ttf  # receipt generator
   postgresql-client                                   # createdb/psql for the native stack
   iproute2 curl                                       # isolation test, smoke test

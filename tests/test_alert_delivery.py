@@ -129,6 +129,39 @@ def test_bad_settings_are_refused_without_writing_a_file(
     assert not config.exists()
 
 
+BUSYBOX = shutil.which("busybox")
+BUSYBOX_APPLETS = ("sh", "tr", "sed", "mv", "printf", "cat", "dirname")
+
+
+@pytest.mark.skipif(BUSYBOX is None, reason="busybox (Debian package busybox)")
+def test_the_official_images_busybox_renders_the_same(tmp_path) -> None:
+    """prom/alertmanager has busybox's sh, tr and sed only: with nothing else on PATH the
+    script writes the same file as under dash, and still refuses a newline."""
+    assert BUSYBOX
+    applets = tmp_path / "bin"
+    applets.mkdir()
+    for name in BUSYBOX_APPLETS:
+        (applets / name).symlink_to(BUSYBOX)
+    settings = {"ALERT_WEBHOOK_URL": 'https://ntfy.example.test/tópic?template=alertmanager&x="\\',
+                "ALERT_SMTP_TO": "me@example.test", "ALERT_SMTP_FROM": "lb@example.test",
+                "ALERT_SMTP_SMARTHOST": "mail.example.test:465", "ALERT_SMTP_USERNAME": "me",
+                "ALERT_SMTP_PASSWORD": "p\\a\"ss$1"}
+    (tmp_path / "dash").mkdir()
+    dash, dash_config = render(tmp_path / "dash", **settings)
+    assert dash.returncode == 0, dash.stderr
+
+    def busybox(out: Path, **env: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([str(applets / "sh"), str(RENDER), str(out)],
+                              env={"PATH": str(applets), **env}, capture_output=True, text=True,
+                              timeout=30, check=False)
+
+    result = busybox(tmp_path / "busybox.yml", **settings)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "busybox.yml").read_text() == dash_config.read_text()
+    refused = busybox(tmp_path / "refused.yml", ALERT_WEBHOOK_URL="http://x/\nreceivers: []")
+    assert refused.returncode == 2 and "control character" in refused.stderr
+
+
 def _seconds(duration: str) -> float:
     units = {"ms": 0.001, "s": 1, "m": 60, "h": 3600}
     return sum(float(n) * units[u] for n, u in re.findall(r"(\d+)(ms|s|m|h)", duration))
