@@ -21,7 +21,6 @@ APT_PACKAGES=(
   nginx gettext-base procps                           # gateway (envsubst), native-stack.sh (ps)
   prometheus                                          # prometheus + promtool
   prometheus-alertmanager                             # alertmanager + amtool (alert path test)
-  busybox                                             # the shell of the alertmanager image
   fonts-dejavu-core fonts-dejavu-extra fonts-liberation fonts-freefont-ttf  # receipt generator
   postgresql-client                                   # createdb/psql for the native stack
   iproute2 curl                                       # isolation test, smoke test
@@ -30,6 +29,7 @@ APT_PACKAGES=(
 # (Ubuntu ships chromium only as a snap).
 OPTIONAL_APT_PACKAGES=(
   chromium                                            # Swagger UI browser test
+  busybox                                             # alertmanager image's shell (render test)
 )
 
 # grep reads all of its input (no -q): with pipefail, grep -q quitting early makes the writer
