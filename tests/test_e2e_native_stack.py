@@ -9,6 +9,7 @@ import os
 import re
 import socket
 import subprocess
+import time
 from pathlib import Path
 
 import httpx
@@ -217,3 +218,17 @@ def test_head_health_check_through_the_gateway(native_stack) -> None:
     for path in ("/healthz", "/gateway/healthz"):
         response = httpx.head(f"{native_stack.gateway_url}{path}", timeout=10)
         assert response.status_code == 200, (path, response.headers)
+
+
+def test_prometheus_sends_its_alerts_to_the_native_alertmanager(native_stack) -> None:
+    expected = f"{native_stack.alertmanager_url}/api/v2/alerts"
+    deadline = time.monotonic() + 30
+    active: list[str] = []
+    while time.monotonic() < deadline:
+        answer = httpx.get(f"{native_stack.prometheus_url}/api/v1/alertmanagers", timeout=10)
+        active = [m["url"] for m in answer.json()["data"]["activeAlertmanagers"]]
+        if active:
+            break
+        time.sleep(0.5)
+    assert active == [expected]
+    assert httpx.get(f"{native_stack.alertmanager_url}/-/ready", timeout=10).status_code == 200
