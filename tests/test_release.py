@@ -103,9 +103,31 @@ def test_images_are_multi_arch_with_sbom_and_provenance() -> None:
     assert "type=semver,pattern={{version}}" in meta["tags"].split()
 
 
+def test_version_check_accepts_the_repository_and_refuses_a_stale_default(tmp_path) -> None:
+    """The notes job's check, run as a tag of the latest release would run it, on the
+    repository (passes) and on a copy whose compose default lags behind (fails)."""
+    (step,) = [s for s in jobs()["notes"]["steps"] if "LIFEBOARD_VERSION=" in s.get("run", "")]
+    latest = re.search(r"^## \[(\d+\.\d+\.\d+)\] - ", CHANGELOG.read_text(), re.M)[1]
+
+    def check(cwd: Path) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(["bash", "-eo", "pipefail", "-c", step["run"]], cwd=cwd,
+                              env={"PATH": "/usr/bin:/bin", "GITHUB_REF_NAME": f"v{latest}"},
+                              capture_output=True, text=True, timeout=30, check=False)
+
+    assert check(ROOT).returncode == 0, check(ROOT).stdout
+    for name in (".env.example", "docker-compose.yml"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    compose = (tmp_path / "docker-compose.yml").read_text()
+    stale = compose.replace(f"LIFEBOARD_VERSION:-{latest}}}", "LIFEBOARD_VERSION:-0.0.9}", 1)
+    assert stale != compose
+    (tmp_path / "docker-compose.yml").write_text(stale)
+    result = check(tmp_path)
+    assert result.returncode == 1 and "another version" in result.stdout
+
+
 def test_release_is_a_draft_with_the_changelog_notes_after_the_images() -> None:
     notes_job, release = jobs()["notes"], jobs()["release"]
-    assert "scripts/release_notes.py" in notes_job["steps"][-1]["run"]
+    assert "scripts/release_notes.py" in notes_job["steps"][1]["run"]
     assert jobs()["images"]["needs"] == "notes"
     assert release["needs"] == "images"
     script = "\n".join(s.get("run", "") for s in release["steps"])
