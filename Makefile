@@ -59,11 +59,12 @@ ps: ## Show the containers and their health
 test: ## Run every test: ./scripts/test.sh (ARGS="-k receipts" goes to pytest)
 	./scripts/test.sh $(ARGS)
 
-lint: ## ruff, hadolint, compose and workflow schemas, actionlint
+lint: ## ruff, hadolint, compose, workflow and Dependabot schemas, actionlint
 	$(BIN)ruff check .
 	git ls-files -z '*Dockerfile' '*Dockerfile.*' | xargs -0 -r $(BIN)hadolint
 	$(BIN)check-jsonschema --builtin-schema vendor.compose-spec docker-compose.yml
 	$(BIN)check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
+	$(BIN)check-jsonschema --builtin-schema vendor.dependabot .github/dependabot.yml
 	$(BIN)python -m pytest -q --noconftest -p no:cacheprovider tests/test_workflows.py
 
 bench: bench-ocr bench-upload ## Both benchmarks: OCR accuracy/speed and upload latency

@@ -20,6 +20,7 @@ APT_PACKAGES=(
   tesseract-ocr tesseract-ocr-pol tesseract-ocr-eng   # ocr-worker
   nginx gettext-base procps                           # gateway (envsubst), native-stack.sh (ps)
   prometheus                                          # prometheus + promtool
+  prometheus-alertmanager                             # alertmanager + amtool (alert path test)
   fonts-dejavu-core fonts-dejavu-extra fonts-liberation fonts-freefont-ttf  # receipt generator
   postgresql-client                                   # createdb/psql for the native stack
   iproute2 curl                                       # isolation test, smoke test
@@ -28,6 +29,7 @@ APT_PACKAGES=(
 # (Ubuntu ships chromium only as a snap).
 OPTIONAL_APT_PACKAGES=(
   chromium                                            # Swagger UI browser test
+  busybox                                             # alertmanager image's shell (render test)
 )
 
 # grep reads all of its input (no -q): with pipefail, grep -q quitting early makes the writer

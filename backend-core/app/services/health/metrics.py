@@ -13,6 +13,11 @@ LAST_SYNC = Gauge(
     "Unix time of the last successful sync or import, per source",
     ["source"],
 )
+LAST_FAILURE = Gauge(
+    "lifeboard_health_last_failure_timestamp_seconds",
+    "Unix time of the last failed sync attempt (Google refused or unreachable), per source",
+    ["source"],
+)
 ROWS_WRITTEN = Counter(
     "lifeboard_health_rows_written",
     "Activity rows (days) written, per source",
@@ -32,6 +37,10 @@ def record_success(source: str, rows: int, when: datetime) -> None:
 
 def set_last_sync(source: str, when: datetime) -> None:
     LAST_SYNC.labels(source=source).set(when.timestamp())
+
+
+def set_last_failure(source: str, when: datetime) -> None:
+    LAST_FAILURE.labels(source=source).set(when.timestamp())
 
 
 def set_auth_state(provider: str, state: str) -> None:

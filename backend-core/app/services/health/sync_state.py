@@ -49,6 +49,7 @@ def mark_failure(session: Session, source: str, error: str) -> None:
     row.last_attempt_at = datetime.now(UTC)
     row.last_error = error[:2000]
     session.flush()
+    metrics.set_last_failure(source, row.last_attempt_at)
 
 
 def describe(row: HealthSyncState) -> dict[str, Any]:
@@ -72,6 +73,9 @@ def restore_metrics(session: Session, provider: str | None = None) -> None:
     for row in all_sources(session):
         if row.last_success_at is not None:
             metrics.set_last_sync(row.source, row.last_success_at)
+        # last_error is cleared by a success: set, the last attempt was the failure
+        if row.last_error is not None and row.last_attempt_at is not None:
+            metrics.set_last_failure(row.source, row.last_attempt_at)
     providers = set(session.scalars(select(GoogleCredential.provider)))
     if provider is not None:
         providers.add(provider)
