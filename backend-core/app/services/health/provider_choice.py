@@ -2,8 +2,9 @@
 
 `auto` (the default) uses Google Fit while it answers and moves to the Google Health API once
 Fit is switched off: Fit answered that it is (ProviderShutDownError), or the day is after
-FIT_LAST_DAY. The move is recorded once in `health_provider_switches` (shown by
-GET /api/v1/health/status and the boards), logged, and never undone.
+FIT_LAST_DAY. Someone who only connected the Health API (no usable Fit grant) uses it at once.
+The move is recorded once in `health_provider_switches` (shown by GET /api/v1/health/status and
+the boards), logged, and never undone.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Session
 from app.core.config import Settings
 from app.models.health import HealthProviderSwitch
 from app.services.health import metrics
+from app.services.health.credential_store import grant_state
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +59,13 @@ def active_provider(session: Session, settings: Settings, today: date) -> str:
             f"Google Fit's REST API is supported until {FIT_LAST_DAY.isoformat()}",
         )
         return "health_api"
+    return _without_switch(session)
+
+
+def _without_switch(session: Session) -> str:
+    """Before the switch: Fit, unless only the Health API is connected."""
+    if grant_state(session, "fit")[0] != "ok" and grant_state(session, "health_api")[0] == "ok":
+        return "health_api"
     return "fit"
 
 
@@ -67,4 +76,4 @@ def current_provider(session: Session, settings: Settings, today: date) -> str:
     switch = latest_switch(session)
     if switch is not None:
         return switch.to_provider
-    return "health_api" if today > FIT_LAST_DAY else "fit"
+    return "health_api" if today > FIT_LAST_DAY else _without_switch(session)

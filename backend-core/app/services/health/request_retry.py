@@ -73,7 +73,8 @@ class RateLimiter:
                 if len(self._sent) < self.per_minute:
                     self._sent.append(now)
                     return
-                self.sleep(60 - (now - self._sent[0]))
+                # at least 10 ms: float rounding must not turn this into a busy loop
+                self.sleep(max(60 - (now - self._sent[0]), 0.01))
 
 
 @dataclass
