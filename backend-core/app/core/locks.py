@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from sqlalchemy import Engine, text
 
 HEALTH_SYNC_LOCK = "lifeboard.health-sync"
+HEALTH_CONNECT_FOLDER_LOCK = "lifeboard.health-connect-folder"
 
 
 def lock_key(name: str) -> int:

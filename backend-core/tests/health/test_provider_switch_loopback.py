@@ -353,3 +353,31 @@ def test_health_api_without_any_data_tells_the_phone_only_user(db, settings, hea
     assert "Health Connect" in result.warning and "import-health-connect" in result.warning
     with session_scope(db) as session:
         assert "phone-only" in session.get(HealthSyncState, "health_api").last_warning
+
+
+def test_cli_lists_missing_days_and_exits_1(run_cli, db, health, grant_file, no_backoff,
+                                            monkeypatch):
+    import json
+
+    monkeypatch.setattr(google_credentials, "_GOOGLE_OAUTH2_TOKEN_ENDPOINT", health.url + "/token")
+    monkeypatch.setenv("HEALTH_PROVIDER", "health_api")
+    monkeypatch.setenv("GOOGLE_HEALTH_API_ENDPOINT", health.url + "/")
+    monkeypatch.setenv("HEALTH_SYNC_MAX_ATTEMPTS", "1")
+    today = datetime.now(WARSAW).date()
+    first = today - timedelta(days=29)
+    play_health_steps_only(health, last_day=today)
+    health.fail(ROLLUP, Fault(503, "Backend Error", when=lambda r: parse_civil(
+        r.body["range"]["start"]) == first, status_text="UNAVAILABLE"))
+    assert run_cli("google-token-import", "--provider", "health_api", str(grant_file))[0] == 0
+
+    code, out, err = run_cli("fit-sync")
+    assert code == 1, err
+    result = json.loads(out)
+    assert result["complete"] is False and result["rows_written"] == 16
+    assert result["missing_days"] == [str(first + timedelta(days=i)) for i in range(14)]
+    assert "14 days not fetched (the next run fetches them)" in err and "503" in err
+    assert "Traceback" not in err
+
+    code, out, err = run_cli("fit-sync")
+    assert code == 0, err
+    assert json.loads(out)["complete"] is True and len(activity(db)) == 30

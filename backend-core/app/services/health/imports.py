@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.core.db import session_scope
+from app.core.locks import HEALTH_CONNECT_FOLDER_LOCK, try_advisory_lock
 from app.services.health import health_connect_import, sync_state, takeout_import
 from app.services.health.activity_store import upsert_days
 from app.services.health.errors import ImportFileError
@@ -62,11 +63,21 @@ def import_health_connect_folder(
 ) -> FolderImport:
     """Import every Health Connect export in `folder` (a consume folder, as in paperless-ngx):
     an imported file moves to `imported/`, one that is not an export to `failed/` (its reason
-    in the sync state of `health_connect`). Merging per field makes a re-import harmless."""
+    logged, and kept as the `health_connect` sync error until the next import that works).
+    Merging per field makes a re-import harmless."""
     outcome = FolderImport()
     if not folder.is_dir():
         return outcome
-    now = time.time() if now is None else now
+    # Replicas share the folder: one of them imports, the others leave it alone this round.
+    with try_advisory_lock(factory.kw["bind"], HEALTH_CONNECT_FOLDER_LOCK) as acquired:
+        if acquired:
+            _import_folder(factory, folder, tz, time.time() if now is None else now, outcome)
+    return outcome
+
+
+def _import_folder(
+    factory: sessionmaker[Session], folder: Path, tz: ZoneInfo, now: float, outcome: FolderImport
+) -> None:
     for path in sorted(folder.iterdir()):
         if not path.is_file() or path.suffix.lower() not in HEALTH_CONNECT_SUFFIXES:
             continue
@@ -87,7 +98,6 @@ def import_health_connect_folder(
         outcome.rows_written += rows
         _move(path, folder / "imported")
         log.info("health connect import of %s: %d days", path.name, rows)
-    return outcome
 
 
 def _move(path: Path, target_dir: Path) -> None:
