@@ -15,6 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 from google.oauth2 import credentials as google_credentials
 from google.oauth2.credentials import Credentials
+from prometheus_client import REGISTRY
 from sqlalchemy import select
 
 from app.core.db import session_scope
@@ -314,6 +315,8 @@ def test_429_then_500_on_one_window_the_rest_lands_and_the_next_run_fetches_it(
         state = session.get(HealthSyncState, "health_api")
         assert state.missing_days == missing and state.last_success_at is None
         assert "14 days missing" in state.last_error
+    assert REGISTRY.get_sample_value("lifeboard_health_missing_days", {"source": "health_api"}) \
+        == 14
 
     again = run_sync(db, settings, today=today)  # the next run reaches back to them
     assert again.complete and again.start == middle
@@ -321,6 +324,8 @@ def test_429_then_500_on_one_window_the_rest_lands_and_the_next_run_fetches_it(
     with session_scope(db) as session:
         state = session.get(HealthSyncState, "health_api")
         assert state.missing_days == [] and state.last_success_at is not None
+    assert REGISTRY.get_sample_value("lifeboard_health_missing_days", {"source": "health_api"}) \
+        == 0
 
 
 def test_403_names_the_missing_scope(db, settings, health, no_backoff, health_settings):
