@@ -9,11 +9,13 @@ not get it is told so and skips (or reports "busy").
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import Engine, text
+from sqlalchemy.exc import DBAPIError
 
 HEALTH_SYNC_LOCK = "lifeboard.health-sync"
 HEALTH_CONNECT_FOLDER_LOCK = "lifeboard.health-connect-folder"
@@ -34,6 +36,8 @@ def try_advisory_lock(engine: Engine, name: str) -> Iterator[bool]:
         try:
             yield acquired
         finally:
-            if acquired:
-                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
-                conn.commit()
+            # A connection that died meanwhile has released the lock with it.
+            if acquired and not conn.invalidated:
+                with contextlib.suppress(DBAPIError):
+                    conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+                    conn.commit()

@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from app.core.db import make_engine, make_session_factory, session_scope
 from app.core.locks import HEALTH_SYNC_LOCK, lock_key, try_advisory_lock
@@ -59,6 +59,25 @@ def test_only_one_holder_at_a_time_and_released_after(core_engines):
             assert not got_second
     with try_advisory_lock(second, "test.lock") as again:
         assert again
+
+
+def test_a_holder_that_dies_releases_the_lock(core_engines):
+    first, second = core_engines
+    with try_advisory_lock(first, "test.crash") as got:
+        assert got
+        with second.connect() as conn:  # the replica holding it dies (its connection closes)
+            conn.execute(text(
+                "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory'"
+                " AND granted AND pid <> pg_backend_pid() AND database ="
+                " (SELECT oid FROM pg_database WHERE datname = current_database())"))
+            conn.commit()
+        deadline = time.monotonic() + 10
+        while True:
+            with try_advisory_lock(second, "test.crash") as taken:
+                if taken or time.monotonic() > deadline:
+                    break
+            time.sleep(0.1)
+        assert taken
 
 
 def test_a_manual_sync_during_another_is_refused(db, core_engines, health_settings):
