@@ -64,6 +64,7 @@ def is_switched_off(exc: HttpError) -> bool:
     body = (exc.content or b"").lower()
     return any(phrase in body for phrase in SHUTDOWN_PHRASES)
 
+
 ESTIMATED_STEPS = "derived:com.google.step_count.delta:com.google.android.gms:estimated_steps"
 SLEEP_ACTIVITY_TYPE = 72
 # Sleep stages that count as asleep: 2 sleep, 4 light, 5 deep, 6 REM (1 awake, 3 out of bed do not).

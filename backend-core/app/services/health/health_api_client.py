@@ -301,4 +301,3 @@ class HealthApiProvider:
             if on_window is not None:
                 on_window((window_end - window_start).days)
         return days
-

@@ -55,7 +55,9 @@ def active_provider(session: Session, settings: Settings, today: date) -> str:
         return switch.to_provider
     if today > FIT_LAST_DAY:
         record_switch(
-            session, "fit", "health_api",
+            session,
+            "fit",
+            "health_api",
             f"Google Fit's REST API is supported until {FIT_LAST_DAY.isoformat()}",
         )
         return "health_api"

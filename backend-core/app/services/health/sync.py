@@ -288,8 +288,12 @@ class _ProviderRun:
                     message = f"Google rejected the access token after a refresh: {exc.reason}"
                     self._stop(source, provider_name, credentials, token, message)
                     raise AuthorizationError(message) from exc
-                self._missing(result, window_start, window_end,
-                              f"Google API error {exc.status_code}: {exc.reason}")
+                self._missing(
+                    result,
+                    window_start,
+                    window_end,
+                    f"Google API error {exc.status_code}: {exc.reason}",
+                )
             except (TransportError, HttpLib2Error, OSError) as exc:  # DNS, refused, timeout
                 self._missing(result, window_start, window_end, f"cannot reach Google: {exc}")
             else:
@@ -337,15 +341,24 @@ class _ProviderRun:
             log.warning("health sync: %s", result.warning)
         with session_scope(self.factory) as session:
             if missing:
-                summary = f"{len(missing)} days missing ({missing[0]}..{missing[-1]}), fetched " \
+                summary = (
+                    f"{len(missing)} days missing ({missing[0]}..{missing[-1]}), fetched "
                     "again on the next run: " + "; ".join(result.errors)
+                )
                 sync_state.mark_partial(
-                    session, source, result.rows_written, missing, summary,
+                    session,
+                    source,
+                    result.rows_written,
+                    missing,
+                    summary,
                     synced_through=self.today,
                 )
             else:
                 sync_state.mark_success(
-                    session, source, result.rows_written, synced_through=self.today,
+                    session,
+                    source,
+                    result.rows_written,
+                    synced_through=self.today,
                     warning=result.warning,
                 )
         result.missing_days = missing
@@ -427,7 +440,9 @@ class SyncScheduler:
                 else:
                     log.info(
                         "health sync %s: %d rows, %d days missing",
-                        result.source, result.rows_written, len(result.missing_days),
+                        result.source,
+                        result.rows_written,
+                        len(result.missing_days),
                     )
             except HealthError as exc:  # auth missing/revoked, config, API error: wait and retry
                 log.warning("health sync skipped: %s", exc)
