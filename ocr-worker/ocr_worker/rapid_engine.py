@@ -19,6 +19,7 @@ import threading
 import time
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 from PIL import Image
 from rapidocr_onnxruntime import RapidOCR
@@ -72,6 +73,9 @@ def engine() -> RapidOCR:
     """This thread's loaded RapidOCR (created on first use, then reused)."""
     cached: RapidOCR | None = getattr(_engines, "rapid", None)
     if cached is None:
+        # OpenCV's own pool (resizes and warps around the models) follows the same rule as
+        # ONNX Runtime: one thread; nothing else in the worker uses OpenCV.
+        cv2.setNumThreads(1)
         try:
             cached = RapidOCR(**_ENGINE_OPTIONS)
         except Exception as exc:  # a broken install: missing model file, bad ONNX Runtime
