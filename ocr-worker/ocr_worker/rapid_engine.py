@@ -42,6 +42,11 @@ _ENGINE_OPTIONS = {
     "inter_op_num_threads": 1,
     "use_cls": False,  # receipts are upright after preprocessing; the classifier costs
     "max_side_len": MAX_SIDE,
+    # Scale down only: RapidOCR's default ("min" 736) enlarges narrow or short images until
+    # the shorter side is 736 px, and on enlarged text the detector splits words into
+    # overlapping boxes that are read twice ("PLN 6,98" as "PLN6" "6,98", "6,98" as "96,98").
+    "det_limit_type": "max",
+    "det_limit_side_len": MAX_SIDE,
     "text_score": MIN_SCORE,
 }
 
