@@ -75,13 +75,16 @@ ensure_postgres() {
 
 ensure_venv() {
   local reqs=(backend-core/requirements.txt ocr-worker/requirements.txt requirements-dev.txt)
+  # Installed without dependencies (see the file): one that would pull a GUI build of OpenCV.
+  local nodeps=(ocr-worker/requirements-nodeps.txt)
   local stamp="$VENV/.requirements.sha256" want
-  want="$(cat "${reqs[@]}" | sha256sum | cut -d' ' -f1)"
+  want="$(cat "${reqs[@]}" "${nodeps[@]}" | sha256sum | cut -d' ' -f1)"
   [[ -x "$VENV/bin/python" ]] || { log "creating venv $VENV"; python3 -m venv "$VENV"; }
   if [[ "$(cat "$stamp" 2>/dev/null)" != "$want" ]]; then
     log "installing Python requirements"
     "$VENV/bin/pip" install -q --disable-pip-version-check --upgrade pip
     "$VENV/bin/pip" install -q --disable-pip-version-check $(printf -- '-r %s ' "${reqs[@]}")
+    "$VENV/bin/pip" install -q --disable-pip-version-check --no-deps $(printf -- '-r %s ' "${nodeps[@]}")
     echo "$want" >"$stamp"
   fi
 }
