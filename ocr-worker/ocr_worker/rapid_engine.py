@@ -49,6 +49,9 @@ _ENGINE_OPTIONS = {
     "det_limit_type": "max",
     "det_limit_side_len": MAX_SIDE,
     "text_score": MIN_SCORE,
+    # One segment per recognition run: a batch is padded to its widest segment, and on
+    # scanned receipts batches of 6 (the default) cost 1.6x as much CPU as single segments.
+    "rec_batch_num": 1,
 }
 
 
