@@ -230,3 +230,14 @@ def test_deposit_moves_amount_due_not_total(receipt_text: Callable[[str], list[s
 )
 def test_total_as_real_shops_word_it(lines: list[str], total: str) -> None:
     assert parse_receipt(lines).to_json()["total"] == total
+
+
+def test_the_ptu_tables_own_suma_is_not_the_total() -> None:
+    lines = ["Lidl sp. z o.o. sp.k.", "Nazwa PTU Ilość Cena Wartość",
+             "Bułka kajzerka C 1x 0,64 0,64", "Pomidory malinowe luz C 1,182x 8,12 9,60",
+             "PTU C 5,00% 0,49", "Suma 0,49", "Razem 10,24", "Gotówka 20,00", "Reszta 9,76"]
+    assert parse_receipt(lines).to_json()["total"] == "10.24"
+    # SUMA PLN read without its PLN under SUMA PTU is still the receipt's total
+    lines = ["SHOP", "Chleb 3,49 A", "SPRZEDAZ OPODATKOWANA A 3,49", "PTU A 23,00 % 0,65",
+             "SUMA PTU 0,65", "SUMA 3,49"]
+    assert parse_receipt(lines).to_json()["total"] == "3.49"

@@ -27,6 +27,8 @@ _SPACE_FOR_SEPARATOR = re.compile(r"(?<![\d.,])(\d{1,6}) (\d{2})\s*$")
 _TAX_LINE = re.compile(r"^\W*(?:SALES\s+)?TAX\b|^\W*(?:VAT|MWST|TVA|BTW)\b")
 _BARE_DIGITS = re.compile(r"(?<![\d.,])(\d{3,7})(?![\d.,])")
 _TOTAL_LIKE = re.compile(r"\bTOT[A-Z)|1]{1,3}\b|\bSUM(?:A|ME)?\b|PAYABLE|GESAMT|\bRAZEM\b")
+_SUMA_WORD = r"\bS\s?[UV]\s?[MH]\s?[AR4]\b"
+_BARE_SUMA = re.compile(rf"^\W*{_SUMA_WORD}(?!.*\bPLN\b)")
 _DEPOSIT_RETURN = re.compile(r"\bZWROT\b|RETURN|RUCKGABE|LEERGUT|\bREFUND")
 
 
@@ -87,7 +89,11 @@ def find_totals(lines: list[str], start: int) -> Totals:
             if found:
                 result.tax = found[-1][0]
             continue
-        is_total = is_polish_sum(line) or is_generic_total(line)
+        is_total = (is_polish_sum(line) or is_generic_total(line)) and not (
+            # the PTU table's own "Suma" (the tax sum) under its rate lines: SUMA PLN is the
+            # receipt's; a bare Suma right after the PTU lines is the table's
+            _BARE_SUMA.match(folded) and index > start and _is_ptu_rate_line(lines[index - 1])
+        )
         if is_total and result.total is not None and not result.total_final \
                 and FINAL_TOTAL.search(folded):
             # TOTAL 33.92 / ROUNDING -0.02 / TOTAL ROUNDED 33.90: the final figure wins
@@ -133,6 +139,11 @@ def other_total_amounts(lines: list[str], total_line: int | None) -> list[Decima
         if found and found[-1][0] > 0:
             amounts.append(found[-1][0])
     return amounts
+
+
+def _is_ptu_rate_line(line: str) -> bool:
+    """A rate line of the PTU table (``PTU C 5,00% 0,49``), not its ``SUMA PTU``."""
+    return is_ptu_line(line) and not re.search(_SUMA_WORD, fold(line))
 
 
 def payment_start(totals: Totals, default: int) -> int:
