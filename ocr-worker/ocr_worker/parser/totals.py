@@ -10,15 +10,16 @@ from ocr_worker.parser.amounts import find_amounts, label_amount, strip_currency
 from ocr_worker.parser.keywords import (
     AMOUNT_DUE,
     DEPOSIT,
-    FINAL_TOTAL,
     NON_FISCAL,
     NOT_TOTAL,
     PAYMENT_START,
     PTU_BLOCK,
+    ROUNDING,
     SUBTOTAL,
     is_generic_total,
     is_polish_sum,
     is_ptu_line,
+    total_rank,
 )
 from ocr_worker.parser.text import fold
 
@@ -44,7 +45,7 @@ class Totals:
     deposits: Decimal = ZERO
     tax: Decimal | None = None  # a sales-tax line between the items and the total (US)
     total_digits: str | None = None  # "75735": a total whose decimal separator was lost
-    total_final: bool = False  # the total line says rounding/tax are already applied
+    total_rank: int = 0  # keywords.total_rank of the total line
     #: amounts of other lines worded like a total ("Tota) (Inclusive of GST); 9.60"): a second
     #: printed reading, evidence when the chosen total line was misread
     other_totals: list[Decimal] = field(default_factory=list)
@@ -72,6 +73,7 @@ def _line_amount(lines: list[str], index: int) -> Decimal | None:
 
 def find_totals(lines: list[str], start: int) -> Totals:
     result = Totals()
+    rounded = False
     for index in range(start, len(lines)):
         line = lines[index]
         folded = fold(line)
@@ -94,18 +96,21 @@ def find_totals(lines: list[str], start: int) -> Totals:
             # receipt's; a bare Suma right after the PTU lines is the table's
             _BARE_SUMA.match(folded) and index > start and _is_ptu_rate_line(lines[index - 1])
         )
-        if is_total and result.total is not None and not result.total_final \
-                and FINAL_TOTAL.search(folded):
-            # TOTAL 33.92 / ROUNDING -0.02 / TOTAL ROUNDED 33.90: the final figure wins
+        if ROUNDING.search(folded) and not is_total:
+            rounded = True  # the next total is the rounded one
+            continue
+        if is_total and result.total is not None:
+            # a later line that says its figure is more final wins (TOTAL, ROUNDING, TOTAL)
+            rank = 2 if rounded else total_rank(folded)
             value = _line_amount(lines, index)
-            if value is not None and value > 0:
-                result.total, result.total_line, result.total_final = value, index, True
+            if rank > result.total_rank and value is not None and value > 0:
+                result.total, result.total_line, result.total_rank = value, index, rank
             continue
         if result.total is None and is_total:
             value = _line_amount(lines, index)
             if value is not None and value >= 0:
                 result.total, result.total_line = value, index
-                result.total_final = bool(FINAL_TOTAL.search(folded))
+                result.total_rank = 2 if rounded else total_rank(folded)
             elif result.total_line is None:
                 # the label is legible, its amount is not: deposits still follow it
                 result.total_line = index
