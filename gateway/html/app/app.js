@@ -23,6 +23,7 @@ const TEXT = {
     waitRate: (s) => `Too many uploads at once; continuing in ${s} s…`,
     shared: (n) => `${n} shared ${n === 1 ? "file" : "files"} received.`,
     noShop: "shop not read", noDate: "no date", noTotal: "no total",
+    failedCheck: (name) => `check failed: ${name.replaceAll("_", " ")}`,
   },
   pl: {
     changeToken: "Zmień token", tokenTitle: "Token API",
@@ -39,6 +40,7 @@ const TEXT = {
     waitRate: (s) => `Za dużo wysyłek naraz; ciąg dalszy za ${s} s…`,
     shared: (n) => `Odebrane udostępnione pliki: ${n}.`,
     noShop: "sklep nieodczytany", noDate: "brak daty", noTotal: "brak sumy",
+    failedCheck: (name) => `niespełniony test: ${name.replaceAll("_", " ")}`,
   },
 };
 const LANG = (navigator.languages || [navigator.language || "en"])
@@ -203,7 +205,9 @@ function render(li, receipt) {
     link.hidden = false;
   }
   const warnings = $(".warnings", li);
-  warnings.replaceChildren(...(receipt.warnings || []).map((w) => {
+  const failedChecks = Object.entries(receipt.checks || {})
+    .filter(([, ok]) => ok === false).map(([name]) => T.failedCheck(name));
+  warnings.replaceChildren(...[...(receipt.warnings || []), ...failedChecks].map((w) => {
     const item = document.createElement("li");
     item.textContent = w;
     return item;
