@@ -19,8 +19,8 @@ import httpx
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-import upload_samples as samples  # noqa: E402
-from test_swagger_browser import CHROMIUM, CHROMIUM_ARGS, PageWatch  # noqa: E402
+import upload_samples as samples
+from test_swagger_browser import CHROMIUM, CHROMIUM_ARGS, PageWatch
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 

@@ -177,8 +177,7 @@ def upload_one(client: httpx.Client, path: Path,
                     on_wait=on_wait)
     if known.status_code == 200 and known.json().get("items"):
         receipt = known.json()["items"][0]
-        return Row(path, "skipped", receipt["id"], "the server has it already",
-                   status=receipt["status"], receipt=receipt)
+        return Row(path, "skipped", receipt["id"], status=receipt["status"], receipt=receipt)
     fmt = sniff(data)
     content_type = fmt.content_type if fmt else "application/octet-stream"
     response = request(client, "POST", "/api/v1/receipts",
@@ -233,9 +232,12 @@ def print_table(rows: list[Row], *, waited: bool) -> None:
         receipt = row.receipt or {}
         result = _result(row, waited)
         counts[result] = counts.get(result, 0) + 1
-        note = row.detail or (receipt.get("error") or "") if result != "done" else ""
-        if row.outcome in ("skipped", "duplicate") and not note:
+        if row.outcome in ("skipped", "duplicate"):
             note = "already on the server"
+        elif result == "failed":
+            note = receipt.get("error") or ""
+        else:
+            note = row.detail
         total = receipt.get("total")
         lines.append((
             str(row.path), result, row.receipt_id[:8], receipt.get("shop") or "",
