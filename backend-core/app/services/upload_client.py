@@ -50,8 +50,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("paths", nargs="+", metavar="PATH", type=Path,
                         help="receipt files, or folders to search recursively")
     parser.add_argument("--url", default=None,
-                        help="the Lifeboard gateway (default: LIFEBOARD_URL, else "
-                        "http://localhost:GATEWAY_PORT)")
+                        help="the Lifeboard gateway (default: http://localhost:GATEWAY_PORT, "
+                        "GATEWAY_PORT from the environment, else 8080)")
     parser.add_argument("--token", default=None,
                         help="API token (default: API_TOKEN from the environment or .env)")
     parser.add_argument("--wait", action="store_true",
@@ -69,8 +69,7 @@ def run(args: argparse.Namespace) -> int:
         print("error: no API token: pass --token or set API_TOKEN (environment or .env)",
               file=sys.stderr)
         return 2
-    url = (args.url or os.environ.get("LIFEBOARD_URL")
-           or f"http://localhost:{os.environ.get('GATEWAY_PORT') or 8080}").rstrip("/")
+    url = (args.url or f"http://localhost:{os.environ.get('GATEWAY_PORT') or 8080}").rstrip("/")
     try:
         files = collect(args.paths)
     except FileNotFoundError as exc:

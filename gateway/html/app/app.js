@@ -355,22 +355,32 @@ async function start() {
   $("#token-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     const value = $("input[name=token]").value.trim();
-    if (value && await signIn(value)) $("input[name=token]").value = "";
+    if (value && await signIn(value)) {
+      $("input[name=token]").value = "";
+      await uploadShared();
+    }
   });
-  $("#change-token").addEventListener("click", () => signOut(""));
+  $("#change-token").addEventListener("click", () => {
+    localStorage.removeItem(TOKEN_KEY);
+    signOut("");
+  });
   $("#files").addEventListener("change", (event) => {
     const files = [...event.target.files];
     event.target.value = "";
     uploadAll(files);
   });
   if (!token) return signOut("");
-  if (!(await signIn(token))) return;
+  if (location.search) history.replaceState(null, "", "/");
+  if (await signIn(token)) await uploadShared();
+}
+
+// Files shared before a token was typed wait in the cache until the first sign-in.
+async function uploadShared() {
   const shared = await takeSharedFiles().catch(() => []);
   if (shared.length) {
     showNotice(T.shared(shared.length));
     uploadAll(shared);
   }
-  if (location.search) history.replaceState(null, "", "/");
 }
 
 start();
