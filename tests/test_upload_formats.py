@@ -45,7 +45,7 @@ def test_the_receipt_page_offers_every_format_of_the_list():
     for fmt in worker_formats.FORMATS:
         assert fmt.content_type in offered, (fmt.name, offered)
         assert set(fmt.extensions) <= offered, (fmt.name, offered)
-    manifest = (ROOT / "gateway" / "html" / "manifest.webmanifest").read_text()
+    manifest = (ROOT / "gateway" / "html" / "app" / "manifest.webmanifest").read_text()
     for fmt in worker_formats.FORMATS:
         assert fmt.content_type in manifest, f"the share target does not take {fmt.content_type}"
 
