@@ -148,3 +148,17 @@ def test_a_file_dropped_into_the_consume_folder_is_uploaded_once(native_stack):
     assert (consume / "failed" / "photo of cat.txt.reason.txt").read_text().startswith("415:")
     receipt = by_sha256(native_stack, data)
     assert receipt is not None and receipt["filename"] == "scan.pdf"
+
+
+@pytest.mark.parametrize(("make", "status", "words"), [
+    (samples.encrypted_pdf, 400, "password"),
+    (samples.many_pages_pdf, 413, "10000 pages"),
+    (lambda: samples.heic_with_declared_size(60000, 60000), 413, "too many pixels"),
+], ids=["encrypted PDF", "10 000-page PDF", "HEIC declaring 60000x60000"])
+def test_hostile_files_get_a_clear_4xx_through_the_gateway(native_stack, make, status, words):
+    response = httpx.post(f"{native_stack.gateway_url}/api/v1/receipts",
+                          headers=native_stack.auth_headers, timeout=60,
+                          files={"file": ("receipt.bin", make(), "application/octet-stream")})
+    assert response.status_code == status, response.text
+    assert words in response.json()["detail"]
+    assert httpx.get(f"{native_stack.gateway_url}/healthz", timeout=10).status_code == 200
