@@ -22,7 +22,7 @@ CONCURRENCY ?= 10
 # Scale-out benchmark: receipts per burst, repetitions of the 1-vs-2 OCR worker comparison.
 RECEIPTS ?= 24
 ROUNDS ?= 1
-# Kubernetes: the overlay rendered by `make k8s-render`.
+# Kubernetes: the overlay rendered by `make kube-render`.
 OVERLAY ?= example
 BACKUP_DIR ?= backups
 STAMP := $(shell date +%Y%m%d-%H%M)
@@ -33,7 +33,7 @@ DB_EXEC ?= $(COMPOSE) exec -T db
 DB_CLIENTS ?= backend-core grafana
 
 .PHONY: help up down logs ps test lint bench bench-ocr bench-upload bench-scale migrate backup \
-	restore sync-fit native-up native-down native-status k8s-render
+	restore sync-fit native-up native-down native-status kube-render
 
 help: ## List the commands
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-zA-Z_-]*:.*## / {printf "  make %-14s %s\n", $$1, $$2}' \
@@ -74,7 +74,7 @@ bench-scale: ## Receipts/min with 1 vs 2 OCR workers, API and job cores apart (R
 	$(PYTHON) backend-core/bench/scale_out.py --receipts $(RECEIPTS) --rounds $(ROUNDS) \
 		--ocr-workers 1 2
 
-k8s-render: ## Render the Kubernetes manifests of deploy/kubernetes/overlays/$(OVERLAY) (no cluster)
+kube-render: ## Render the Kubernetes manifests of deploy/kubernetes/overlays/$(OVERLAY) (no cluster)
 	$(BIN)kubectl kustomize deploy/kubernetes/overlays/$(OVERLAY)
 
 migrate: ## Apply database migrations (alembic upgrade head in the migrate container)

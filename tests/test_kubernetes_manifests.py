@@ -596,6 +596,17 @@ def test_gateway_reaches_the_api_role_and_grafana_by_full_name() -> None:
         assert host.split(".")[0] in services
 
 
+def test_make_kube_render_renders_an_overlay() -> None:
+    make = shutil.which("make")
+    if make is None:
+        pytest.skip("GNU make is not installed")
+    result = subprocess.run(
+        [make, "--no-print-directory", "-C", str(ROOT), "-n", "kube-render",
+         "OVERLAY=cloudnativepg"], capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 0, result.stderr
+    assert "kubectl kustomize deploy/kubernetes/overlays/cloudnativepg" in result.stdout
+
+
 # ------------------------------------------------------------------------------- rules can fire
 def _deployment(name: str) -> Callable[[Docs], dict[str, Any]]:
     return lambda docs: named(docs, "Deployment", name)

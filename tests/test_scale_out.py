@@ -19,8 +19,6 @@ import psycopg
 import pytest
 from sqlalchemy.engine import make_url
 
-pytestmark = pytest.mark.slow
-
 ROOT = Path(__file__).resolve().parents[1]
 BURST = 10
 
@@ -48,6 +46,7 @@ def database_url() -> str:
     scale_out.drop_database(url)
 
 
+@pytest.mark.slow
 def test_burst_over_two_job_cores_and_two_ocr_workers_is_done_exactly_once(
         tmp_path: Path, database_url: str) -> None:
     if scale_out.shutil.which("tesseract") is None or scale_out.shutil.which("nginx") is None:
@@ -87,3 +86,16 @@ def _tampered_audit(database_url: str, ids: list[str]) -> dict:
         conn.execute("UPDATE receipt_jobs SET attempts = 2 WHERE receipt_id = %s", (ids[0],))
         conn.execute("DELETE FROM transactions WHERE receipt_id = %s", (ids[1],))
     return scale_out.audit(database_url, [*ids, str(uuid.uuid4())])
+
+
+def test_make_bench_scale_runs_the_benchmark() -> None:
+    make = scale_out.shutil.which("make")
+    if make is None:
+        pytest.skip("GNU make is not installed")
+    result = scale_out.subprocess.run(
+        [make, "--no-print-directory", "-C", str(ROOT), "-n", "bench-scale", "RECEIPTS=6"],
+        capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 0, result.stderr
+    command = result.stdout.replace("\\\n", " ")
+    assert "backend-core/bench/scale_out.py --receipts 6 --rounds 1" in command
+    assert "--ocr-workers 1 2" in command
