@@ -20,7 +20,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 OVERRIDE = ROOT / "docker-compose.scale.yml"
 # what differs between the two roles, on purpose
-ROLE_SETTINGS = {"JOB_WORKER_ENABLED", "FIT_SYNC_INTERVAL_MINUTES"}
+ROLE_SETTINGS = {"JOB_WORKER_ENABLED", "FIT_SYNC_INTERVAL_MINUTES", "OCR_WORKER_URL"}
 
 
 def _load_rules():
@@ -64,6 +64,11 @@ def test_roles_are_split() -> None:
     assert "ports" not in jobs
     assert set(jobs["networks"]) == {"backend"}, "the job role needs no route out"
     assert services["ocr-worker"]["environment"]["OCR_WORKERS"] == "1"
+    # the job core reaches every OCR replica through the balancer
+    assert jobs["environment"]["OCR_WORKER_URL"] == "http://ocr-balancer:5000"
+    balancer = services["ocr-balancer"]
+    assert set(balancer["networks"]) == {"backend"} and "ports" not in balancer
+    assert "ocr-balancer" in jobs["depends_on"]
 
 
 def test_the_job_role_gets_the_core_settings_unchanged() -> None:
