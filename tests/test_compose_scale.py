@@ -111,3 +111,32 @@ def test_a_broken_override_is_caught() -> None:
     jobs = broken["services"]["backend-core-jobs"]["environment"]
     jobs["POSTGRES_PASSWORD"] = "${POSTGRES_PASSWORD:-secret}"
     assert compose_rules.rule_secrets_required(broken)
+
+
+def test_balancer_template_uses_what_the_gateway_entrypoint_sets_and_passes_nginx_t(
+        tmp_path: Path) -> None:
+    import re
+
+    template = (ROOT / "deploy" / "compose" / "ocr-balancer.conf.template").read_text()
+    envsh = (ROOT / "gateway" / "docker-entrypoint.d" / "18-lifeboard-gateway.envsh").read_text()
+    statement = re.search(r"^export ((?:.*\\\n)*.*)$", envsh, flags=re.M)[1]
+    exported = set(statement.replace("\\\n", " ").split())
+    used = set(re.findall(r"\$\{([A-Z][A-Z0-9_]*)\}", template))
+    assert used and used <= exported, used - exported
+
+    nginx = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists()
+                                      else None)
+    if nginx is None:
+        pytest.skip("nginx (scripts/test.sh installs it)")
+    values = {"NGINX_TEMP_DIR": str(tmp_path / "tmp"), "NGINX_LOCAL_RESOLVERS": "127.0.0.1",
+              "GATEWAY_MAX_BODY_MB": "21"}
+    (tmp_path / "conf.d").mkdir()
+    (tmp_path / "tmp").mkdir()  # the entrypoint script makes NGINX_TEMP_DIR
+    (tmp_path / "conf.d" / "ocr-balancer.conf").write_text(
+        re.sub(r"\$\{([A-Z][A-Z0-9_]*)\}", lambda m: values[m[1]], template))
+    shutil.copy(ROOT / "gateway" / "nginx.conf", tmp_path / "nginx.conf")
+    result = subprocess.run(
+        [nginx, "-t", "-q", "-e", "stderr", "-p", f"{tmp_path}/",
+         "-c", str(tmp_path / "nginx.conf"), "-g", f"pid {tmp_path}/nginx.pid;"],
+        capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 0, result.stderr
