@@ -15,6 +15,7 @@ import ast
 import copy
 import functools
 import ipaddress
+import json
 import re
 import shutil
 import subprocess
@@ -594,6 +595,13 @@ def test_gateway_reaches_the_api_role_and_grafana_by_full_name() -> None:
         host = env[var].split(":")[0]
         assert host.endswith(".$(POD_NAMESPACE).svc.cluster.local"), env[var]
         assert host.split(".")[0] in services
+
+
+def test_objects_fit_a_client_side_apply(docs: Docs) -> None:
+    """`kubectl apply` keeps each object in an annotation of at most 256 KiB (the dashboards
+    ConfigMap is the big one)."""
+    sizes = {f"{d['kind']}/{d['metadata']['name']}": len(json.dumps(d)) for d in docs}
+    assert {k: v for k, v in sizes.items() if v > 256 * 1024} == {}
 
 
 def test_make_kube_render_renders_an_overlay() -> None:
