@@ -6,6 +6,8 @@ SHELL := bash
 .DEFAULT_GOAL := help
 
 COMPOSE ?= docker compose
+# Creates .env from .env.example with random secrets when it is missing (stdlib Python only).
+INIT_ENV ?= python3 scripts/init-env.py
 VENV ?= .venv
 BIN := $(VENV)/bin/
 PYTHON := $(abspath $(VENV))/bin/python
@@ -25,8 +27,14 @@ ROUNDS ?= 1
 # Kubernetes: the overlay rendered by `make kube-render`.
 OVERLAY ?= example
 BACKUP_DIR ?= backups
+ENV_FILE ?= .env
+# Dumps `make backup` keeps, newest first (0 = all): command line or environment, else .env,
+# else 14.
+BACKUP_KEEP ?= $(or $(shell sed -n 's/^BACKUP_KEEP=\([0-9][0-9]*\).*/\1/p' $(ENV_FILE) 2>/dev/null | tail -n 1),14)
 STAMP := $(shell date +%Y%m%d-%H%M)
 BACKUP_FILE := $(BACKUP_DIR)/lifeboard-$(STAMP).sql.gz
+# .env beside each dump: TOKEN_ENCRYPTION_KEY and the passwords exist nowhere else.
+BACKUP_ENV := $(BACKUP_DIR)/lifeboard-$(STAMP).env
 # Where pg_dump / psql run: the db container. The tests point it at a local server instead.
 DB_EXEC ?= $(COMPOSE) exec -T db
 # The services that hold database connections; stopped while a backup is restored.
@@ -39,8 +47,10 @@ help: ## List the commands
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-zA-Z_-]*:.*## / {printf "  make %-14s %s\n", $$1, $$2}' \
 		$(MAKEFILE_LIST)
 
-up: ## Build and start the whole stack in the background (docker compose up -d)
-	$(COMPOSE) up -d --build
+up: ## Create .env with random secrets if missing, build, start and wait, print the URLs
+	$(INIT_ENV)
+	$(COMPOSE) up -d --build --wait
+	@$(INIT_ENV) --show
 
 down: ## Stop the stack; data stays in the named volumes
 	$(COMPOSE) down
@@ -54,11 +64,12 @@ ps: ## Show the containers and their health
 test: ## Run every test: ./scripts/test.sh (ARGS="-k receipts" goes to pytest)
 	./scripts/test.sh $(ARGS)
 
-lint: ## ruff, hadolint, compose and workflow schemas, actionlint
+lint: ## ruff, hadolint, compose, workflow and Dependabot schemas, actionlint
 	$(BIN)ruff check .
 	git ls-files -z '*Dockerfile' '*Dockerfile.*' | xargs -0 -r $(BIN)hadolint
 	$(BIN)check-jsonschema --builtin-schema vendor.compose-spec docker-compose.yml
 	$(BIN)check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
+	$(BIN)check-jsonschema --builtin-schema vendor.dependabot .github/dependabot.yml
 	$(BIN)python -m pytest -q --noconftest -p no:cacheprovider tests/test_workflows.py
 
 bench: bench-ocr bench-upload ## Both benchmarks: OCR accuracy/speed and upload latency
@@ -80,12 +91,23 @@ kube-render: ## Render the Kubernetes manifests of deploy/kubernetes/overlays/$(
 migrate: ## Apply database migrations (alembic upgrade head in the migrate container)
 	$(COMPOSE) run --rm migrate
 
-backup: ## pg_dump the database to backups/lifeboard-YYYYmmdd-HHMM.sql.gz
-	mkdir -p $(BACKUP_DIR)
+backup: ## pg_dump to backups/lifeboard-YYYYmmdd-HHMM.sql.gz, .env beside it; keeps BACKUP_KEEP (14)
+	@case "$(BACKUP_KEEP)" in ''|*[!0-9]*) echo "backup: BACKUP_KEEP must be a number, not '$(BACKUP_KEEP)'" >&2; exit 2;; esac
+	mkdir -p -m 700 $(BACKUP_DIR)
 	$(DB_EXEC) sh -c 'pg_dump -U "$$POSTGRES_USER" -d "$$POSTGRES_DB" --clean --if-exists --no-owner' \
-		| gzip > $(BACKUP_FILE).part
+		| (umask 077; gzip > $(BACKUP_FILE).part)
 	mv $(BACKUP_FILE).part $(BACKUP_FILE)
 	@echo "backup written to $(BACKUP_FILE)"
+	@if [ -f "$(ENV_FILE)" ]; then \
+		(umask 077; cp "$(ENV_FILE)" "$(BACKUP_ENV).part") && chmod 600 "$(BACKUP_ENV).part" \
+			&& mv "$(BACKUP_ENV).part" "$(BACKUP_ENV)" && echo "$(ENV_FILE) copied to $(BACKUP_ENV) (mode 600)"; \
+	else echo "backup: WARNING: no $(ENV_FILE) to copy; keep your secrets (TOKEN_ENCRYPTION_KEY) safe yourself" >&2; fi
+	@keep=$(BACKUP_KEEP); if [ "$$keep" -gt 0 ]; then \
+		ls -1 $(BACKUP_DIR) | { grep -E '^lifeboard-[0-9]{8}-[0-9]{4}\.sql\.gz$$' || true; } | sort -r | tail -n +$$((keep + 1)) \
+		| while read -r old; do \
+			rm -f "$(BACKUP_DIR)/$$old" "$(BACKUP_DIR)/$${old%.sql.gz}.env"; echo "removed old backup $$old"; \
+		done; \
+	fi
 
 restore: ## Restore a backup: make restore FILE=backups/lifeboard-....sql.gz
 	@if [ -z "$(FILE)" ]; then echo "usage: make restore FILE=backups/lifeboard-YYYYmmdd-HHMM.sql.gz" >&2; exit 2; fi
@@ -95,6 +117,8 @@ restore: ## Restore a backup: make restore FILE=backups/lifeboard-....sql.gz
 	case "$(FILE)" in *.gz) gzip -dc "$(FILE)" ;; *) cat "$(FILE)" ;; esac \
 		| $(DB_EXEC) sh -c 'psql -q -v ON_ERROR_STOP=1 -U "$$POSTGRES_USER" -d "$$POSTGRES_DB"' >/dev/null
 	@echo "restored $(FILE)"
+	@env="$(FILE)"; env="$${env%.sql.gz}"; env="$${env%.sql}.env"; \
+	if [ -f "$$env" ]; then echo "on a new machine, also restore the secrets: cp $$env $(ENV_FILE)"; fi
 
 sync-fit: ## Sync the last DAYS (7) days from Google Fit / Health API
 	$(COMPOSE) exec backend-core python -m app.cli fit-sync --days $(DAYS)

@@ -11,8 +11,8 @@
 # Steps: stand-ins for the compose file, `docker compose build` (one service at a time, so a
 # failure names it), `docker compose up -d --wait`; then through the gateway's published port on
 # 127.0.0.1: upload a generated receipt photo with curl, poll until `done`, read it back and check
-# its items; Prometheus (which publishes nothing) has every target up, asked from inside its
-# container; the ocr-worker's routing table has no default route (read, never probed with
+# its items; Prometheus (which publishes nothing) has every target up and Alertmanager active,
+# asked from inside its container; the ocr-worker's routing table has no default route (read, never probed with
 # traffic); nothing but the gateway publishes a port; every running container is non-root,
 # without capabilities, with no-new-privileges and a read-only root; without Grafana the gateway
 # still serves the API. It runs its own Compose project (lifeboard-smoke) with a generated env
@@ -322,6 +322,18 @@ if [[ " $RUNNABLE " == *" prometheus "* ]]; then
   done
   [[ -z $DOWN ]] || fail prometheus "targets not up after 60 s: $DOWN ($(json '[t.get("lastError") for t in d["data"]["activeTargets"]]' <<<"$TARGETS"))"
   echo "targets up: $JOBS"
+  if [[ " $RUNNABLE " == *" alertmanager "* ]]; then
+    # Prometheus discovers Alertmanager once its configuration is loaded: its alerts have a way out
+    deadline=$((SECONDS + 60)) MANAGERS=""
+    while ((SECONDS < deadline)); do
+      MANAGERS=$(docker compose exec -T prometheus wget -qO- http://127.0.0.1:9090/api/v1/alertmanagers \
+        | json '" ".join(m["url"] for m in d["data"]["activeAlertmanagers"])') || MANAGERS=""
+      [[ $MANAGERS == *alertmanager:9093* ]] && break
+      sleep 2
+    done
+    [[ $MANAGERS == *alertmanager:9093* ]] || fail alertmanager "Prometheus has no active Alertmanager after 60 s"
+    echo "alertmanager: $MANAGERS"
+  fi
 fi
 
 step "isolation"
@@ -382,4 +394,9 @@ fi
 finish_step
 
 echo; echo "==> image sizes"
-docker images --format '{{.Repository}}:{{.Tag}}  {{.Size}}' | grep -E '(^|/)lifeboard/' | grep -v placeholder || true
+# the images this run built, by the names compose gave them (PREFIX/lifeboard-SERVICE:VERSION)
+for image in $(docker compose config --images | sort -u); do
+  [[ $image == */lifeboard-* ]] || continue
+  docker image inspect -f "$image  {{.Size}}" "$image" 2>/dev/null \
+    | awk '{ printf "%s  %d MB\n", $1, $2 / 1000000 }' || true
+done

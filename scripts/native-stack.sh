@@ -1,18 +1,21 @@
 #!/usr/bin/env bash
 # Run Lifeboard without Docker, on loopback: ocr-worker (gunicorn), backend-core (uvicorn),
-# gateway (nginx) and Prometheus, against the PostgreSQL of DATABASE_URL. The gateway and
-# Prometheus use the SAME config files as the containers (gateway/, prometheus/prometheus.yml),
-# rendered with loopback addresses.
+# gateway (nginx), Prometheus and Alertmanager, against the PostgreSQL of DATABASE_URL. The
+# gateway, Prometheus and Alertmanager use the SAME config files as the containers (gateway/,
+# prometheus/prometheus.yml, alertmanager/render-config.sh), rendered with loopback addresses.
 #
 #   scripts/native-stack.sh up                 start what is not running, wait until healthy
 #   scripts/native-stack.sh down               stop everything, verify nothing is left
 #   scripts/native-stack.sh status             state of each service (exit 3 if one is not running)
 #   scripts/native-stack.sh start|stop SERVICE ocr-worker | backend-core | gateway | prometheus
-#   scripts/native-stack.sh render             only render + check the gateway/Prometheus configs
+#                                              | alertmanager
+#   scripts/native-stack.sh render             only render + check the gateway/Prometheus/
+#                                              Alertmanager configs
 #
 # Settings: process env > .env (created from .env.example when absent; NATIVE_STACK_ENV_FILE
 # names another file) > defaults. Ports: NATIVE_OCR_PORT (5000), NATIVE_CORE_PORT (8000),
-# GATEWAY_PORT (8080), NATIVE_PROMETHEUS_PORT (9090), NATIVE_GRAFANA_PORT (3000: where the
+# GATEWAY_PORT (8080), NATIVE_PROMETHEUS_PORT (9090), NATIVE_ALERTMANAGER_PORT (9093; its
+# receivers come from ALERT_* as in compose), NATIVE_GRAFANA_PORT (3000: where the
 # gateway's /grafana/ points; Grafana itself is not run natively). The gateway listens on
 # GATEWAY_BIND (127.0.0.1; 0.0.0.0 exposes it to your network), the rest on 127.0.0.1 only.
 # Gateway limits: MAX_UPLOAD_MB and GATEWAY_{UPLOAD,AUTH,API}_{RATE,BURST}, defaults in
@@ -30,7 +33,7 @@ for sbin in /usr/local/sbin /usr/sbin /sbin; do
   [[ ":$PATH:" == *":$sbin:"* ]] || PATH="$PATH:$sbin"
 done
 export PATH
-SERVICES=(ocr-worker backend-core gateway prometheus)
+SERVICES=(ocr-worker backend-core gateway prometheus alertmanager)
 HEALTH_TIMEOUT="${NATIVE_HEALTH_TIMEOUT:-90}"
 STOP_TIMEOUT="${NATIVE_STOP_TIMEOUT:-15}"
 
@@ -68,11 +71,12 @@ load_settings() {
   local env_file="${NATIVE_STACK_ENV_FILE:-$ROOT/.env}"
   if [[ ! -f "$env_file" && -z "${NATIVE_STACK_ENV_FILE:-}" ]]; then
     [[ -f "$ROOT/.env.example" ]] || die "neither .env nor .env.example exists in $ROOT"
-    # A new user gets a working token at once (read it from .env); the rest stays as documented.
-    sed -e "s/^API_TOKEN=\$/API_TOKEN=$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')/" \
-      "$ROOT/.env.example" >"$env_file"
-    chmod 600 "$env_file"
-    say "created $env_file from .env.example with a random API_TOKEN (see the file)"
+    # A new user gets working secrets at once (read the token from .env), made by the same
+    # generator as `make up`. Not GRAFANA_DB_PASSWORD: natively the Grafana role stays skipped
+    # (creating it would need CREATEROLE on the user's server).
+    python3 "$ROOT/scripts/init-env.py" --env-file "$env_file" --example "$ROOT/.env.example" \
+      --secrets API_TOKEN,POSTGRES_PASSWORD,GRAFANA_ADMIN_PASSWORD,TOKEN_ENCRYPTION_KEY \
+      || die "could not create $env_file"
   fi
   [[ -f "$env_file" ]] || die "env file $env_file does not exist"
   load_env_file "$env_file"
@@ -81,6 +85,7 @@ load_settings() {
   export NATIVE_CORE_PORT="${NATIVE_CORE_PORT:-8000}"
   export GATEWAY_PORT="${GATEWAY_PORT:-8080}"
   export NATIVE_PROMETHEUS_PORT="${NATIVE_PROMETHEUS_PORT:-9090}"
+  export NATIVE_ALERTMANAGER_PORT="${NATIVE_ALERTMANAGER_PORT:-9093}"
   export DATABASE_URL="${DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/lifeboard}"
   # Native services talk to each other on loopback, whatever the compose-oriented .env says.
   export OCR_WORKER_URL="http://127.0.0.1:${NATIVE_OCR_PORT}"
@@ -102,12 +107,13 @@ port_of() {
     backend-core) echo "$NATIVE_CORE_PORT" ;;
     gateway) echo "$GATEWAY_PORT" ;;
     prometheus) echo "$NATIVE_PROMETHEUS_PORT" ;;
+    alertmanager) echo "$NATIVE_ALERTMANAGER_PORT" ;;
   esac
 }
 
 health_path_of() {
   case "$1" in
-    prometheus) echo "/-/ready" ;;
+    prometheus | alertmanager) echo "/-/ready" ;;
     gateway) echo "/gateway/healthz" ;;
     *) echo "/healthz" ;;
   esac
@@ -314,8 +320,10 @@ render_prometheus() {
   sed -e "s/\"backend-core:8000\"/\"127.0.0.1:$NATIVE_CORE_PORT\"/" \
       -e "s/\"ocr-worker:5000\"/\"127.0.0.1:$NATIVE_OCR_PORT\"/" \
       -e "s/\"localhost:9090\"/\"127.0.0.1:$NATIVE_PROMETHEUS_PORT\"/" \
+      -e "s/\"alertmanager:9093\"/\"127.0.0.1:$NATIVE_ALERTMANAGER_PORT\"/" \
       "$ROOT/prometheus/prometheus.yml" >"$out/prometheus.yml"
-  for target in "127.0.0.1:$NATIVE_CORE_PORT" "127.0.0.1:$NATIVE_OCR_PORT"; do
+  for target in "127.0.0.1:$NATIVE_CORE_PORT" "127.0.0.1:$NATIVE_OCR_PORT" \
+    "127.0.0.1:$NATIVE_ALERTMANAGER_PORT"; do
     grep -qF "\"$target\"" "$out/prometheus.yml" \
       || die "prometheus/prometheus.yml has no target this script can localise to $target"
   done
@@ -323,6 +331,17 @@ render_prometheus() {
   [[ -f "$ROOT/prometheus/alerts.yml" ]] && cp "$ROOT/prometheus/alerts.yml" "$out/alerts.yml"
   return 0
 }
+
+# Alertmanager's configuration, from the ALERT_* settings, by the script the container runs.
+render_alertmanager() {
+  local out="$DIR/alertmanager"
+  mkdir -p "$out/data"
+  sh "$ROOT/alertmanager/render-config.sh" "$out/alertmanager.yml" 2>>"$DIR/logs/alertmanager.log" \
+    || { log_tail alertmanager 5; die "the Alertmanager configuration could not be rendered"; }
+}
+
+# Debian's package names the program prometheus-alertmanager; upstream's is alertmanager.
+alertmanager_bin() { command -v prometheus-alertmanager || command -v alertmanager || true; }
 
 # ---- services --------------------------------------------------------------------------------
 
@@ -368,6 +387,16 @@ launch() {
         --storage.tsdb.path="$DIR/prometheus/data" \
         --web.listen-address="127.0.0.1:$port"
       ;;
+    alertmanager)
+      local bin
+      bin="$(alertmanager_bin)"
+      [[ -n "$bin" ]] || die "alertmanager is not installed (Debian package prometheus-alertmanager)"
+      render_alertmanager
+      # --cluster.listen-address= : one instance, no gossip port (it would take 0.0.0.0:9094)
+      spawn alertmanager "$DIR/alertmanager" "$bin" --config.file="$DIR/alertmanager/alertmanager.yml" \
+        --storage.path="$DIR/alertmanager/data" \
+        --web.listen-address="127.0.0.1:$port" --cluster.listen-address=
+      ;;
   esac
 }
 
@@ -377,6 +406,7 @@ port_var() {
     backend-core) echo NATIVE_CORE_PORT ;;
     gateway) echo GATEWAY_PORT ;;
     prometheus) echo NATIVE_PROMETHEUS_PORT ;;
+    alertmanager) echo NATIVE_ALERTMANAGER_PORT ;;
   esac
 }
 
@@ -394,6 +424,7 @@ start_service() {
 print_urls() {
   echo "GATEWAY_URL=http://127.0.0.1:$(running_port_of gateway)"
   echo "PROMETHEUS_URL=http://127.0.0.1:$(running_port_of prometheus)"
+  echo "ALERTMANAGER_URL=http://127.0.0.1:$(running_port_of alertmanager)"
 }
 
 cmd_up() {
@@ -402,7 +433,7 @@ cmd_up() {
   # Launch everything first, then wait: the services start in parallel. backend-core last,
   # because its database check and migrations run in the foreground meanwhile. A failure
   # anywhere stops what this run started (the EXIT trap set in main).
-  for name in ocr-worker gateway prometheus backend-core; do
+  for name in ocr-worker gateway prometheus alertmanager backend-core; do
     if is_running "$name"; then
       say "$name already running (process group $(pid_of "$name"))"
     else
@@ -492,8 +523,10 @@ main() {
     render)
       render_gateway
       render_prometheus
+      render_alertmanager
       echo "GATEWAY_CONFIG=$DIR/gateway/nginx.conf"
       echo "PROMETHEUS_CONFIG=$DIR/prometheus/prometheus.yml"
+      echo "ALERTMANAGER_CONFIG=$DIR/alertmanager/alertmanager.yml"
       ;;
   esac
 }

@@ -20,6 +20,7 @@ APT_PACKAGES=(
   tesseract-ocr tesseract-ocr-pol tesseract-ocr-eng   # ocr-worker
   nginx gettext-base procps                           # gateway (envsubst), native-stack.sh (ps)
   prometheus                                          # prometheus + promtool
+  prometheus-alertmanager                             # alertmanager + amtool (alert path test)
   fonts-dejavu-core fonts-dejavu-extra fonts-liberation fonts-freefont-ttf  # receipt generator
   postgresql-client                                   # createdb/psql for the native stack
   iproute2 curl                                       # isolation test, smoke test
@@ -28,6 +29,7 @@ APT_PACKAGES=(
 # (Ubuntu ships chromium only as a snap).
 OPTIONAL_APT_PACKAGES=(
   chromium                                            # Swagger UI browser test
+  busybox                                             # alertmanager image's shell (render test)
 )
 
 # grep reads all of its input (no -q): with pipefail, grep -q quitting early makes the writer
@@ -73,13 +75,16 @@ ensure_postgres() {
 
 ensure_venv() {
   local reqs=(backend-core/requirements.txt ocr-worker/requirements.txt requirements-dev.txt)
+  # Installed without dependencies (see the file): one that would pull a GUI build of OpenCV.
+  local nodeps=(ocr-worker/requirements-nodeps.txt)
   local stamp="$VENV/.requirements.sha256" want
-  want="$(cat "${reqs[@]}" | sha256sum | cut -d' ' -f1)"
+  want="$(cat "${reqs[@]}" "${nodeps[@]}" | sha256sum | cut -d' ' -f1)"
   [[ -x "$VENV/bin/python" ]] || { log "creating venv $VENV"; python3 -m venv "$VENV"; }
   if [[ "$(cat "$stamp" 2>/dev/null)" != "$want" ]]; then
     log "installing Python requirements"
     "$VENV/bin/pip" install -q --disable-pip-version-check --upgrade pip
     "$VENV/bin/pip" install -q --disable-pip-version-check $(printf -- '-r %s ' "${reqs[@]}")
+    "$VENV/bin/pip" install -q --disable-pip-version-check --no-deps $(printf -- '-r %s ' "${nodeps[@]}")
     echo "$want" >"$stamp"
   fi
 }

@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 NATIVE_STACK = ROOT / "scripts" / "native-stack.sh"
 DEFAULT_TEST_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 UP_TIMEOUT_SECONDS = 240
-SERVICES = ("ocr-worker", "backend-core", "gateway", "prometheus")
+SERVICES = ("ocr-worker", "backend-core", "gateway", "prometheus", "alertmanager")
 
 
 def script_env(state_dir: Path, base: Mapping[str, str] | None = None,
@@ -51,6 +51,7 @@ def run_script(*args: str, env: Mapping[str, str], timeout: float = 60) -> Compl
 class NativeStack:
     gateway_url: str
     prometheus_url: str
+    alertmanager_url: str
     core_url: str
     ocr_url: str
     api_token: str
@@ -118,7 +119,7 @@ def parse_urls(output: str) -> dict[str, str]:
     urls = {}
     for line in output.splitlines():
         key, sep, value = line.partition("=")
-        if sep and key in ("GATEWAY_URL", "PROMETHEUS_URL"):
+        if sep and key in ("GATEWAY_URL", "PROMETHEUS_URL", "ALERTMANAGER_URL"):
             urls[key] = value.strip()
     return urls
 
@@ -168,7 +169,7 @@ def native_stack_script() -> Callable[..., CompletedProcess]:
 @pytest.fixture(scope="session")
 def native_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NativeStack]:
     state_dir = tmp_path_factory.mktemp("native-stack")
-    ocr_port, core_port, gateway_port, prometheus_port = free_ports(4)
+    ocr_port, core_port, gateway_port, prometheus_port, alertmanager_port = free_ports(5)
     base_url = make_url(os.environ.get("TEST_PG_URL", DEFAULT_TEST_PG_URL))
     database_url = base_url.set(
         drivername="postgresql+psycopg", database=f"lifeboard_t_{secrets.token_hex(6)}"
@@ -179,6 +180,7 @@ def native_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NativeSta
         "NATIVE_CORE_PORT": str(core_port),
         "GATEWAY_PORT": str(gateway_port),
         "NATIVE_PROMETHEUS_PORT": str(prometheus_port),
+        "NATIVE_ALERTMANAGER_PORT": str(alertmanager_port),
         "DATABASE_URL": database_url,
         "API_TOKEN": api_token,
         "LIFEBOARD_VENV": os.environ.get("LIFEBOARD_VENV", str(ROOT / ".venv")),
@@ -198,6 +200,7 @@ def native_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NativeSta
     stack = NativeStack(
         gateway_url=f"http://127.0.0.1:{gateway_port}",
         prometheus_url=f"http://127.0.0.1:{prometheus_port}",
+        alertmanager_url=f"http://127.0.0.1:{alertmanager_port}",
         core_url=f"http://127.0.0.1:{core_port}",
         ocr_url=f"http://127.0.0.1:{ocr_port}",
         api_token=api_token,
@@ -217,7 +220,8 @@ def native_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NativeSta
                 f"{stack.logs()}", pytrace=False,
             )
         urls = parse_urls(up.stdout)
-        assert urls == {"GATEWAY_URL": stack.gateway_url, "PROMETHEUS_URL": stack.prometheus_url}
+        assert urls == {"GATEWAY_URL": stack.gateway_url, "PROMETHEUS_URL": stack.prometheus_url,
+                        "ALERTMANAGER_URL": stack.alertmanager_url}
         yield stack
     finally:
         down = stack.run("down", timeout=120)

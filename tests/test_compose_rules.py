@@ -20,13 +20,18 @@ ROOT = Path(__file__).resolve().parents[1]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
 ENV_EXAMPLE = ROOT / ".env.example"
 
-SERVICES = {"db", "migrate", "backend-core", "ocr-worker", "gateway", "prometheus", "grafana"}
+SERVICES = {"db", "migrate", "backend-core", "ocr-worker", "gateway", "prometheus",
+            "alertmanager", "grafana"}
 SECRETS = ("API_TOKEN", "POSTGRES_PASSWORD", "GRAFANA_ADMIN_PASSWORD", "GRAFANA_DB_PASSWORD")
 INTERNAL_ONLY = ("db", "ocr-worker", "prometheus")
 LONG_RUNNING_RESTART = {"always", "unless-stopped", "on-failure"}
 GATEWAY_PORT = "${GATEWAY_PORT:-8080}:8080"
 # `${NAME`, but not the `$${NAME}` escape that leaves a literal `$` for the container's shell
 VARIABLE = re.compile(r"(?<!\$)\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?+])([^}]*))?\}")
+# The images this repository builds and the release workflow publishes: PREFIX/lifeboard-NAME
+BUILT_IMAGE = re.compile(
+    r"^\$\{LIFEBOARD_IMAGE_PREFIX:-[^}]+\}/lifeboard-(?P<name>[a-z-]+):\$\{LIFEBOARD_VERSION:-(?P<v>[^}]+)\}$")
+RENDER_SCRIPT = ROOT / "alertmanager" / "render-config.sh"
 
 Compose = dict[str, Any]
 Rule = Callable[[Compose], list[str]]
@@ -222,17 +227,29 @@ def rule_restart(compose: Compose) -> list[str]:
     return problems
 
 
+def with_defaults(text: str) -> str:
+    """The text as compose resolves it when no variable is set (`${X:-d}` -> d, `${X}` -> "")."""
+    return VARIABLE.sub(lambda m: m.group(3) if m.group(2) in (":-", "-") else "", text)
+
+
 def rule_pinned_images(compose: Compose) -> list[str]:
     problems = []
     for name, svc in services(compose).items():
-        image = svc.get("image")
-        if not image:
+        raw = svc.get("image")
+        if not raw:
             problems.append(f"{name}: no image reference")
             continue
+        built = BUILT_IMAGE.match(raw)
+        if svc.get("build") and not built:
+            problems.append(f"{name}: built image {raw!r} is not "
+                            "${LIFEBOARD_IMAGE_PREFIX:-...}/lifeboard-NAME:${LIFEBOARD_VERSION:-x.y.z}")
+            continue
+        # a built image's version comes from LIFEBOARD_VERSION; its default must be a version
+        image = with_defaults(raw) if built else raw
         tag = image.rpartition(":")[2] if ":" in image.split("/")[-1] else ""
         if not tag or tag == "latest" or "$" in image:
             problems.append(f"{name}: image {image!r} is not pinned to a version")
-        if not svc.get("build") and not re.search(r"\d", tag):
+        if (built or not svc.get("build")) and not re.fullmatch(r"v?\d+(\.\d+)*(-\S+)?", tag):
             problems.append(f"{name}: pulled image {image!r} has no version number in its tag")
     return problems
 
@@ -284,6 +301,31 @@ def rule_service_wiring(compose: Compose) -> list[str]:
     return problems
 
 
+def rule_alerting_wiring(compose: Compose) -> list[str]:
+    """Prometheus reaches Alertmanager on the internal network, Alertmanager reaches the
+    outside, renders its configuration with render-config.sh and gets every ALERT_* it reads."""
+    problems = []
+    svcs = services(compose)
+    manager = svcs.get("alertmanager", {})
+    joined = network_names(manager)
+    nets = compose.get("networks") or {}
+    if not any((nets.get(n) or {}).get("internal") for n in joined & network_names(
+            svcs.get("prometheus", {}))):
+        problems.append("alertmanager must share the internal network with prometheus")
+    if not any(not (nets.get(n) or {}).get("internal") for n in joined):
+        problems.append("alertmanager needs a network with a route out (webhooks, SMTP)")
+    entrypoint = " ".join(manager.get("entrypoint") or [])
+    if "/etc/alertmanager/lifeboard/entrypoint.sh" not in entrypoint or \
+            "./alertmanager:/etc/alertmanager/lifeboard:ro" not in (manager.get("volumes") or []):
+        problems.append("alertmanager must run alertmanager/entrypoint.sh (mounted read-only)")
+    if "--config.file=/tmp/alertmanager.yml" not in (manager.get("command") or []):
+        problems.append("alertmanager must read the configuration its entrypoint renders")
+    wanted = set(re.findall(r"\bALERT_[A-Z_]+", RENDER_SCRIPT.read_text()))
+    given = set(manager.get("environment") or {})
+    problems += [f"alertmanager does not get {v}" for v in sorted(wanted - given)]
+    return problems
+
+
 def rule_bind_sources_exist(compose: Compose) -> list[str]:
     problems = []
     for name, svc in services(compose).items():
@@ -303,7 +345,7 @@ RULES: list[Rule] = [
     rule_services_present, rule_only_gateway_publishes, rule_networks, rule_non_root,
     rule_privileges, rule_read_only, rule_limits, rule_healthchecks, rule_depends_on,
     rule_restart, rule_pinned_images, rule_secrets_required, rule_variables_documented,
-    rule_service_wiring, rule_bind_sources_exist,
+    rule_service_wiring, rule_alerting_wiring, rule_bind_sources_exist,
 ]
 
 
@@ -352,6 +394,12 @@ BREAKAGES: list[tuple[Rule, Callable[[Compose], None]]] = [
     (rule_restart, _set("services/db/restart", "no")),
     (rule_pinned_images, _set("services/prometheus/image", "prom/prometheus:latest")),
     (rule_pinned_images, _set("services/grafana/image", "grafana/grafana")),
+    (rule_pinned_images, _set("services/gateway/image", "lifeboard/gateway:local")),
+    (rule_pinned_images, _set("services/gateway/image",
+                              "${LIFEBOARD_IMAGE_PREFIX:-x}/lifeboard-gateway:${LIFEBOARD_VERSION:-latest}")),
+    (rule_alerting_wiring, _set("services/alertmanager/networks", ["backend"])),
+    (rule_alerting_wiring, _set("services/alertmanager/environment/ALERT_SMTP_TO", KeyError)),
+    (rule_alerting_wiring, _set("services/alertmanager/entrypoint", KeyError)),
     (rule_secrets_required, _set("services/backend-core/environment/API_TOKEN", "${API_TOKEN:-x}")),
     (rule_variables_documented, _set("services/db/environment/X", "${NOT_DOCUMENTED_ANYWHERE}")),
     (rule_service_wiring, _set("services/backend-core/environment/DATABASE_URL", "postgresql://")),

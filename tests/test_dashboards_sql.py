@@ -130,10 +130,25 @@ def data(grafana_db: GrafanaDb) -> Data:
                  Decimal(55 + back % 3), weight, sleep),
             )
             d.steps[day] = steps
+            if back % 3 == 0:  # zone points (Health API), their own column
+                conn.execute("UPDATE activity SET heart_points = %s WHERE date = %s",
+                             (2 * (10 + back), day))
+            # Merged per field: steps from Fit, weight from Health Connect on some days.
+            conn.execute(
+                "UPDATE activity SET field_sources = jsonb_strip_nulls(jsonb_build_object("
+                "'steps', CASE WHEN steps IS NOT NULL THEN 'fit' END, 'weight_kg',"
+                " CASE WHEN weight_kg IS NOT NULL THEN 'health_connect' END)) WHERE date = %s",
+                (day,))
             if weight is not None:
                 d.weight[day] = weight
             if sleep is not None:
                 d.sleep[day] = sleep
+
+        for source, success, through, missing, error in SYNC_STATE:
+            conn.execute(
+                "INSERT INTO health_sync_state (source, last_success_at, synced_through,"
+                " rows_written, missing_days, last_error) VALUES (%s,%s,%s,10,%s,%s)",
+                (source, success, today - timedelta(days=through), missing, error))
 
         def receipt(status: str, created: datetime, shop: str | None, day: date | None,
                     total: Decimal | None, currency: str = "PLN", error: str | None = None
@@ -208,6 +223,13 @@ def data(grafana_db: GrafanaDb) -> Data:
         transaction(today, "3.30", "Żabka", "snacks", at=_local_midnight(today) +
                     timedelta(minutes=30))
     return d
+
+
+SYNC_STATE = [  # source, last success, synced through (days back), missing days, last error
+    ("fit", datetime(2026, 12, 1, 8, tzinfo=ZONE), 2, [], None),
+    ("health_api", None, 0, [date(2026, 12, 1), date(2026, 12, 2)],
+     "2 days missing (2026-12-01..2026-12-02)"),
+]
 
 
 # ------------------------------------------------------------------------------- helpers
@@ -303,6 +325,31 @@ def check_active_minutes(rows: list[dict[str, Any]], d: Data) -> None:
 def check_heart_rate(rows: list[dict[str, Any]], d: Data) -> None:
     _daily_check("Average", lambda d, day: Decimal(70 + (d.today - day).days % 5))(rows, d)
     _daily_check("Resting", lambda d, day: Decimal(55 + (d.today - day).days % 3))(rows, d)
+
+
+def check_heart_points(rows: list[dict[str, Any]], d: Data) -> None:
+    _daily_check("Heart points", lambda d, day: 2 * (10 + (d.today - day).days)
+                 if (d.today - day).days % 3 == 0 else None)(rows, d)
+
+
+def check_source_per_day(rows: list[dict[str, Any]], d: Data) -> None:
+    def fields(day: date) -> str | None:
+        parts = (["fit: steps"] if d.steps[day] is not None else []) + (
+            ["health_connect: weight_kg"] if day in d.weight else [])
+        return "; ".join(parts) or None
+
+    assert [r["Day"] for r in rows] == sorted(d.steps, reverse=True)  # newest first
+    assert all(r["Main source"] == "fit" for r in rows)
+    assert [r["Fields by source"] for r in rows] == [fields(day) for day in
+                                                     sorted(d.steps, reverse=True)]
+    assert "fit: steps; health_connect: weight_kg" in [r["Fields by source"] for r in rows]
+
+
+def check_sync_per_provider(rows: list[dict[str, Any]], d: Data) -> None:
+    assert [(r["Source"], r["Last success"], r["Synced through"], r["Days missing"], r["Problem"])
+            for r in rows] == [
+        (source, success, d.today - timedelta(days=through), len(missing), error)
+        for source, success, through, missing, error in SYNC_STATE]
 
 
 def check_sleep(rows: list[dict[str, Any]], d: Data) -> None:
@@ -461,6 +508,9 @@ CHECKS: dict[str, Callable[[list[dict[str, Any]], Data], None]] = {
     "health.json/Sleep": check_sleep,
     "health.json/Weight trend": check_weight,
     "health.json/Heart rate": check_heart_rate,
+    "health.json/Heart points": check_heart_points,
+    "health.json/Source per day": check_source_per_day,
+    "health.json/Sync per provider": check_sync_per_provider,
     "finance.json/Spent today ($currency)": check_spent_today,
     "finance.json/Spent this month ($currency)": check_this_month,
     "finance.json/Last month, same days ($currency)": check_last_month,
@@ -512,6 +562,7 @@ def test_reader_session_uses_the_local_time_zone(grafana_db: GrafanaDb) -> None:
     "SELECT * FROM receipt_items",
     "SELECT * FROM activity",
     "SELECT * FROM health_sync_state",
+    "SELECT * FROM health_provider_switches",
     "SELECT * FROM receipt_jobs",
 ])
 def test_reader_cannot_see_other_tables(grafana_db: GrafanaDb, statement: str) -> None:
@@ -544,7 +595,7 @@ def test_reader_grants_are_exactly_the_dashboard_relations(grafana_db: GrafanaDb
             " WHERE grantee = %s ORDER BY 1", (grafana_db.role,)).fetchall()
     assert grants == sorted([(rel, "SELECT") for rel in (
         "transactions", "v_activity_daily", "v_category_spending", "v_daily_spending",
-        "v_item_purchases", "v_receipts")])
+        "v_health_sync", "v_item_purchases", "v_receipts")])
     # ...and the dashboards read nothing else.
     used = " ".join(t.text for t in dq.sql_targets())
     for rel, _ in grants:

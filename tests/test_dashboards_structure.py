@@ -132,12 +132,14 @@ def test_issue_questions_have_panels() -> None:
 
     health, finance, system = titles("health.json"), titles("finance.json"), titles("system.json")
     for wanted in ("Steps today", "Step goal", "7-day average", "Distance", "Calories",
-                   "Active and heart minutes", "Sleep", "Weight", "Heart rate"):
+                   "Active and heart minutes", "Sleep", "Weight", "Heart rate", "Heart points",
+                   "Source per day", "Sync per provider"):
         assert wanted in health
     for wanted in ("Spent today", "this month", "last month", "per day", "per month",
                    "By shop", "By category", "Top products", "Price history", "Receipts",
                    "Latest receipts"):
         assert wanted in finance
     for wanted in ("Request rate", "Latency", "Error ratio", "OCR worker", "OCR duration",
-                   "Queue depth", "Oldest pending job", "Failed jobs", "Last health sync"):
+                   "Queue depth", "Oldest pending job", "Failed jobs", "Last health sync",
+                   "Health provider", "Health days missing"):
         assert wanted in system

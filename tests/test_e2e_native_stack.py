@@ -9,6 +9,7 @@ import os
 import re
 import socket
 import subprocess
+import time
 from pathlib import Path
 
 import httpx
@@ -17,7 +18,7 @@ import pytest
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[1]
-SERVICES = ("ocr-worker", "backend-core", "gateway", "prometheus")
+SERVICES = ("ocr-worker", "backend-core", "gateway", "prometheus", "alertmanager")
 
 
 def service_states(status_output: str) -> dict[str, str]:
@@ -35,6 +36,7 @@ def test_status_reports_every_service_and_the_urls(native_stack) -> None:
     assert service_states(status.stdout) == dict.fromkeys(SERVICES, "running healthy")
     assert f"GATEWAY_URL={native_stack.gateway_url}" in status.stdout.splitlines()
     assert f"PROMETHEUS_URL={native_stack.prometheus_url}" in status.stdout.splitlines()
+    assert f"ALERTMANAGER_URL={native_stack.alertmanager_url}" in status.stdout.splitlines()
 
 
 def test_up_again_changes_nothing(native_stack) -> None:
@@ -135,10 +137,11 @@ def test_a_failed_up_leaves_no_process_behind(
 ) -> None:
     # Each failure happens after up has launched some services (ocr-worker first, backend-core
     # last): what this run started must be stopped again, whatever the way out.
-    ocr, core, gateway, prometheus, closed = free_tcp_ports(5)
+    ocr, core, gateway, prometheus, alertmanager, closed = free_tcp_ports(6)
     settings = {
         "NATIVE_OCR_PORT": str(ocr), "NATIVE_CORE_PORT": str(core),
         "GATEWAY_PORT": str(gateway), "NATIVE_PROMETHEUS_PORT": str(prometheus),
+        "NATIVE_ALERTMANAGER_PORT": str(alertmanager),
         "API_TOKEN": "t" * 32, "OCR_WORKERS": "1", "NATIVE_STOP_TIMEOUT": "10",
         # Nothing listens on `closed`: the database check fails if it gets that far.
         "DATABASE_URL": f"postgresql+psycopg://postgres@127.0.0.1:{closed}/lifeboard_none",
@@ -215,3 +218,17 @@ def test_head_health_check_through_the_gateway(native_stack) -> None:
     for path in ("/healthz", "/gateway/healthz"):
         response = httpx.head(f"{native_stack.gateway_url}{path}", timeout=10)
         assert response.status_code == 200, (path, response.headers)
+
+
+def test_prometheus_sends_its_alerts_to_the_native_alertmanager(native_stack) -> None:
+    expected = f"{native_stack.alertmanager_url}/api/v2/alerts"
+    deadline = time.monotonic() + 30
+    active: list[str] = []
+    while time.monotonic() < deadline:
+        answer = httpx.get(f"{native_stack.prometheus_url}/api/v1/alertmanagers", timeout=10)
+        active = [m["url"] for m in answer.json()["data"]["activeAlertmanagers"]]
+        if active:
+            break
+        time.sleep(0.5)
+    assert active == [expected]
+    assert httpx.get(f"{native_stack.alertmanager_url}/-/ready", timeout=10).status_code == 200

@@ -8,8 +8,11 @@ import os
 import re
 import secrets
 import shutil
+import stat
 import subprocess
+import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -113,9 +116,9 @@ def test_restore_needs_a_readable_file() -> None:
     assert absent.returncode != 0 and "cannot read" in absent.stderr
 
 
-@pytest.fixture
-def scratch_db() -> Iterator[dict[str, str]]:
-    """A throw-away database on the test server, with the env the Makefile's DB_EXEC needs."""
+@contextmanager
+def throwaway_database() -> Iterator[dict[str, str]]:
+    """A new empty database on the test server, with the env the Makefile's DB_EXEC needs."""
     url = urlsplit(PG_URL.replace("+psycopg", ""))
     name = f"lifeboard_t_make_{secrets.token_hex(4)}"
     admin = psycopg.connect(PG_URL.replace("+psycopg", ""), autocommit=True)
@@ -132,6 +135,27 @@ def scratch_db() -> Iterator[dict[str, str]]:
     finally:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.close()
+
+
+@pytest.fixture
+def scratch_db() -> Iterator[dict[str, str]]:
+    with throwaway_database() as env:
+        yield env
+
+
+@pytest.fixture
+def fresh_db() -> Iterator[dict[str, str]]:
+    """A second, empty database: where a backup is restored on a new installation."""
+    with throwaway_database() as env:
+        yield env
+
+
+def db_url(db: dict[str, str]) -> str:
+    return PG_URL.replace("+psycopg", "").rsplit("/", 1)[0] + "/" + db["POSTGRES_DB"]
+
+
+def db_exec(db: dict[str, str]) -> str:
+    return "env " + " ".join(f"{key}={value}" for key, value in db.items())
 
 
 @pytest.mark.skipif(shutil.which("pg_dump") is None, reason="pg_dump is not installed")
@@ -186,3 +210,147 @@ def test_a_failed_backup_never_looks_complete(tmp_path: Path) -> None:
     result = make("backup", "DB_EXEC=env PGHOST=127.0.0.1 PGPORT=1", f"BACKUP_DIR={tmp_path}")
     assert result.returncode != 0
     assert list(tmp_path.glob("*.sql.gz")) == []
+
+
+# --- backups: the .env copy, retention, restore on a new installation ----------------------------
+PG_DUMP = pytest.mark.skipif(shutil.which("pg_dump") is None, reason="pg_dump is not installed")
+OLD_DUMPS = [f"lifeboard-2026010{day}-0300.sql.gz" for day in range(1, 6)]
+
+
+def backup_dir_with_old_dumps(tmp_path: Path) -> Path:
+    backups = tmp_path / "backups"
+    backups.mkdir()
+    for name in OLD_DUMPS:
+        (backups / name).write_bytes(b"old dump")
+        (backups / name.replace(".sql.gz", ".env")).write_text("API_TOKEN=old\n")
+    (backups / "lifeboard-before-upgrade.sql.gz").write_bytes(b"kept by hand")  # not ours
+    (backups / "notes.txt").write_text("mine")
+    return backups
+
+
+def run_backup(db: dict[str, str], backups: Path, env_file: Path, *extra: str):
+    env = {k: v for k, v in os.environ.items() if k != "BACKUP_KEEP"}
+    return make("backup", f"DB_EXEC={db_exec(db)}", f"BACKUP_DIR={backups}",
+                f"ENV_FILE={env_file}", *extra, env=env)
+
+
+@PG_DUMP
+def test_backup_copies_env_beside_the_dump_and_keeps_the_last_n(
+    scratch_db: dict[str, str], tmp_path: Path
+) -> None:
+    backups = backup_dir_with_old_dumps(tmp_path)
+    env_file = tmp_path / ".env"
+    env_file.write_text("API_TOKEN=secret\nTOKEN_ENCRYPTION_KEY=key=\n")
+    env_file.chmod(0o644)
+    result = run_backup(scratch_db, backups, env_file, "BACKUP_KEEP=3")
+    assert result.returncode == 0, result.stderr
+
+    dumps = sorted(p.name for p in backups.glob("lifeboard-*.sql.gz"))
+    new = [name for name in dumps if name not in OLD_DUMPS and "before" not in name]
+    assert len(new) == 1 and re.fullmatch(r"lifeboard-\d{8}-\d{4}\.sql\.gz", new[0])
+    # The newest three of ours stay (the new one and two old ones); files we did not write stay.
+    assert dumps == sorted([*OLD_DUMPS[-2:], *new, "lifeboard-before-upgrade.sql.gz"])
+    assert (backups / "notes.txt").exists()
+    envs = sorted(p.name for p in backups.glob("*.env"))
+    assert envs == sorted(name.replace(".sql.gz", ".env") for name in [*OLD_DUMPS[-2:], *new])
+    copy = backups / new[0].replace(".sql.gz", ".env")
+    assert copy.read_text() == env_file.read_text()
+    assert stat.S_IMODE(copy.stat().st_mode) == 0o600
+    assert stat.S_IMODE((backups / new[0]).stat().st_mode) == 0o600  # personal data too
+    assert f"{env_file} copied to {copy} (mode 600)" in result.stdout
+    assert result.stdout.count("removed old backup") == 3
+    assert not list(backups.glob("*.part"))
+
+
+@PG_DUMP
+def test_backup_keep_comes_from_env_file_and_zero_keeps_all(
+    scratch_db: dict[str, str], tmp_path: Path
+) -> None:
+    backups = backup_dir_with_old_dumps(tmp_path)
+    env_file = tmp_path / ".env"
+    env_file.write_text("API_TOKEN=x\nBACKUP_KEEP=0\n")
+    assert run_backup(scratch_db, backups, env_file).returncode == 0
+    assert len(list(backups.glob("lifeboard-2*.sql.gz"))) == len(OLD_DUMPS) + 1
+    env_file.write_text("API_TOKEN=x\nBACKUP_KEEP=2   # two are enough\n")
+    assert run_backup(scratch_db, backups, env_file).returncode == 0
+    assert len(list(backups.glob("lifeboard-2*.sql.gz"))) == 2
+
+
+def test_backup_refuses_a_bad_keep_count_and_warns_without_env(tmp_path: Path) -> None:
+    bad = make("backup", "BACKUP_KEEP=all", f"BACKUP_DIR={tmp_path}", "DB_EXEC=false")
+    assert bad.returncode == 2 and "BACKUP_KEEP must be a number" in bad.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+@PG_DUMP
+def test_backup_without_env_file_warns(scratch_db: dict[str, str], tmp_path: Path) -> None:
+    result = run_backup(scratch_db, tmp_path / "b", tmp_path / "missing.env")
+    assert result.returncode == 0, result.stderr
+    assert "WARNING: no" in result.stderr and "TOKEN_ENCRYPTION_KEY" in result.stderr
+    assert len(list((tmp_path / "b").glob("*.sql.gz"))) == 1
+
+
+def table_digests(url: str) -> dict[str, tuple[int, str]]:
+    """Row count and an md5 over every row's text, per table of the public schema."""
+    with psycopg.connect(url) as conn:
+        tables = [row[0] for row in conn.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1")]
+        return {
+            table: conn.execute(
+                f'SELECT count(*), coalesce(md5(string_agg(t::text, \'|\' ORDER BY t::text)), \'\')'
+                f' FROM "{table}" t'
+            ).fetchone()
+            for table in tables
+        }
+
+
+@PG_DUMP
+def test_restore_into_a_fresh_database(
+    scratch_db: dict[str, str], fresh_db: dict[str, str], tmp_path: Path
+) -> None:
+    """A migrated Lifeboard database with receipts (image bytes), items, transactions and
+    activity, backed up and restored into a new, empty database: every table equal."""
+    source = db_url(scratch_db)
+    migrate = subprocess.run(
+        [sys.executable, "-m", "app.cli", "migrate"], cwd=ROOT / "backend-core",
+        env={**os.environ, "DATABASE_URL": source, "GRAFANA_DB_PASSWORD": ""},
+        capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert migrate.returncode == 0, migrate.stderr
+    with psycopg.connect(source, autocommit=True) as conn:
+        conn.execute(
+            "INSERT INTO receipts (id, sha256, filename, content_type, image, status, shop, "
+            "purchase_date, total, currency, raw_ocr) VALUES ('11111111-1111-1111-1111-"
+            "111111111111', repeat('a', 64), 'paragon.jpg', 'image/jpeg', %s, 'done', "
+            "'Żabka', '2026-11-20', 28.43, 'PLN', '{\"shop\": \"Żabka\"}')",
+            (bytes(range(256)) * 40,),
+        )
+        conn.execute(
+            "INSERT INTO receipt_items (receipt_id, position, name, quantity, price, vat, "
+            "category) VALUES ('11111111-1111-1111-1111-111111111111', 1, 'Mleko 3,2%', "
+            "0.456, 6.98, 'C', 'dairy')"
+        )
+        conn.execute(
+            "INSERT INTO transactions (id, occurred_on, amount, currency, shop, source, "
+            "receipt_id) VALUES (gen_random_uuid(), '2026-11-20', 28.43, 'PLN', 'Żabka', "
+            "'receipt', '11111111-1111-1111-1111-111111111111'), (gen_random_uuid(), "
+            "'2026-11-21', -5.00, 'EUR', 'a \"quoted\", shop', 'manual', NULL)"
+        )
+        conn.execute("INSERT INTO activity (date, steps, weight_kg) VALUES ('2026-11-20', 9000, "
+                     "80.40), ('2026-11-21', NULL, NULL)")
+    before = table_digests(source)
+    assert before["receipts"][0] == 1 and before["alembic_version"][0] == 1
+    assert before["category_keywords"][0] > 0  # the seeded keyword table
+
+    env_file = tmp_path / ".env"
+    env_file.write_text("API_TOKEN=x\n")
+    backups = tmp_path / "backups"
+    assert run_backup(scratch_db, backups, env_file).returncode == 0
+    (dump,) = backups.glob("*.sql.gz")
+
+    restore = make("restore", f"FILE={dump}", f"DB_EXEC={db_exec(fresh_db)}", "DB_CLIENTS=",
+                   f"ENV_FILE={env_file}")
+    assert restore.returncode == 0, restore.stderr
+    assert f"cp {dump.with_name(dump.name.replace('.sql.gz', '.env'))} {env_file}" in (
+        restore.stdout)
+    assert table_digests(db_url(fresh_db)) == before

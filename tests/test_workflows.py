@@ -121,13 +121,21 @@ def test_actionlint_really_lints(tmp_path: Path) -> None:
     assert {"expression", "runner-label"} <= kinds
 
 
+# The only jobs that may write, and what: the release pushes images and drafts the release.
+WRITE_PERMISSIONS = {
+    ("release.yml", "images"): {"contents": "read", "packages": "write"},
+    ("release.yml", "release"): {"contents": "write"},
+}
+
+
 def test_triggers_permissions_and_concurrency() -> None:
     for workflow in WORKFLOWS:
         data = load(workflow)
         assert data.get("permissions") == {"contents": "read"}, workflow.name
         for job_name, job in data["jobs"].items():
             extra = job.get("permissions")
-            assert extra in (None, {"contents": "read"}), f"{workflow.name}:{job_name}: {extra}"
+            allowed = WRITE_PERMISSIONS.get((workflow.name, job_name), {"contents": "read"})
+            assert extra in (None, allowed), f"{workflow.name}:{job_name}: {extra}"
     ci = load(CI)
     triggers = ci["on"]
     assert "push" in triggers and "pull_request" in triggers
@@ -220,18 +228,29 @@ def test_smoke_job_loads_the_images_compose_would_build() -> None:
     if not compose_file.exists():
         pytest.skip("docker-compose.yml is not in the tree yet")
     compose = yaml.safe_load(compose_file.read_text(encoding="utf-8"))
-    project = ci_jobs()["compose-smoke"]["env"]["COMPOSE_PROJECT_NAME"]
+    job_env = ci_jobs()["compose-smoke"]["env"]
+    project = job_env["COMPOSE_PROJECT_NAME"]
+
+    def as_compose(image: str) -> str:   # ${NAME:-default}: the job's value, else the default
+        return re.sub(r"\$\{(\w+)(?::-([^}]*))?\}",
+                      lambda m: str(job_env.get(m[1], m[2] or "")), image)
+
+    def as_actions(tag: str) -> str:     # ${{ env.NAME }}
+        return re.sub(r"\$\{\{\s*env\.(\w+)\s*\}\}", lambda m: str(job_env[m[1]]), tag)
+
     expected = {
-        service.get("image") or f"{project}-{name}": os.path.normpath(service["build"]["context"])
+        as_compose(service.get("image") or f"{project}-{name}"):
+            os.path.normpath(service["build"]["context"])
         for name, service in compose["services"].items()
         if "build" in service
     }
     loaded = {
-        step["with"]["tags"]: os.path.normpath(step["with"]["context"])
+        as_actions(step["with"]["tags"]): os.path.normpath(step["with"]["context"])
         for step in ci_jobs()["compose-smoke"]["steps"]
         if step.get("uses", "").startswith("docker/build-push-action@")
     }
     assert loaded == expected
+    assert all("$" not in image for image in expected), expected
 
 
 def test_ci_and_test_sh_pin_the_same_actionlint() -> None:

@@ -299,6 +299,11 @@ from app.services.health.cli_commands import register as _register_health  # noq
 
 _register_health(command, _sessions)
 
+# --- data export (CSV) ------------------------------------------------------------------------
+from app.cli_export import register as _register_export  # noqa: E402
+
+_register_export(command)
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m app.cli", description="Lifeboard backend-core")

@@ -37,6 +37,11 @@ from app.services.health.sync import SyncScheduler  # noqa: E402
 ROUTERS.append(_google.router)
 PUBLIC_ROUTERS.append(_google.callback_router)
 
+# --- data export (CSV) ----------------------------------------------------------------------
+from app.api.routes import export as _export  # noqa: E402
+
+ROUTERS.append(_export.router)
+
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:

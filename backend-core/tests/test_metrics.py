@@ -38,6 +38,11 @@ def _check_metrics(api, clean_db, make_receipt_image) -> None:
     assert 'lifeboard_jobs{status="failed"} 0.0' in body
     age = float(re.search(r"^lifeboard_queue_oldest_pending_age_seconds (\S+)$", body, re.M)[1])
     assert 59 <= age < 120
+    with clean_db() as session:
+        real_size = session.execute(text("SELECT pg_database_size(current_database())")).scalar()
+    size = float(re.search(r"^lifeboard_database_size_bytes (\S+)$", body, re.M)[1])
+    # the uploads may have grown it between the scrape and the query: the same order of size
+    assert 0 < size <= real_size and size > real_size / 2
     assert re.search(
         r'^http_requests_total\{handler="/api/v1/receipts",method="POST",status="2xx"\} ', body,
         re.M,

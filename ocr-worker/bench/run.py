@@ -62,10 +62,11 @@ class Cost:
     cpu: float = 0.0
 
 
-def generated_cases(n: int, seed: int) -> Iterator[Case]:
+def generated_cases(n: int, seed: int, hard: bool = False) -> Iterator[Case]:
     for index in range(n):
-        sample = generate(seed, index)
-        yield Case(sample.name, sample.truth.layout, sample.image, sample.truth_json())
+        sample = generate(seed, index, hard=hard)
+        group = sample.scene if hard else sample.truth.layout
+        yield Case(sample.name, group, sample.image, sample.truth_json())
 
 
 def folder_cases(folder: Path) -> Iterator[Case]:
@@ -225,6 +226,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--n", type=int, default=40, help="generated receipts (default 40)")
     parser.add_argument("--seed", type=int, default=7, help="generator seed (default 7)")
     parser.add_argument("--dir", type=Path, help="labelled folder instead of generated photos")
+    parser.add_argument("--set", choices=("table", "hard"), default="table",
+                        help="generated set: slips on a table (default), or the hard set "
+                             "(scans, far photos, worn slips, app screenshots; grouped by scene)")
     parser.add_argument("--save", type=Path, help="also write the generated set to this folder")
     parser.add_argument("--json", type=Path, help="write all results as JSON to this file")
     parser.add_argument("-v", "--verbose", action="store_true", help="print OCR lines of misses")
@@ -240,9 +244,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.save:
             from ocr_worker.synth import write_set
 
-            write_set(args.save, args.n, args.seed)
-        cases = generated_cases(args.n, args.seed)
-        source = f"generated, seed {args.seed}"
+            write_set(args.save, args.n, args.seed, hard=args.set == "hard")
+        cases = generated_cases(args.n, args.seed, hard=args.set == "hard")
+        source = f"generated, seed {args.seed}" + (", hard set" if args.set == "hard" else "")
     results = run(cases, Settings(), args.verbose)
     text = report(results, source)
     print(text)

@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageOps
 
 ORIENTATION_TAG = 0x0112
 #: EXIF orientation -> the transpose that shows the picture upright (as ImageOps.exif_transpose).
@@ -119,7 +119,20 @@ def paper_box(preview: np.ndarray) -> tuple[int, int, int, int] | None:
     h, w = preview.shape
     if (x1 - x0) * (y1 - y0) > 0.92 * w * h or (x1 - x0) < 0.15 * w or (y1 - y0) < 0.15 * h:
         return None
+    if bright[y0:y1, x0:x1].mean() < 0.5:
+        return None  # no sheet: light strokes on a dark page (a dark-mode screenshot)
     return x0, y0, x1, y1
+
+
+#: darker than this median (0-255), a page without a brighter sheet on it is dark-mode text
+DARK_PAGE_MEDIAN = 100
+
+
+def is_light_on_dark(preview: np.ndarray) -> bool:
+    """Most of the page is dark and the bright pixels are few (strokes of text, not a sheet of
+    paper: paper on a dark table is cropped before this is asked)."""
+    return float(np.median(preview)) < DARK_PAGE_MEDIAN and \
+        float((preview > 160).mean()) < 0.35
 
 
 def local_mean(g: np.ndarray, k: int) -> np.ndarray:
@@ -205,6 +218,32 @@ def line_pitch(mask: np.ndarray) -> float | None:
     return float(lo + first + offset)
 
 
+def row_runs_pitch(mask: np.ndarray) -> float | None:
+    """Line pitch as the median distance between the starts of consecutive runs of inked rows
+    (one run per text line); None when there are too few lines to tell. Coarse but hard to
+    fool: the autocorrelation can lock onto the spacing of sections or rules instead."""
+    rows = mask.mean(axis=1)
+    if not (rows > 0).any():
+        return None
+    inked = rows > 0.15 * np.percentile(rows[rows > 0], 90)
+    edges = np.flatnonzero(np.diff(np.concatenate(([0], inked.astype(np.int8), [0]))))
+    starts, ends = edges[::2], edges[1::2]
+    keep = (ends - starts) >= 3
+    starts = starts[keep]
+    if starts.size < 8:
+        return None
+    return float(np.median(np.diff(starts)))
+
+
+def text_pitch(mask: np.ndarray) -> float | None:
+    """Line pitch of a levelled ink mask: the autocorrelation's (precise) where it agrees with
+    the row runs' (robust) within 25 %, else the row runs'."""
+    fine, coarse = line_pitch(mask), row_runs_pitch(mask)
+    if coarse is None or (fine is not None and abs(fine - coarse) <= 0.25 * coarse):
+        return fine
+    return coarse
+
+
 def _rotate(gray: Image.Image, angle: float) -> Image.Image:
     return gray.rotate(angle, Image.Resampling.BILINEAR, expand=True, fillcolor=255)
 
@@ -228,6 +267,10 @@ def prepare(image: Image.Image) -> Prepared:
         gray = gray.crop(tuple(round(v / factor) for v in (x0, y0, x1, y1)))
         preview = preview[int(y0):int(y1), int(x0):int(x1)]
         steps.append("crop")
+    elif is_light_on_dark(preview):
+        # a dark-mode app screenshot: light text on a dark page; Tesseract wants dark on light
+        gray, preview = ImageOps.invert(gray), 255 - preview
+        steps.append("invert")
 
     mask = ink_mask(preview, paper_level=otsu_threshold(preview) if box is not None else 0.0)
     angle = skew_angle(mask)
@@ -236,7 +279,7 @@ def prepare(image: Image.Image) -> Prepared:
         levelled = Image.fromarray(mask.astype(np.uint8) * 255).rotate(angle, expand=True)
         mask = np.asarray(levelled) > 127
 
-    pitch = line_pitch(mask)
+    pitch = text_pitch(mask)
     line_px = pitch / factor if pitch is not None else None
     scale = 1.0
     if line_px is not None:

@@ -205,3 +205,28 @@ def test_deposit_moves_amount_due_not_total(receipt_text: Callable[[str], list[s
     assert (result["total"], result["amount_due"]) == ("28.27", "29.27")
     assert result["checks"]["amount_due_matches_deposits"] is True
     assert all("Kaucja" not in item["name"] for item in result["items"])
+
+
+@pytest.mark.parametrize(
+    ("lines", "total"),
+    [
+        # the rounded figure is what was paid
+        (["SHOP", "ITEM A 1 33.92", "TOTAL RM33.92", "ROUNDING ADJUSTMENT -RM0.02",
+          "TOTAL ROUNDED RM33.90", "CASH RM50.00", "CHANGE RM16.10"], "33.90"),
+        # a tax sum and a pre-tax total are not the total
+        (["SHOP", "101869 2 60.00 127.20 SR", "Total Sales (Excluding GST) : 120.00",
+          "Total GST : 7.20", "Total Sales (Inclusive of GST) : 127.20", "CASH : 150.00",
+          "Change : 22.80", "GST @6% included in total RM 7.20"], "127.20"),
+        # the chosen line misread (8 for 9): another total line and the payment agree
+        (["SHOP", "Total QTY: 8", "Tota) (Inclusive of GST); 9.60", "TOTAL: 8.60",
+          "CASH : 9.60"], "9.60"),
+        # German: the MwSt block's sum is not the total; Bar and Rückgeld follow it
+        (["REWE", "Milch 1,19 B", "Brot 2,49 B", "SUMME EUR 3,68", "Bar 5,00", "Rückgeld 1,32",
+          "Steuer % Netto Steuer Brutto", "B= 7,0% 3,44 0,24 3,68", "Summe MwSt 0,24"], "3.68"),
+        # Polish app: Ogółem, the PTU table's own Suma after it
+        (["Biedronka", "Masło Extra 200g A 1 x 6,99 6,99", "Ogółem 6,99 PLN", "PTU A 23,00% 1,31",
+          "Suma PTU 1,31"], "6.99"),
+    ],
+)
+def test_total_as_real_shops_word_it(lines: list[str], total: str) -> None:
+    assert parse_receipt(lines).to_json()["total"] == total

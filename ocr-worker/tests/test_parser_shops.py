@@ -102,3 +102,30 @@ def test_company_line() -> None:
 )
 def test_receipt_number(line: str, number: str) -> None:
     assert find_receipt_number(["Sklep", line]) == number
+
+
+@pytest.mark.parametrize(
+    ("lines", "name"),
+    [
+        # a handwritten note above the printed header; OCR's "SON BHO" for SDN BHD
+        (["tan woon yann :", "BOOK TA .K (TAMAN DAYA) SON BHO", "789417-W"],
+         "BOOK TA .K (TAMAN DAYA) SDN BHD"),
+        # debris at the edges and the registration number after the legal form
+        ([": LIGHTROOM GALLERY SDN BHD (139386 X) a", "NO 28"], "LIGHTROOM GALLERY SDN BHD"),
+        # a digit read inside a word
+        (["31802041 |", "MR. D.1.Y. (M) SDN BHO", "(CO.REG :860871-0)"],
+         "MR. D.I.Y. (M) SDN BHD"),
+        # the name over two lines, & read as 8
+        (["THE COFFEE BEAN", "8 TEA LEAF (M) SDN. BHD.", "LOT 1"],
+         "THE COFFEE BEAN & TEA LEAF (M) SDN. BHD."),
+        (["AIK HUAT HARDWARE", "ENTERPRISE (SETIA ALAM) SDN BHD"],
+         "AIK HUAT HARDWARE ENTERPRISE (SETIA ALAM) SDN BHD"),
+    ],
+)
+def test_fallback_prefers_the_line_with_a_legal_form(lines: list[str], name: str) -> None:
+    assert fallback_shop_name(lines) == name
+
+
+def test_fallback_skips_lower_case_and_debris_lines() -> None:
+    assert fallback_shop_name(["noz NZ", "tan woon yann", "Yam Fresh bo", "NO 1"]) == "Yam Fresh"
+    assert fallback_shop_name(["ee ar ow", "|:", "12 JALAN 3"]) is None

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw, ImageFont, ImageOps
 
 from ocr_worker import preprocess
 from ocr_worker.preprocess import (
@@ -18,6 +18,7 @@ from ocr_worker.preprocess import (
     paper_box,
     prepare,
     skew_angle,
+    text_pitch,
     to_gray,
 )
 
@@ -78,6 +79,35 @@ def test_skew_angle_levels_rotated_text(angle: float) -> None:
 def test_line_pitch_measures_the_distance_between_lines() -> None:
     assert line_pitch(ink_mask(np.asarray(text_page(pitch=36)))) == pytest.approx(36, abs=1.5)
     assert line_pitch(ink_mask(np.asarray(text_page(pitch=50)))) == pytest.approx(50, abs=2)
+
+
+def sectioned_page(pitch: int = 30, sections: int = 5, per_section: int = 4) -> Image.Image:
+    """Short blocks of lines with wide blank gaps and rules between them (a real receipt's
+    sections), whose period fools an autocorrelation of the row profile."""
+    font = ImageFont.truetype(str(FONT), 18)
+    block = pitch * per_section + 4 * pitch
+    page = Image.new("L", (620, block * sections + 60), 255)
+    draw = ImageDraw.Draw(page)
+    for s in range(sections):
+        top = 30 + s * block
+        for i in range(per_section):
+            draw.text((30, top + i * pitch), f"Item {s}{i} SR 8.70", font=font, fill=0)
+        draw.line((20, top + per_section * pitch + pitch, 600, top + per_section * pitch + pitch),
+                  fill=0, width=3)
+    return page
+
+
+def test_text_pitch_is_the_line_spacing_not_the_section_spacing() -> None:
+    mask = ink_mask(np.asarray(sectioned_page(pitch=30)))
+    assert text_pitch(mask) == pytest.approx(30, rel=0.2)
+
+
+def test_dark_mode_screenshot_is_inverted_to_dark_text_on_light() -> None:
+    dark = ImageOps.invert(text_page())
+    prepared = prepare(dark)
+    assert "invert" in prepared.steps
+    assert np.asarray(prepared.gray).mean() > 128  # light page, as Tesseract wants it
+    assert "invert" not in prepare(text_page()).steps
 
 
 def test_line_pitch_is_none_without_text() -> None:

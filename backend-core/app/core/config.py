@@ -85,11 +85,18 @@ class Settings(BaseSettings):
     google_client_id: str = ""
     google_client_secret: SecretStr = SecretStr("")
     google_redirect_uri: str = ""  # e.g. https://host/api/v1/google/auth/callback
-    health_provider: Literal["fit", "health_api"] = "fit"
+    # auto: Google Fit while it answers, the Google Health API once Fit is switched off
+    health_provider: Literal["auto", "fit", "health_api"] = "auto"
     google_fit_api_endpoint: str | None = None  # API root override (tests, proxies)
     google_health_api_endpoint: str | None = None
     fit_sync_interval_minutes: float = Field(default=0, ge=0)  # 0 = no scheduled sync
     token_encryption_key: SecretStr = SecretStr("")  # Fernet key for stored OAuth tokens
+    # Retries of one Google request on 429 / 5xx / network errors (full-jitter backoff).
+    health_sync_max_attempts: int = Field(default=5, ge=1, le=20)
+    health_sync_backoff_seconds: float = Field(default=1.0, ge=0)
+    health_sync_backoff_max_seconds: float = Field(default=60.0, ge=0)
+    # A folder watched by the scheduled sync: Health Connect exports dropped here are imported.
+    health_connect_import_dir: Path | None = None
 
 
 @lru_cache

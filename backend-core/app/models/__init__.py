@@ -19,6 +19,11 @@ __all__ = [
 ]
 
 # --- health models (owned by the health engineer) ----------------------------------------
-from app.models.health import GoogleCredential, HealthSyncState, OAuthPendingState
+from app.models.health import (
+    GoogleCredential,
+    HealthProviderSwitch,
+    HealthSyncState,
+    OAuthPendingState,
+)
 
-__all__ += ["GoogleCredential", "HealthSyncState", "OAuthPendingState"]
+__all__ += ["GoogleCredential", "HealthProviderSwitch", "HealthSyncState", "OAuthPendingState"]

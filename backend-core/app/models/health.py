@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, DateTime, Integer, LargeBinary, Text, func
+from sqlalchemy import Date, DateTime, Identity, Integer, LargeBinary, Text, func
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base
@@ -51,3 +52,22 @@ class HealthSyncState(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     synced_through: Mapped[date | None] = mapped_column(Date)  # last local day fetched
     rows_written: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Days a failed window left out; the next run starts early enough to fetch them again.
+    missing_days: Mapped[list[date]] = mapped_column(
+        ARRAY(Date), default=list, server_default="{}"
+    )
+    last_warning: Mapped[str | None] = mapped_column(Text)
+
+
+class HealthProviderSwitch(Base):
+    """HEALTH_PROVIDER=auto moved from one provider to another (Fit -> Health API), and why."""
+
+    __tablename__ = "health_provider_switches"
+
+    id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
+    switched_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
+    from_provider: Mapped[str] = mapped_column(Text)
+    to_provider: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)

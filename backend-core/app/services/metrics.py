@@ -4,6 +4,8 @@
   failed), read from PostgreSQL at scrape time (so every replica reports the same queue).
 - `lifeboard_queue_oldest_pending_age_seconds` gauge — age of the oldest job that is ready to
   run (pending with run_after <= now), 0 when none; read at scrape time.
+- `lifeboard_database_size_bytes` gauge — `pg_database_size` of the Lifeboard database (receipt
+  images included), read at scrape time; the `DatabaseLarge` alert watches it.
 - `lifeboard_ocr_call_duration_seconds{outcome}` histogram — one observation per OCR call;
   outcome is ok | client_error | server_error | timeout | connection_error.
 - `lifeboard_job_retries_total{reason}` counter — jobs rescheduled; reason is transient
@@ -67,6 +69,7 @@ for _reason in ("permanent", "exhausted", "lease_expired"):
 _QUEUE_SQL = text(
     "SELECT status, count(*) FROM receipt_jobs GROUP BY status"
 )
+_DB_SIZE_SQL = text("SELECT pg_database_size(current_database())")
 _OLDEST_SQL = text(
     "SELECT COALESCE(EXTRACT(EPOCH FROM now() - min(run_after)), 0) FROM receipt_jobs "
     "WHERE status = 'pending' AND run_after <= now()"
@@ -74,7 +77,8 @@ _OLDEST_SQL = text(
 
 
 class QueueCollector(Collector):
-    """Reads queue gauges from the database on every scrape (cheap: one indexed GROUP BY)."""
+    """Reads the queue gauges and the database size on every scrape (cheap: one indexed GROUP
+    BY and a directory size the server keeps in its file system cache)."""
 
     def __init__(self, session_factory: Callable[[], Session]) -> None:
         self._session_factory = session_factory
@@ -85,19 +89,25 @@ class QueueCollector(Collector):
             "lifeboard_queue_oldest_pending_age_seconds",
             "Age of the oldest receipt job ready to run",
         )
+        db_size = GaugeMetricFamily(
+            "lifeboard_database_size_bytes", "Size of the Lifeboard database on disk"
+        )
         try:
             with self._session_factory() as session:
                 session.execute(text("SET LOCAL statement_timeout = 2000"))
                 counts = {status: count for status, count in session.execute(_QUEUE_SQL)}
                 age = float(session.execute(_OLDEST_SQL).scalar_one())
+                size = float(session.execute(_DB_SIZE_SQL).scalar_one())
         except Exception:
             log.warning("queue metrics unavailable", exc_info=True)
             return
         for status in JOB_STATUSES:
             jobs.add_metric([status], float(counts.get(status, 0)))
         oldest.add_metric([], max(age, 0.0))
+        db_size.add_metric([], size)
         yield jobs
         yield oldest
+        yield db_size
 
     def describe(self) -> Iterator[GaugeMetricFamily]:
         return iter(())

@@ -15,7 +15,10 @@ from app import cli
 from app.core.config import Settings, get_settings
 
 HEALTH_API_TOKEN = "health-test-token"
-HEALTH_TABLES = "activity, google_credentials, oauth_pending_states, health_sync_state"
+HEALTH_TABLES = (
+    "activity, google_credentials, oauth_pending_states, health_sync_state, "
+    "health_provider_switches"
+)
 
 
 @pytest.fixture

@@ -94,3 +94,31 @@ def test_activity_list_filters_and_pages(health_api, db):
     bad = health_api.get("/api/v1/activity?date_from=2026-03-09&date_to=2026-03-01")
     assert bad.status_code == 422 and "after" in bad.json()["detail"]
     assert health_api.get("/api/v1/activity?date_from=yesterday").status_code == 422
+
+
+def test_auth_start_for_a_chosen_provider_asks_for_its_scopes(health_api):
+    body = health_api.get("/api/v1/google/auth/start?provider=health_api").json()
+    assert body["provider"] == "health_api"
+    scopes = parse_qs(urlparse(body["authorization_url"]).query)["scope"][0].split()
+    assert "https://www.googleapis.com/auth/googlehealth.sleep.readonly" in scopes
+    assert not any("/auth/fitness." in s for s in scopes)
+    assert health_api.get("/api/v1/google/auth/start?provider=strava").status_code == 422
+
+
+def test_status_lists_both_providers_and_no_switch(health_api):
+    status = health_api.get("/api/v1/health/status").json()
+    assert status["active_provider"] == "fit" and status["switch"] is None
+    assert [p["provider"] for p in status["providers"]] == ["fit", "health_api"]
+    assert {p["auth_state"] for p in status["providers"]} == {"missing"}
+
+
+def test_activity_shows_heart_points_and_field_sources(health_api, db):
+    with session_scope(db) as session:
+        upsert_days(session, [DailyActivity(day=date(2027, 1, 5), steps=900)], "fit")
+        upsert_days(session, [DailyActivity(day=date(2027, 1, 5), steps=1, heart_minutes=10,
+                                            heart_points=14)], "health_api")
+    item = health_api.get("/api/v1/activity").json()["items"][0]
+    assert (item["steps"], item["heart_minutes"], item["heart_points"]) == (900, 10, 14)
+    assert item["field_sources"] == {"steps": "fit", "heart_minutes": "health_api",
+                                     "heart_points": "health_api"}
+    assert item["source"] == "fit"

@@ -9,13 +9,16 @@ from zoneinfo import ZoneInfo
 import pytest
 from googleapiclient.http import HttpMockSequence
 
+from app.services.health.errors import MissingScopeError, ProviderShutDownError
 from app.services.health.fit_client import (
     AGGREGATE_BY,
     ESTIMATED_STEPS,
+    FIT_SCOPES,
     FitProvider,
     aggregate_body,
     build_fit_service,
 )
+from app.services.health.request_retry import RetryPolicy
 
 WARSAW = ZoneInfo("Europe/Warsaw")
 OK = {"status": "200", "content-type": "application/json"}
@@ -243,10 +246,53 @@ def test_missing_estimated_steps_source_falls_back_to_step_count_delta():
 def test_other_api_errors_are_raised():
     from googleapiclient.errors import HttpError
 
+    bad = (
+        {"status": "400", "content-type": "application/json"},
+        json.dumps({"error": {"code": 400, "message": "invalid time range"}}),
+    )
+    service, _ = service_with([bad])
+    with pytest.raises(HttpError):
+        FitProvider(service, WARSAW, retry=RetryPolicy(max_attempts=1)).fetch_days(
+            date(2026, 3, 2), date(2026, 3, 3)
+        )
+
+
+def test_403_names_the_scopes_the_grant_lacks():
     forbidden = (
         {"status": "403", "content-type": "application/json"},
-        json.dumps({"error": {"code": 403, "message": "insufficient scopes"}}),
+        json.dumps({"error": {"code": 403, "message": "Request had insufficient authentication "
+                              "scopes.", "status": "PERMISSION_DENIED"}}),
     )
     service, _ = service_with([forbidden])
-    with pytest.raises(HttpError):
-        FitProvider(service, WARSAW, num_retries=0).fetch_days(date(2026, 3, 2), date(2026, 3, 3))
+    granted = [s for s in FIT_SCOPES if not s.endswith("body.read")]
+    provider = FitProvider(service, WARSAW, granted_scopes=granted)
+    with pytest.raises(MissingScopeError) as caught:
+        provider.fetch_window(date(2026, 3, 2), date(2026, 3, 3))
+    assert caught.value.scopes == ["https://www.googleapis.com/auth/fitness.body.read"]
+    assert "fitness.body.read" in str(caught.value)
+    assert "auth/start?provider=fit" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("status", "message", "switched_off"),
+    [
+        (410, "Gone", True),
+        (403, "The Fitness API has been turned down. Use the Google Health API.", True),
+        (404, "This API is deprecated and no longer available", True),
+        (403, "Fitness API has not been used in project 1 before or it is disabled", False),
+        (403, "insufficient authentication scopes", False),
+        (500, "shut down for maintenance", False),
+    ],
+)
+def test_fit_switched_off_is_recognised(status, message, switched_off):
+    from googleapiclient.errors import HttpError
+
+    reply = (
+        {"status": str(status), "content-type": "application/json"},
+        json.dumps({"error": {"code": status, "message": message}}),
+    )
+    service, _ = service_with([reply] * 5)
+    provider = FitProvider(service, WARSAW, retry=RetryPolicy(max_attempts=1))
+    expected = ProviderShutDownError if switched_off else (HttpError, MissingScopeError)
+    with pytest.raises(expected):
+        provider.fetch_window(date(2026, 3, 2), date(2026, 3, 3))

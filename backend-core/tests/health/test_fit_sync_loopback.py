@@ -9,13 +9,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import ClassVar
 from zoneinfo import ZoneInfo
 
-import googleapiclient.http
 import pytest
 from google.oauth2 import credentials as google_credentials
 from sqlalchemy import func, select
 
 from app.core.db import session_scope
 from app.models import Activity, HealthSyncState
+from app.services.health import request_retry
 
 WARSAW = ZoneInfo("Europe/Warsaw")
 
@@ -124,7 +124,8 @@ def test_cli_backfill_over_loopback(loopback_cli, db, google, grant_file, monkey
 def test_unreachable_google_is_a_clean_failure(loopback_cli, db, grant_file, monkeypatch):
     monkeypatch.setenv("GOOGLE_FIT_API_ENDPOINT", "http://127.0.0.1:9/")  # nothing listens
     backoffs: list[float] = []
-    monkeypatch.setattr(googleapiclient.http.time, "sleep", backoffs.append)  # retries, no wait
+    monkeypatch.setattr(request_retry.time, "sleep", backoffs.append)  # retries, no wait
+    monkeypatch.setenv("HEALTH_SYNC_MAX_ATTEMPTS", "3")
     assert loopback_cli("google-token-import", str(grant_file))[0] == 0
 
     code, _, err = loopback_cli("fit-sync", "--days", "3")

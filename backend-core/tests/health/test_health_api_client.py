@@ -121,7 +121,8 @@ def test_daily_rollup_requests_and_parsing():
     assert first.distance_m == Decimal("6012.44")
     assert first.calories_kcal == Decimal("2210.50")
     assert first.active_minutes == 41
-    assert first.heart_minutes == 12
+    # 8 fat-burn points (8 minutes) + 4 cardio points (2 minutes): 10 minutes, 12 points.
+    assert (first.heart_minutes, first.heart_points) == (10, 12)
     assert first.avg_heart_rate == Decimal("71.50")
     assert second.weight_kg == Decimal("82.35")
     assert first.sleep_minutes is None and second.sleep_minutes == 361
@@ -136,7 +137,8 @@ def test_daily_rollup_requests_and_parsing():
     }
     assert json.loads(http.request_sequence[1][2])["pageToken"] == "p2"
     sleep_uri = http.request_sequence[-2][0]
-    assert urlparse(sleep_uri).path == "/v4/users/me/dataTypes/sleep/dataPoints"
+    # the reconciled stream (one per night across devices), not `list`
+    assert urlparse(sleep_uri).path == "/v4/users/me/dataTypes/sleep/dataPoints:reconcile"
     assert parse_qs(urlparse(sleep_uri).query)["filter"] == [
         'sleep.interval.civil_end_time >= "2026-03-28" AND '
         'sleep.interval.civil_end_time < "2026-03-31"'
@@ -145,9 +147,9 @@ def test_daily_rollup_requests_and_parsing():
     assert "/dataTypes/daily-resting-heart-rate/dataPoints" in rest_uri
 
 
-def test_fourteen_day_limit_for_heart_rate_and_ninety_for_steps():
+def test_fourteen_day_windows_cover_every_rollup_limit():
     start, end = date(2026, 1, 1), date(2026, 2, 1)  # 31 days
-    http = HttpMockSequence([(OK, "{}")] * 20)
+    http = HttpMockSequence([(OK, "{}")] * 27)
     service = build_health_service(http=http, api_endpoint="http://127.0.0.1:9/")
     HealthApiProvider(service).fetch_days(start, end)
 
@@ -165,7 +167,9 @@ def test_fourteen_day_limit_for_heart_rate_and_ninety_for_steps():
                 r["end"]["date"]["month"],
             )
         )
-    assert ranges["steps"] == [(1, 1, 1, 2)]
+    # A sync window is 14 days (the smallest roll-up limit): one request per type and window,
+    # so a failed window is 14 days, not 90.
     assert ranges["heart-rate"] == [(1, 1, 15, 1), (15, 1, 29, 1), (29, 1, 1, 2)]
-    assert ranges["total-calories"] == ranges["heart-rate"] == ranges["active-minutes"]
-    assert len(http.request_sequence) == 4 * 1 + 3 * 3 + 2
+    assert ranges["steps"] == ranges["total-calories"] == ranges["heart-rate"]
+    assert ranges["active-zone-minutes"] == ranges["weight"] == ranges["heart-rate"]
+    assert len(http.request_sequence) == 3 * (7 + 2)

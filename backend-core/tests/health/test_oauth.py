@@ -52,7 +52,7 @@ TOKEN_REPLY = {
 def start(db, settings):
     cipher = TokenCipher(settings.token_encryption_key.get_secret_value())
     with session_scope(db) as session:
-        url = oauth.start_authorization(session, settings, cipher)
+        url = oauth.start_authorization(session, settings, cipher, "fit")
     return cipher, url, parse_qs(urlparse(url).query)
 
 

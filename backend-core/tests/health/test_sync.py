@@ -140,6 +140,7 @@ def test_revoked_grant_marks_reauthorization_needed_without_crash_loop(db, healt
             ),
         ]
     )
+    before = datetime.now(UTC).timestamp()
     with pytest.raises(AuthorizationError, match="authorize again"):
         run_sync(db, health_settings, provider_factory=google, today=TODAY)
 
@@ -147,6 +148,9 @@ def test_revoked_grant_marks_reauthorization_needed_without_crash_loop(db, healt
         state, error = grant_state(session, "fit")
         assert state == "reauthorization_needed" and "invalid_grant" in error
         assert "token refresh failed" in session.get(HealthSyncState, "fit").last_error
+    # the HealthSyncFailing alert compares this with the last success
+    failed_at = metric("lifeboard_health_last_failure_timestamp_seconds", source="fit")
+    assert before - 1 <= failed_at <= datetime.now(UTC).timestamp() + 1
     assert (
         metric("lifeboard_health_auth_state", provider="fit", state="reauthorization_needed") == 1
     )
@@ -222,13 +226,18 @@ def test_metrics_are_restored_from_the_database_after_a_restart(db, health_setti
     from app.services.health import metrics, sync_state
 
     when = datetime(2026, 3, 30, 12, 0, tzinfo=UTC)
+    failed = datetime(2026, 3, 31, 8, 0, tzinfo=UTC)
     with session_scope(db) as session:
         session.add(HealthSyncState(source="health_connect", last_success_at=when, rows_written=5))
+        session.add(HealthSyncState(source="health_api", last_success_at=when, rows_written=1,
+                                    last_attempt_at=failed, last_error="cannot reach Google"))
         CredentialStore(
             session, TokenCipher(health_settings.token_encryption_key.get_secret_value())
         ).mark_reauthorization_needed("health_api", "invalid_grant")
     metrics.set_auth_state("health_api", "ok")  # a fresh process knows nothing yet
     metrics.LAST_SYNC.labels(source="health_connect").set(0)
+    metrics.LAST_FAILURE.labels(source="health_api").set(0)
+    metrics.LAST_FAILURE.labels(source="health_connect").set(0)
     with session_scope(db) as session:
         sync_state.restore_metrics(session, "fit")
     assert (
@@ -237,6 +246,11 @@ def test_metrics_are_restored_from_the_database_after_a_restart(db, health_setti
         )
         == when.timestamp()
     )
+    # a source whose last attempt failed is failing again after the restart; one that
+    # succeeded last is not
+    failure = "lifeboard_health_last_failure_timestamp_seconds"
+    assert registry.get_sample_value(failure, {"source": "health_api"}) == failed.timestamp()
+    assert registry.get_sample_value(failure, {"source": "health_connect"}) == 0
     assert (
         registry.get_sample_value(
             "lifeboard_health_auth_state",

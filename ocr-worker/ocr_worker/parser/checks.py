@@ -20,9 +20,10 @@ from ocr_worker.parser.repair import (
 ZERO = Decimal("0")
 
 
-def _evidence(receipt: Receipt) -> list[tuple[str, Decimal]]:
-    """Independent readings of the total other than the printed SUMA/TOTAL line."""
-    evidence: list[tuple[str, Decimal]] = []
+def _evidence(receipt: Receipt, printed: list[Decimal] | None = None) -> list[tuple[str, Decimal]]:
+    """Independent readings of the total other than the printed SUMA/TOTAL line (``printed``:
+    amounts of other lines worded like a total, one vote however often they repeat)."""
+    evidence: list[tuple[str, Decimal]] = [("printed", value) for value in set(printed or [])]
     if receipt.items and receipt.subtotal is None:
         evidence.append(("items", receipt.items_net_sum() - receipt.receipt_discount))
     sales = [rate.sales for rate in receipt.vat if rate.sales is not None]
@@ -105,10 +106,11 @@ def _fill_blank_discount(
 def reconcile(
     receipt: Receipt, total_printed: Decimal | None, total_digits: str | None = None,
     orphans: list[Orphan] | None = None, blank_discounts: list[Item] | None = None,
+    other_totals: list[Decimal] | None = None,
 ) -> None:
     """Repair the total, and one item against it, where arithmetic proves a misreading."""
     total = total_printed
-    evidence = _evidence(receipt)
+    evidence = _evidence(receipt, [v for v in other_totals or [] if v != total])
     values = [value for _, value in evidence]
     if total is None and total_digits:
         readings = [v for v in _digit_readings(total_digits) if v in values]

@@ -19,13 +19,25 @@ GENERIC_TOTAL = re.compile(
     r"\bTOTAL\b|\bTOTAAL\b|\bSUMME\b|\bGESAMT(?:BETRAG|SUMME)?\b|\bTOTALE\b|\bIMPORTE\b|"
     r"\bMONTANT\b|\bRAZEM\b|\bSUMA\b|\bBETRAG\b|\bTOTAL TTC\b|\bA PAYER\b|\bSOMME\b|"
     r"\bSUMMA\b|\bTOTALT\b|\bCELKEM\b|\bSPOLU\b|\bOSSZESEN\b|\bYHTEENSA\b|\bI ALT\b|"
-    r"\bNET AMOUNT\b|\bNET PAYABLE\b|\bAMOUNT PAYABLE\b"
+    r"\bNET AMOUNT\b|\bNET PAYABLE\b|\bAMOUNT PAYABLE\b|\bOGOLEM\b|\bGRAND TOTAL\b"
+)
+# A total that already has everything applied (rounding, tax): it wins over a plain TOTAL
+# printed above it (Malaysia: TOTAL 33.92 / ROUNDING -0.02 / TOTAL ROUNDED 33.90).
+FINAL_TOTAL = re.compile(
+    r"ROUND(?:ED|ING)?\s?(?:TOTAL|AMOUNT)|TOTAL\s?(?:AFTER\s)?ROUND|\bNETT?\s?TOTAL\b|"
+    r"GRAND\s?TOTAL|TOTAL\s?(?:AMOUNT\s|SALES\s)?\(?\s?INCL|INCLUSIVE OF|TOTAL\s?PAYABLE|"
+    r"\bZU ZAHLEN\b|GESAMTBETRAG|\bOGOLEM\b|\bNET AMOUNT\b|\bNET PAYABLE\b"
 )
 NOT_TOTAL = re.compile(
     r"SUB\s?-?\s?TOTA|ZWISCHENSUMME|SOUS-?\s?TOTAL|SUBTOTAAL|TOTAL HT\b|TOTAL (?:TAX|VAT|TVA|BTW)|"
     r"(?:TAX|VAT|TVA|MWST|BTW) TOTAL|SAVING|DISCOUNT|YOU SAVED|TOTAL ITEMS|ITEMS SOLD|"
     r"NUMBER OF ITEMS|ARTIKEL|ANZAHL|POINTS|PUNKT|RABAT|KORTING|REMISE|\bP[TI1][UVYL]\b|NETTO|"
-    r"TOTAL TIPS?\b|TOTAL QTY|TOTAL (?:BOTTLE )?DEPOSIT"
+    r"TOTAL TIPS?\b|TOTAL QTY|TOTAL (?:BOTTLE )?DEPOSIT|"
+    # tax sums and pre-tax figures: "Total GST", "Summe MwSt", "Total Sales (Excluding GST)",
+    # "GST @6% included in total"
+    r"(?:TOTAL|SUMME|SUMA|SUM)\s?:?\s?(?:GST|SST|MWST|UST|STEUER|TAX|VAT)\b|"
+    r"\bEXCL(?:UDING|USIVE|\.)?\b|\bW/?O (?:GST|TAX)|INCLUDED IN TOTAL|^\W*(?:GST|SST)\b|"
+    r"TOTAL (?:QUANTITY|ITEMS?|DISCOUNTS?)\b|TOTAL NO\b"
 )
 SUBTOTAL = re.compile(r"SUB\s?-?\s?TOTA|ZWISCHENSUMME|SOUS-?\s?TOTAL|SUBTOTAAL|GROSS AMOUNT")
 AMOUNT_DUE = re.compile(

@@ -122,6 +122,7 @@ def parse_receipt(raw_lines: list[str]) -> Receipt:
     receipt.vat_total = vat_block.total_tax
     receipt.payment = parse_payment(lines, payment_start(totals, end))
 
-    reconcile(receipt, totals.total, totals.total_digits, items.orphans, items.blank_discounts)
+    reconcile(receipt, totals.total, totals.total_digits, items.orphans, items.blank_discounts,
+              totals.other_totals)
     run_checks(receipt)
     return receipt

@@ -175,17 +175,108 @@ def is_company_line(line: str) -> bool:
     return bool(_COMPANY_SUFFIX.search(folded)) and not re.search(r"\d[.,]\d{2}\b", folded)
 
 
+#: Legal forms that mark the line naming the business (Malaysian "SDN BHD" as OCR reads it:
+#: "SON BHO", "SDN.BHD"; "S/B"; German, Polish and English forms in ``_COMPANY_SUFFIX``).
+_LEGAL_LINE = re.compile(
+    r"\bS[DO0]N\.?\s?B[HN][DO0]\b|\bS/B\b|\bBERHAD\b|\bENTERPRISES?\b|\bTRADING\b|"
+    r"\bRESTAURANTS?\b|\bRESTORAN\b"
+)
+_SDN_BHD = re.compile(r"\bS[DO0]N(\.?\s?)B[HN][DO0]\b", re.IGNORECASE)
+
+
+def _is_noise_token(token: str) -> bool:
+    """OCR debris at a line's edge: no letter or digit, or a stray lower-case letter or two."""
+    core = token.strip(".,:;!|'\"`()[]{}*=_-~°")
+    return not any(ch.isalnum() for ch in token) or (len(core) <= 2 and core.islower()) or (
+        len(core) == 0
+    )
+
+
+def trim_edge_noise(line: str) -> str:
+    tokens = line.split()
+    while tokens and _is_noise_token(tokens[0]):
+        tokens.pop(0)
+    while tokens and _is_noise_token(tokens[-1]):
+        tokens.pop()
+    return " ".join(tokens).strip(" ,:;|=*-_~")
+
+
+def _looks_like_name(text: str) -> bool:
+    """Mostly letters, and one word of three letters or more that starts upper-case (printed
+    headers do; a handwritten note above them and OCR debris rarely do)."""
+    letters = [ch for ch in text if ch.isalpha()]
+    visible = [ch for ch in text if ch.isalnum()]
+    if len(letters) < 3 or len(letters) < 0.7 * len(visible):
+        return False
+    return any(len(word) >= 3 and word.isalpha() and word[0].isupper()
+               for word in re.split(r"[^\w]+", text))
+
+
+_DIGIT_IN_WORD = str.maketrans({"0": "O", "1": "I", "5": "S", "8": "B", "|": "I"})
+#: a registration number after the legal form: "(139386 X)", "862725-U", "(CO.REG 933109-X)"
+_REGISTRATION_TAIL = re.compile(r"[\s(\[{]*(?:CO\.?\s?REG\.?\s?(?:NO\.?)?:?\s*)?"
+                                r"\d[\d\s-]{3,}[A-Z]?[)\]}]?\W*$", re.IGNORECASE)
+#: a legal-name line that continues the line above ("AIK HUAT HARDWARE" / "ENTERPRISE (SETIA
+#: ALAM) SDN BHD", "THE COFFEE BEAN" / "& TEA LEAF (M) SDN. BHD.", with & read as 8)
+_CONTINUATION = re.compile(r"^(?:&|8\s|ENTERPRISE|TRADING|SDN|S/B|\(M\)|BHD|GMBH|SP\.)",
+                           re.IGNORECASE)
+
+
+def _letters_for_digits(name: str) -> str:
+    """``MR. D.1.Y.`` → ``MR. D.I.Y.``: a digit inside a word of letters is a misread letter."""
+    def fix(token: str) -> str:
+        letters = sum(ch.isalpha() for ch in token)
+        digits = sum(ch.isdigit() for ch in token)
+        return token.translate(_DIGIT_IN_WORD) if letters and letters >= digits else token
+    words = [fix(word) for word in name.split()]
+    # a lone 8 between words of a name is an ampersand ("THE COFFEE BEAN 8 TEA LEAF")
+    return " ".join("&" if word == "8" and 0 < i < len(words) - 1 else word
+                    for i, word in enumerate(words))
+
+
+def _clean_legal_name(line: str) -> str:
+    name = _SDN_BHD.sub(lambda m: f"SDN{m[1]}BHD", trim_edge_noise(line))
+    name = _REGISTRATION_TAIL.sub("", name).strip()
+    # European legal forms are left out of the shop's name, as the brand names are
+    return re.sub(r"\s{2,}", " ", _COMPANY_SUFFIX_ANY_CASE.sub("", name)).strip(" ,-*")
+
+
+def legal_name_line(lines: list[str], header_size: int = 10) -> str | None:
+    """The header line that names the business with its legal form (``... SDN BHD``), joined
+    to the line above when it only continues it."""
+    for index, line in enumerate(lines[:header_size]):
+        folded = fold(line)
+        if re.search(r"\d[.,]\d{2}\b", folded) or _NOT_A_NAME.search(folded):
+            continue
+        if not (_LEGAL_LINE.search(folded) or _COMPANY_SUFFIX.search(folded)):
+            continue
+        name = _clean_legal_name(line)
+        if index > 0 and _CONTINUATION.match(name):
+            above = trim_edge_noise(lines[index - 1])
+            folded_above = fold(above)
+            if not any(ch.isdigit() for ch in above) and not _ADDRESS.search(folded_above) \
+                    and not _NOT_A_NAME.search(folded_above) and _looks_like_name(above):
+                name = f"{above} {name}"
+        name = _letters_for_digits(name)
+        if _looks_like_name(name):
+            return name
+    return None
+
+
 def fallback_shop_name(lines: list[str], header_size: int = 6) -> str | None:
-    """First header line that looks like a business name (no brand recognised)."""
+    """The business named with its legal form in the header, else the first header line that
+    looks like a business name (no brand recognised)."""
+    legal = legal_name_line(lines)
+    if legal is not None:
+        return legal
     for line in lines[:header_size]:
         folded = fold(line)
-        letters = sum(ch.isalpha() for ch in folded)
-        if letters < 3 or any(ch.isdigit() for ch in folded):
+        if any(ch.isdigit() for ch in folded):
             continue  # numbers belong to addresses, phone and shop numbers, not to names
         if _ADDRESS.search(folded) or _NOT_A_NAME.search(folded):
             continue
-        name = _COMPANY_SUFFIX_ANY_CASE.sub("", line).strip(" ,.-*")
+        name = _COMPANY_SUFFIX_ANY_CASE.sub("", trim_edge_noise(line)).strip(" ,.-*")
         name = re.sub(r"\s{2,}", " ", name)
-        if len(name) >= 3:
+        if _looks_like_name(name):
             return name
     return None

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from ocr_worker.parser.amounts import find_amounts, label_amount, strip_currency
 from ocr_worker.parser.keywords import (
     AMOUNT_DUE,
     DEPOSIT,
+    FINAL_TOTAL,
     NON_FISCAL,
     NOT_TOTAL,
     PAYMENT_START,
+    PTU_BLOCK,
     SUBTOTAL,
     is_generic_total,
     is_polish_sum,
@@ -24,6 +26,7 @@ ZERO = Decimal("0")
 _SPACE_FOR_SEPARATOR = re.compile(r"(?<![\d.,])(\d{1,6}) (\d{2})\s*$")
 _TAX_LINE = re.compile(r"^\W*(?:SALES\s+)?TAX\b|^\W*(?:VAT|MWST|TVA|BTW)\b")
 _BARE_DIGITS = re.compile(r"(?<![\d.,])(\d{3,7})(?![\d.,])")
+_TOTAL_LIKE = re.compile(r"\bTOT[A-Z)|1]{1,3}\b|\bSUM(?:A|ME)?\b|PAYABLE|GESAMT|\bRAZEM\b")
 _DEPOSIT_RETURN = re.compile(r"\bZWROT\b|RETURN|RUCKGABE|LEERGUT|\bREFUND")
 
 
@@ -39,6 +42,10 @@ class Totals:
     deposits: Decimal = ZERO
     tax: Decimal | None = None  # a sales-tax line between the items and the total (US)
     total_digits: str | None = None  # "75735": a total whose decimal separator was lost
+    total_final: bool = False  # the total line says rounding/tax are already applied
+    #: amounts of other lines worded like a total ("Tota) (Inclusive of GST); 9.60"): a second
+    #: printed reading, evidence when the chosen total line was misread
+    other_totals: list[Decimal] = field(default_factory=list)
 
 
 def _line_amount(lines: list[str], index: int) -> Decimal | None:
@@ -80,10 +87,19 @@ def find_totals(lines: list[str], start: int) -> Totals:
             if found:
                 result.tax = found[-1][0]
             continue
-        if result.total is None and (is_polish_sum(line) or is_generic_total(line)):
+        is_total = is_polish_sum(line) or is_generic_total(line)
+        if is_total and result.total is not None and not result.total_final \
+                and FINAL_TOTAL.search(folded):
+            # TOTAL 33.92 / ROUNDING -0.02 / TOTAL ROUNDED 33.90: the final figure wins
+            value = _line_amount(lines, index)
+            if value is not None and value > 0:
+                result.total, result.total_line, result.total_final = value, index, True
+            continue
+        if result.total is None and is_total:
             value = _line_amount(lines, index)
             if value is not None and value >= 0:
                 result.total, result.total_line = value, index
+                result.total_final = bool(FINAL_TOTAL.search(folded))
             elif result.total_line is None:
                 # the label is legible, its amount is not: deposits still follow it
                 result.total_line = index
@@ -100,7 +116,23 @@ def find_totals(lines: list[str], start: int) -> Totals:
                 result.deposits += value
     if result.total is None and result.due is not None and not result.deposits:
         result.total = result.due
+    result.other_totals = other_total_amounts(lines, result.total_line)
     return result
+
+
+def other_total_amounts(lines: list[str], total_line: int | None) -> list[Decimal]:
+    """Amounts on lines worded like a total other than ``total_line``, anywhere on the slip
+    (OCR damage can put the right one above the end of the item section)."""
+    amounts = []
+    for index, line in enumerate(lines):
+        folded = fold(line)
+        if index == total_line or not _TOTAL_LIKE.search(folded) or NOT_TOTAL.search(folded) \
+                or PTU_BLOCK.search(folded):
+            continue
+        found = find_amounts(strip_currency(line))
+        if found and found[-1][0] > 0:
+            amounts.append(found[-1][0])
+    return amounts
 
 
 def payment_start(totals: Totals, default: int) -> int:

@@ -1,6 +1,7 @@
 """Realistic receipt photos rendered from structured ground truth (for tests and the benchmark).
 
     sample = generate(seed=7, index=0)          # one photo + its truth
+    sample = generate(seed=7, index=0, hard=True)   # a hard case: scan, screenshot, worn slip
     write_set(folder, n=40, seed=7)             # image + .json ground truth pairs
 
 The same (seed, index) always gives the same image and truth.
@@ -10,42 +11,19 @@ from __future__ import annotations
 
 import json
 import random
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
+from .hard import HARD_SCENES, generate_hard
 from .layouts import LAYOUTS, POLISH_CHAINS, make_receipt
-from .photo import PhotoStyle, encode_jpeg, photograph, random_photo_style
-from .render import PaperStyle, available_fonts, random_style, render_paper
-from .truth import ReceiptTruth
+from .photo import encode_jpeg, photograph, random_photo_style
+from .render import available_fonts, random_style, render_paper
+from .sample import Sample
 
-__all__ = ["LAYOUTS", "Sample", "generate", "layout_for", "write_set"]
+__all__ = ["HARD_SCENES", "LAYOUTS", "Sample", "generate", "generate_hard", "layout_for",
+           "write_set"]
 
 #: Polish chains twice as often as each foreign layout.
 _LAYOUT_CYCLE = [*POLISH_CHAINS, "uk", *POLISH_CHAINS, "us", "de", "nl"]
-
-
-@dataclass
-class Sample:
-    name: str
-    truth: ReceiptTruth
-    image: bytes  # JPEG with EXIF orientation
-    paper: PaperStyle
-    photo: PhotoStyle
-
-    def truth_json(self) -> dict[str, Any]:
-        data = self.truth.to_json()
-        data["render"] = {
-            "font": self.paper.font.name,
-            "font_px": self.paper.font_px,
-            "fade": self.paper.fade,
-            "angle": round(self.photo.angle, 2),
-            "blur": self.photo.blur,
-            "long_side": self.photo.long_side,
-            "orientation": self.photo.orientation,
-            "jpeg_quality": self.photo.jpeg_quality,
-        }
-        return data
 
 
 def layout_for(index: int) -> str:
@@ -53,8 +31,13 @@ def layout_for(index: int) -> str:
 
 
 def generate(
-    seed: int, index: int, layout: str | None = None, size_class: str | None = None
+    seed: int, index: int, layout: str | None = None, size_class: str | None = None,
+    hard: bool = False,
 ) -> Sample:
+    """The ordinary set (a slip photographed on a table), or with `hard` the hard set
+    (`hard.generate_hard`: its own seed space; `layout` and `size_class` do not apply)."""
+    if hard:
+        return generate_hard(seed, index)
     rng = random.Random(f"{seed}:{index}")  # noqa: S311 - reproducible test data, not secrets
     layout = layout or layout_for(index)
     paper_style = random_style(rng, available_fonts())
@@ -71,13 +54,14 @@ def generate(
     )
 
 
-def write_set(folder: Path, n: int, seed: int) -> list[Path]:
-    """Write n labelled photos (NAME.jpg + NAME.json) into folder; returns the image paths."""
+def write_set(folder: Path, n: int, seed: int, hard: bool = False) -> list[Path]:
+    """Write n labelled images (NAME.jpg or .png + NAME.json) into folder; returns the image
+    paths."""
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
     for index in range(n):
-        sample = generate(seed, index)
-        image_path = folder / f"{sample.name}.jpg"
+        sample = generate(seed, index, hard=hard)
+        image_path = folder / f"{sample.name}{sample.suffix}"
         image_path.write_bytes(sample.image)
         (folder / f"{sample.name}.json").write_text(
             json.dumps(sample.truth_json(), ensure_ascii=False, indent=1), encoding="utf-8"

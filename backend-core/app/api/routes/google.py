@@ -10,7 +10,8 @@ from __future__ import annotations
 import logging
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -20,9 +21,14 @@ from sqlalchemy import func, select
 from app.api.deps import SessionDep, SettingsDep
 from app.models import Activity
 from app.schemas.common import ERROR_RESPONSES, ErrorOut, Page
-from app.services.health import oauth, sync_state
+from app.services.health import oauth, provider_choice, sync_state
 from app.services.health.credential_store import grant_state
-from app.services.health.errors import AuthorizationError, HealthConfigError, HealthError
+from app.services.health.errors import (
+    AuthorizationError,
+    HealthConfigError,
+    HealthError,
+    SyncBusyError,
+)
 from app.services.health.sync import SOURCE_BY_PROVIDER, run_sync
 from app.services.health.token_crypto import TokenCipher
 
@@ -44,14 +50,33 @@ class SourceStateOut(BaseModel):
     last_error: str | None
     synced_through: date | None
     rows_written: int
+    missing_days: list[date] = Field(description="Days the last run could not fetch")
+    last_warning: str | None
+
+
+class ProviderOut(BaseModel):
+    provider: str = Field(examples=["fit", "health_api"])
+    auth_state: str = Field(examples=["ok", "reauthorization_needed", "missing"])
+    auth_error: str | None
+    last_success_at: datetime | None
+
+
+class SwitchOut(BaseModel):
+    switched_at: datetime
+    from_provider: str
+    to_provider: str
+    reason: str
 
 
 class HealthStatusOut(BaseModel):
-    provider: str = Field(examples=["fit"])
+    provider: str = Field(examples=["auto"], description="HEALTH_PROVIDER as configured")
+    active_provider: str = Field(examples=["fit"], description="What the next sync uses")
     source: str = Field(examples=["fit"])
     auth_state: str = Field(examples=["ok", "reauthorization_needed", "missing"])
     auth_error: str | None
     sync_interval_minutes: float
+    switch: SwitchOut | None = Field(description="When auto moved from Fit to the Health API")
+    providers: list[ProviderOut]
     sources: list[SourceStateOut]
 
 
@@ -61,6 +86,11 @@ class SyncOut(BaseModel):
     end: date = Field(description="Exclusive end (local date)")
     days_with_data: int
     rows_written: int
+    complete: bool = Field(description="False when some windows failed (see missing_days)")
+    missing_days: list[date] = Field(description="Not fetched; the next run fetches them")
+    errors: list[str]
+    switched_from: str | None = Field(description="Set when this run moved off Google Fit")
+    warning: str | None
 
 
 class ActivityOut(BaseModel):
@@ -70,12 +100,16 @@ class ActivityOut(BaseModel):
     distance_m: Decimal | None
     calories_kcal: Decimal | None
     active_minutes: int | None
-    heart_minutes: int | None
+    heart_minutes: int | None = Field(description="Minutes in a heart zone (never points)")
+    heart_points: int | None = Field(
+        description="Active zone points: 1 per fat-burn minute, 2 per cardio/peak minute"
+    )
     avg_heart_rate: Decimal | None
     resting_heart_rate: Decimal | None
     weight_kg: Decimal | None
     sleep_minutes: int | None
-    source: str | None
+    source: str | None = Field(description="The day's main source")
+    field_sources: dict[str, str] = Field(description="Which source gave each field")
     updated_at: datetime
 
 
@@ -100,16 +134,25 @@ def auth_start(
     session: SessionDep,
     settings: SettingsDep,
     redirect: Annotated[bool, Query(description="Answer 307 to Google instead of JSON")] = False,
+    provider: Annotated[
+        Literal["fit", "health_api"] | None,
+        Query(description="Which API to authorize (default: the active provider)"),
+    ] = None,
 ) -> Any:
     cipher = _cipher(settings)
+    provider = provider or provider_choice.current_provider(session, settings, _today(settings))
     try:
-        url = oauth.start_authorization(session, settings, cipher)
+        url = oauth.start_authorization(session, settings, cipher, provider)
     except HealthConfigError as exc:
         raise HTTPException(409, str(exc)) from exc
     session.commit()
     if redirect:
         return RedirectResponse(url, status_code=307)
-    return AuthStartOut(authorization_url=url, provider=settings.health_provider)
+    return AuthStartOut(authorization_url=url, provider=provider)
+
+
+def _today(settings: Any) -> date:
+    return datetime.now(ZoneInfo(settings.tz)).date()
 
 
 @callback_router.get(
@@ -149,15 +192,29 @@ def auth_callback(
 
 @router.get("/health/status", response_model=HealthStatusOut, summary="Health sync status")
 def health_status(session: SessionDep, settings: SettingsDep) -> HealthStatusOut:
-    provider = settings.health_provider
-    state, error = grant_state(session, provider)
+    active = provider_choice.current_provider(session, settings, _today(settings))
+    state, error = grant_state(session, active)
+    sources = sync_state.all_sources(session)
+    last_success = {row.source: row.last_success_at for row in sources}
+    providers = []
+    for name in provider_choice.PROVIDERS:
+        grant, grant_error = grant_state(session, name)
+        providers.append(ProviderOut(provider=name, auth_state=grant, auth_error=grant_error,
+                                     last_success_at=last_success.get(SOURCE_BY_PROVIDER[name])))
+    switch = provider_choice.latest_switch(session)
     return HealthStatusOut(
-        provider=provider,
-        source=SOURCE_BY_PROVIDER[provider],
+        provider=settings.health_provider,
+        active_provider=active,
+        source=SOURCE_BY_PROVIDER[active],
         auth_state=state,
         auth_error=error,
         sync_interval_minutes=settings.fit_sync_interval_minutes,
-        sources=[SourceStateOut(**sync_state.describe(r)) for r in sync_state.all_sources(session)],
+        switch=None if switch is None else SwitchOut(
+            switched_at=switch.switched_at, from_provider=switch.from_provider,
+            to_provider=switch.to_provider, reason=switch.reason,
+        ),
+        providers=providers,
+        sources=[SourceStateOut(**sync_state.describe(r)) for r in sources],
     )
 
 
@@ -165,6 +222,9 @@ def health_status(session: SessionDep, settings: SettingsDep) -> HealthStatusOut
     "/health/sync",
     response_model=SyncOut,
     summary="Sync now (last 7 days at least, or `days` days back)",
+    description="Windows that still fail after retries are listed in `missing_days` "
+    "(`complete: false`); the next run fetches them. 409: not configured, not authorized "
+    "(a 403 names the missing scope) or another sync is running.",
     responses={**_CONFLICT, 502: {"model": ErrorOut, "description": "Google API failed"}},
 )
 def health_sync(
@@ -174,11 +234,15 @@ def health_sync(
 ) -> SyncOut:
     try:
         result = run_sync(request.app.state.sessions, settings, days=days)
-    except (AuthorizationError, HealthConfigError) as exc:
+    except (AuthorizationError, HealthConfigError, SyncBusyError) as exc:
         raise HTTPException(409, str(exc)) from exc
     except HealthError as exc:
         raise HTTPException(502, str(exc)) from exc
-    return SyncOut(**vars(result))
+    return SyncOut(**_sync_out(result))
+
+
+def _sync_out(result: Any) -> dict[str, Any]:
+    return {**vars(result), "complete": result.complete}
 
 
 @router.get("/activity", response_model=Page[ActivityOut], summary="Daily activity, newest first")

@@ -1,7 +1,9 @@
 """Health commands of `python -m app.cli`: fit-sync, google-token-import, import-takeout,
 import-health-connect. `register(command, sessions)` is called from app/cli.py.
 
-Exit codes: 0 done, 2 wrong input / not configured / not authorized, 1 Google API failure.
+Exit codes: 0 done, 2 wrong input / not configured / not authorized (a 403 names the missing
+scope), 1 Google API failure, another sync running, or a run with missing days (listed in the
+JSON and fetched again by the next run).
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import argparse
 import json
 import sys
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -47,7 +49,11 @@ def register(command: Register, sessions: Callable[[], Any]) -> None:
             help="fetch this many days back from today (default: since the last sync, at least 7)",
         )
 
-    @command("fit-sync", "sync daily activity from Google (HEALTH_PROVIDER) now", configure_sync)
+    @command(
+        "fit-sync",
+        "sync daily activity from Google now (HEALTH_PROVIDER: auto, fit or health_api)",
+        configure_sync,
+    )
     def fit_sync(args: argparse.Namespace) -> int:
         from app.services.health.sync import run_sync
 
@@ -74,13 +80,23 @@ def register(command: Register, sessions: Callable[[], Any]) -> None:
         finally:
             if bar is not None:
                 bar.close()
-        _print(vars(result))
+        _print({**vars(result), "complete": result.complete})
+        if result.warning:
+            print(f"warning: {result.warning}", file=sys.stderr)
+        if not result.complete:
+            return _fail(
+                f"{len(result.missing_days)} days not fetched (the next run fetches them): "
+                + "; ".join(result.errors),
+                1,
+            )
         return 0
 
     def configure_token(parser: argparse.ArgumentParser) -> None:
         parser.add_argument("file", type=Path, help="authorized-user JSON (with refresh_token)")
         parser.add_argument(
-            "--provider", choices=["fit", "health_api"], help="default: HEALTH_PROVIDER"
+            "--provider",
+            choices=["fit", "health_api"],
+            help="default: the active provider (HEALTH_PROVIDER, or auto's current choice)",
         )
 
     @command(
@@ -93,10 +109,15 @@ def register(command: Register, sessions: Callable[[], Any]) -> None:
             CredentialStore,
             credentials_from_authorized_user,
         )
+        from app.services.health.provider_choice import current_provider
         from app.services.health.token_crypto import TokenCipher
 
         settings = get_settings()
-        provider = args.provider or settings.health_provider
+        provider = args.provider
+        if provider is None:
+            with session_scope(sessions()) as session:
+                today = datetime.now(ZoneInfo(settings.tz)).date()
+                provider = current_provider(session, settings, today)
         try:
             info = json.loads(args.file.read_text(encoding="utf-8"))
         except FileNotFoundError:

@@ -50,8 +50,9 @@ class CredentialStore:
         row = self.session.get(GoogleCredential, provider)
         if row is None or row.encrypted_token is None:
             raise AuthorizationError(
-                f"no Google authorization for {provider!r}: open /api/v1/google/auth/start or run "
-                "`python -m app.cli google-token-import FILE`"
+                f"no Google authorization for {provider!r}: open "
+                f"/api/v1/google/auth/start?provider={provider} or run "
+                f"`python -m app.cli google-token-import --provider {provider} FILE`"
             )
         if row.state == STATE_REAUTH:
             raise AuthorizationError(

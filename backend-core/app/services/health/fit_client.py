@@ -2,11 +2,13 @@
 
 Requests use calendar-day buckets in the user's time zone (`period.timeZoneId`), never 24-hour
 slices, so DST days come back as one 23- or 25-hour bucket. Each request covers at most 90 days.
+Sleep sessions from several apps that overlap count once (the longest sleep). A 403 names the
+missing scope; an answer saying the API is switched off raises ProviderShutDownError, which
+HEALTH_PROVIDER=auto takes as the signal to move to the Google Health API.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
@@ -15,21 +17,53 @@ from zoneinfo import ZoneInfo
 from googleapiclient.discovery import build
 from googleapiclient.errors import HttpError
 
+from app.services.health.errors import MissingScopeError, ProviderShutDownError
 from app.services.health.provider import (
+    MAX_WINDOW_DAYS,
     DailyActivity,
     date_windows,
     local_midnight,
     local_midnight_millis,
     rounded,
 )
+from app.services.health.request_retry import RetryPolicy, is_transient
+from app.services.health.sleep import SleepSpan, minutes_by_day
 
+_SCOPE = "https://www.googleapis.com/auth/fitness."
 FIT_SCOPES = [
-    "https://www.googleapis.com/auth/fitness.activity.read",
-    "https://www.googleapis.com/auth/fitness.location.read",
-    "https://www.googleapis.com/auth/fitness.body.read",
-    "https://www.googleapis.com/auth/fitness.heart_rate.read",
-    "https://www.googleapis.com/auth/fitness.sleep.read",
+    _SCOPE + "activity.read",
+    _SCOPE + "location.read",
+    _SCOPE + "body.read",
+    _SCOPE + "heart_rate.read",
+    _SCOPE + "sleep.read",
 ]
+# What each request reads (the 403 message names the scopes the grant lacks among these).
+AGGREGATE_SCOPES = FIT_SCOPES[:4]
+SLEEP_SCOPES = [_SCOPE + "sleep.read", _SCOPE + "activity.read"]
+
+# Google says Fit's REST API is supported until the end of 2026; an answer with one of these
+# phrases (any 4xx but 401/429) or 410 Gone means it is switched off.
+SHUTDOWN_PHRASES = (
+    b"turned down",
+    b"shut down",
+    b"shutdown",
+    b"deprecated",
+    b"no longer available",
+    b"no longer supported",
+    b"discontinued",
+)
+
+
+def is_switched_off(exc: HttpError) -> bool:
+    if exc.status_code == 410:
+        return True
+    if exc.status_code is None or not 400 <= exc.status_code < 500:
+        return False
+    if exc.status_code in (401, 429):
+        return False
+    body = (exc.content or b"").lower()
+    return any(phrase in body for phrase in SHUTDOWN_PHRASES)
+
 
 ESTIMATED_STEPS = "derived:com.google.step_count.delta:com.google.android.gms:estimated_steps"
 SLEEP_ACTIVITY_TYPE = 72
@@ -164,17 +198,43 @@ class FitProvider:
     """Reads daily activity from the Google Fit REST API."""
 
     source = "fit"
+    window_days = MAX_WINDOW_DAYS
 
-    def __init__(self, service: Any, tz: ZoneInfo, *, num_retries: int = 2) -> None:
+    def __init__(
+        self,
+        service: Any,
+        tz: ZoneInfo,
+        *,
+        retry: RetryPolicy | None = None,
+        granted_scopes: list[str] | None = None,
+    ) -> None:
         self.service = service
         self.tz = tz
-        self.num_retries = num_retries
+        self.retry = retry or RetryPolicy()
+        self.granted_scopes = granted_scopes
         self.steps_source: dict[str, str] | None = None  # None = estimated_steps
 
-    def _aggregate(self, body: dict[str, Any]) -> dict[str, Any]:
-        request = self.service.users().dataset().aggregate(userId="me", body=body)
-        result: dict[str, Any] = request.execute(num_retries=self.num_retries)
+    def _execute(self, request: Any, what: str, scopes: list[str]) -> dict[str, Any]:
+        try:
+            result: dict[str, Any] = self.retry.execute(request)
+        except HttpError as exc:
+            if is_switched_off(exc):
+                raise ProviderShutDownError(
+                    f"Google Fit answered {exc.status_code}: {exc.reason or 'switched off'}"
+                ) from exc
+            if exc.status_code == 403 and not is_transient(exc):
+                granted = set(self.granted_scopes or [])
+                missing = [s for s in scopes if s not in granted] if granted else scopes
+                raise MissingScopeError(
+                    self.source, what, missing or scopes, exc.reason or ""
+                ) from exc
+            raise
         return result
+
+    def _aggregate(self, body: dict[str, Any], what: str = "daily activity") -> dict[str, Any]:
+        request = self.service.users().dataset().aggregate(userId="me", body=body)
+        scopes = SLEEP_SCOPES if what == "sleep" else AGGREGATE_SCOPES
+        return self._execute(request, what, scopes)
 
     def _daily_buckets(self, start: date, end: date) -> dict[str, Any]:
         body = aggregate_body(start, end, self.tz, steps_source=self.steps_source)
@@ -189,26 +249,31 @@ class FitProvider:
             self.steps_source = STEPS_FALLBACK
             return self._aggregate(aggregate_body(start, end, self.tz, steps_source=STEPS_FALLBACK))
 
+    def fetch_window(self, start: date, end: date) -> list[DailyActivity]:
+        """Days in [start, end) (at most 90), only days that have any data."""
+        merged: dict[date, DailyActivity] = {}
+        for row in parse_aggregate_response(self._daily_buckets(start, end), self.tz):
+            merged[row.day] = row
+        for day, minutes in self.sleep_by_day(start, end).items():
+            merged.setdefault(day, DailyActivity(day=day)).sleep_minutes = minutes
+        return [merged[d] for d in sorted(merged)]
+
     def fetch_days(
         self, start: date, end: date, on_window: Callable[[int], None] | None = None
     ) -> list[DailyActivity]:
-        merged: dict[date, DailyActivity] = {}
-        for window_start, window_end in date_windows(start, end):
-            response = self._daily_buckets(window_start, window_end)
-            for row in parse_aggregate_response(response, self.tz):
-                merged[row.day] = row
-            for day, minutes in self.sleep_by_day(window_start, window_end).items():
-                merged.setdefault(day, DailyActivity(day=day)).sleep_minutes = minutes
+        days: list[DailyActivity] = []
+        for window_start, window_end in date_windows(start, end, self.window_days):
+            days += self.fetch_window(window_start, window_end)
             if on_window is not None:
                 on_window((window_end - window_start).days)
-        return [merged[d] for d in sorted(merged)]
+        return days
 
     def sleep_sessions(self, start: date, end: date) -> list[dict[str, Any]]:
         """Sleep sessions (activityType 72) that END on a local day in [start, end)."""
         lo, hi = local_midnight(start, self.tz), local_midnight(end, self.tz)
         # With startTime/endTime set the API returns every matching session at once (the
         # nextPageToken is only for incremental sync without a time range).
-        response = (
+        request = (
             self.service.users()
             .sessions()
             .list(
@@ -217,8 +282,8 @@ class FitProvider:
                 endTime=_rfc3339(hi),
                 activityType=SLEEP_ACTIVITY_TYPE,
             )
-            .execute(num_retries=self.num_retries)
         )
+        response = self._execute(request, "sleep", SLEEP_SCOPES)
         sessions: list[dict[str, Any]] = []
         for session in response.get("session", []):
             if session.get("activityType") != SLEEP_ACTIVITY_TYPE:
@@ -229,20 +294,26 @@ class FitProvider:
         return sessions
 
     def sleep_by_day(self, start: date, end: date) -> dict[date, int]:
-        """Minutes asleep per local day; a night counts for the day it ends on."""
-        totals: dict[date, int] = defaultdict(int)
+        """Minutes asleep per local day; a night counts for the day it ends on, and sessions
+        of several apps that overlap count once."""
+        spans: list[SleepSpan] = []
         for session in self.sleep_sessions(start, end):
             body = {
                 "aggregateBy": [{"dataTypeName": "com.google.sleep.segment"}],
                 "startTimeMillis": str(session["startTimeMillis"]),
                 "endTimeMillis": str(session["endTimeMillis"]),
             }
-            segments = self._aggregate(body)
-            minutes = sleep_minutes_from_segments(segments)
+            minutes = sleep_minutes_from_segments(self._aggregate(body, "sleep"))
+            start_ms, end_ms = int(session["startTimeMillis"]), int(session["endTimeMillis"])
             if minutes is None:  # no stages recorded: the whole session was sleep
-                minutes = (
-                    int(session["endTimeMillis"]) - int(session["startTimeMillis"])
-                ) // 60_000
-            ended = datetime.fromtimestamp(int(session["endTimeMillis"]) / 1000, self.tz).date()
-            totals[ended] += minutes
-        return dict(totals)
+                minutes = (end_ms - start_ms) // 60_000
+            ended = datetime.fromtimestamp(end_ms / 1000, self.tz)
+            spans.append(
+                SleepSpan(
+                    start=datetime.fromtimestamp(start_ms / 1000, UTC),
+                    end=ended,
+                    minutes_asleep=minutes,
+                    end_day=ended.date(),
+                )
+            )
+        return minutes_by_day(spans)

@@ -57,9 +57,11 @@ def client_config(settings: Settings) -> dict[str, Any]:
     }
 
 
-def start_authorization(session: Session, settings: Settings, cipher: TokenCipher) -> str:
-    """Return the Google consent URL; remember state -> PKCE verifier for the callback."""
-    provider = settings.health_provider
+def start_authorization(
+    session: Session, settings: Settings, cipher: TokenCipher, provider: str
+) -> str:
+    """Return the Google consent URL for `provider` (fit | health_api); remember
+    state -> PKCE verifier for the callback."""
     flow = Flow.from_client_config(
         client_config(settings),
         scopes=scopes_for(provider),

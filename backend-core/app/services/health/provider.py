@@ -17,6 +17,7 @@ METRIC_FIELDS = (
     "calories_kcal",
     "active_minutes",
     "heart_minutes",
+    "heart_points",
     "avg_heart_rate",
     "resting_heart_rate",
     "weight_kg",
@@ -33,7 +34,8 @@ class DailyActivity:
     distance_m: Decimal | None = None
     calories_kcal: Decimal | None = None
     active_minutes: int | None = None
-    heart_minutes: int | None = None
+    heart_minutes: int | None = None  # minutes (Fit, Takeout); never zone points
+    heart_points: int | None = None  # active zone points: 1 per fat-burn, 2 per cardio/peak minute
     avg_heart_rate: Decimal | None = None
     resting_heart_rate: Decimal | None = None
     weight_kg: Decimal | None = None
