@@ -193,10 +193,10 @@ def allowed_env() -> dict[str, set[str]]:
                             *(ROOT / "gateway" / "templates").glob("*"))
     grafana = environ_reads(*(ROOT / "grafana" / "provisioning").rglob("*.yml"))
     return {
-        "lifeboard/backend-core": core | compose_env("backend-core") | compose_env("migrate"),
-        "lifeboard/ocr-worker": ocr | compose_env("ocr-worker"),
+        "lifeboard-backend-core": core | compose_env("backend-core") | compose_env("migrate"),
+        "lifeboard-ocr-worker": ocr | compose_env("ocr-worker"),
         # POD_NAMESPACE: the Downward API value the upstream names are built from
-        "lifeboard/gateway": gateway | compose_env("gateway") | {"POD_NAMESPACE"},
+        "lifeboard-gateway": gateway | compose_env("gateway") | {"POD_NAMESPACE"},
         "grafana/grafana": grafana | compose_env("grafana")
         | {n for n in compose_env("grafana") if n.startswith("GF_")},
         "prom/prometheus": set(),
@@ -438,10 +438,17 @@ def rule_no_internet_egress(docs: Docs) -> list[str]:
     return problems
 
 
+def env_example_default(name: str) -> str:
+    match = re.search(rf"^{name}=(.*)$", (ROOT / ".env.example").read_text(), flags=re.M)
+    return match[1].strip() if match else ""
+
+
 def rule_images(docs: Docs) -> list[str]:
-    """Our images are built by a Dockerfile of this repository; the others are compose's pins."""
+    """Our images are built by a Dockerfile of this repository and are the released ones at
+    LIFEBOARD_VERSION; the others are compose's pins."""
     problems = []
     pulled = {s["image"] for s in compose_services().values() if not s.get("build")}
+    version = env_example_default("LIFEBOARD_VERSION")
     for name, _, pod in workloads(docs):
         for c in containers(pod):
             image = c["image"]
@@ -449,10 +456,12 @@ def rule_images(docs: Docs) -> list[str]:
             tag = image[len(repo) + 1:] if image != repo else ""
             if not tag or tag == "latest":
                 problems.append(f"{name}: image {image} is not pinned")
-            match = re.search(r"(?:^|/)lifeboard/([a-z0-9-]+)$", repo)
+            match = re.search(r"(?:^|/)lifeboard-([a-z0-9-]+)$", repo)
             if match:
                 if not (ROOT / match[1] / "Dockerfile").is_file():
                     problems.append(f"{name}: no {match[1]}/Dockerfile builds {image}")
+                if tag != version:
+                    problems.append(f"{name}: {image} is not LIFEBOARD_VERSION {version}")
             elif image not in pulled:
                 problems.append(f"{name}: {image} is not an image docker-compose.yml pins")
     return problems
@@ -696,7 +705,10 @@ BREAKAGES: list[tuple[Rule, Callable[[Docs], None]]] = [
         {"ports": [{"port": 443}]})),
     (rule_images, _set(_container("prometheus"), "image", "prom/prometheus:latest")),
     (rule_images, _set(_container("grafana"), "image", "grafana/grafana:11.0.0")),
-    (rule_images, _set(_container("gateway"), "image", "lifeboard/no-such-service:1.0.0")),
+    (rule_images, _set(_container("gateway"), "image",
+                       "ghcr.io/lifeboard-app/lifeboard-no-such-service:0.1.0")),
+    (rule_images, _set(_container("ocr-worker"), "image",
+                       "ghcr.io/lifeboard-app/lifeboard-ocr-worker:0.0.9")),
     (rule_env_exists, _add_env("backend-core-jobs", "JOB_WORKERS_ENABLED", value="true")),
     (rule_env_exists, _add_env("ocr-worker", "OCR_THREADS", value="4")),
     (rule_secrets_from_secrets, _add_env("backend-core-api", "API_TOKEN", value="hunter2")),
