@@ -270,14 +270,17 @@ image = Image.new("L", (820, 80 + 46 * len(lines)), 255)
 draw = ImageDraw.Draw(image)
 for i, text in enumerate(lines):
     draw.text((40, 40 + 46 * i), text, fill=0, font=font)
-image.save(sys.stdout.buffer, "JPEG", quality=92)
+image.save(sys.stdout.buffer, sys.argv[1] if len(sys.argv) > 1 else "JPEG", quality=92)
 EOF
 )
 if "$PYTHON" -c "import PIL" 2>/dev/null; then
   "$PYTHON" -c "$DRAW_RECEIPT" >"$WORK/receipt.jpg" || fail smoke "could not draw the receipt image"
+  "$PYTHON" -c "$DRAW_RECEIPT" PDF >"$WORK/receipt.pdf" || fail smoke "could not draw the receipt PDF"
 else
   docker compose exec -T ocr-worker python -c "$DRAW_RECEIPT" >"$WORK/receipt.jpg" \
     || fail ocr-worker "could not draw the receipt image with its Pillow"
+  docker compose exec -T ocr-worker python -c "$DRAW_RECEIPT" PDF >"$WORK/receipt.pdf" \
+    || fail ocr-worker "could not draw the receipt PDF with its Pillow"
 fi
 AUTH="Authorization: Bearer $API_TOKEN"
 UPLOAD=$(curl -sS -w '\n%{http_code}' -H "$AUTH" -F "file=@$WORK/receipt.jpg;type=image/jpeg" \
@@ -306,6 +309,28 @@ NOAUTH=$(curl -s -o /dev/null -w '%{http_code}' "$GATEWAY/api/v1/receipts/$RECEI
 [[ $NOAUTH == 401 ]] || fail gateway "a request without a token got $NOAUTH, not 401"
 METRICS=$(curl -s -o /dev/null -w '%{http_code}' "$GATEWAY/metrics")
 [[ $METRICS == 404 ]] || fail gateway "/metrics is served to the outside ($METRICS)"
+
+step "receipt page and a PDF receipt"
+PAGE=$(curl -sS -o "$WORK/page.html" -w '%{http_code} %{content_type}' "$GATEWAY/") \
+  || fail gateway "GET / failed"
+[[ $PAGE == "200 text/html"* ]] && grep -q 'name="token"' "$WORK/page.html" \
+  || fail gateway "the receipt page at / answered '$PAGE' (gateway/html not in the image?)"
+UPLOAD=$(curl -sS -w '\n%{http_code}' -H "$AUTH" -F "file=@$WORK/receipt.pdf;type=application/pdf" \
+  "$GATEWAY/api/v1/receipts") || fail gateway "PDF upload request failed"
+CODE=${UPLOAD##*$'\n'} BODY=${UPLOAD%$'\n'*}
+[[ $CODE == 202 ]] || fail backend-core "PDF upload answered $CODE: $BODY"
+PDF_ID=$(json 'd["id"]' <<<"$BODY")
+STATUS="" deadline=$((SECONDS + WAIT_DONE_SECONDS))
+while ((SECONDS < deadline)); do
+  RECEIPT=$(curl -fsS -H "$AUTH" "$GATEWAY/api/v1/receipts/$PDF_ID") \
+    || fail backend-core "GET /api/v1/receipts/$PDF_ID failed"
+  STATUS=$(json 'd["status"]' <<<"$RECEIPT")
+  [[ $STATUS == done || $STATUS == failed ]] && break
+  sleep 1
+done
+[[ $STATUS == done && $(json 'd.get("total")' <<<"$RECEIPT") == 19.47 ]] \
+  || fail ocr-worker "the PDF receipt ended '$STATUS' without the total 19.47: $RECEIPT"
+echo "PDF receipt done: total 19.47 (pypdfium2 in the images)"
 
 if [[ " $RUNNABLE " == *" prometheus "* ]]; then
   step "prometheus targets"

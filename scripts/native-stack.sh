@@ -296,6 +296,7 @@ render_gateway() {
     NGINX_LOCAL_RESOLVERS="$(awk '$1 == "nameserver" { print $2; exit }' /etc/resolv.conf 2>/dev/null || true)"
     export NGINX_LOCAL_RESOLVERS="${NGINX_LOCAL_RESOLVERS:-127.0.0.1}"
     export NGINX_TEMP_DIR="$out/tmp"
+    export GATEWAY_HTML_ROOT="$ROOT/gateway/html"
     unset NGINX_ENVSUBST_OUTPUT_DIR
     # shellcheck source=gateway/docker-entrypoint.d/18-lifeboard-gateway.envsh
     . "$ROOT/gateway/docker-entrypoint.d/18-lifeboard-gateway.envsh"

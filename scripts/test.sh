@@ -17,7 +17,7 @@ log() { printf '\n==> %s\n' "$*"; }
 
 # Debian packages the services and tests run natively (same programs the containers use).
 APT_PACKAGES=(
-  tesseract-ocr tesseract-ocr-pol tesseract-ocr-eng   # ocr-worker
+  tesseract-ocr tesseract-ocr-pol tesseract-ocr-eng tesseract-ocr-deu  # ocr-worker
   nginx gettext-base procps                           # gateway (envsubst), native-stack.sh (ps)
   prometheus                                          # prometheus + promtool
   prometheus-alertmanager                             # alertmanager + amtool (alert path test)

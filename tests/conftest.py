@@ -196,7 +196,12 @@ def native_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NativeSta
         "GATEWAY_UPLOAD_BURST": "200",
         "GATEWAY_AUTH_RATE": "600r/m",
         "GATEWAY_AUTH_BURST": "200",
+        # the consume folder (tests/test_e2e_uploads.py drops files into it)
+        "CONSUME_DIR": str(state_dir / "consume"),
+        "CONSUME_POLL_SECONDS": "0.5",
+        "CONSUME_SETTLE_SECONDS": "0.5",
     })
+    (state_dir / "consume").mkdir()
     stack = NativeStack(
         gateway_url=f"http://127.0.0.1:{gateway_port}",
         prometheus_url=f"http://127.0.0.1:{prometheus_port}",

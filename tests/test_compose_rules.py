@@ -326,6 +326,11 @@ def rule_alerting_wiring(compose: Compose) -> list[str]:
     return problems
 
 
+# Host folders that hold data a service writes, not configuration: the consume folder, whose
+# files the core moves to done/ or failed/.
+WRITABLE_DATA_BINDS = {("backend-core", "./consume")}
+
+
 def rule_bind_sources_exist(compose: Compose) -> list[str]:
     problems = []
     for name, svc in services(compose).items():
@@ -333,7 +338,8 @@ def rule_bind_sources_exist(compose: Compose) -> list[str]:
             source = vol.split(":")[0] if isinstance(vol, str) else vol.get("source", "")
             if source.startswith(".") and not (ROOT / source).exists():
                 problems.append(f"{name} mounts {source}, which does not exist")
-            if isinstance(vol, str) and source.startswith(".") and not vol.endswith(":ro"):
+            if isinstance(vol, str) and source.startswith(".") and not vol.endswith(":ro") \
+                    and (name, source) not in WRITABLE_DATA_BINDS:
                 problems.append(f"{name} mounts {source} writable; mount configuration :ro")
         build = svc.get("build")
         if isinstance(build, dict) and not (ROOT / build["context"]).is_dir():

@@ -115,7 +115,7 @@ def test_native_rendering_passes_nginx_t(tmp_path: Path, native_stack_script) ->
     }
     assert {a.split()[0] for a, _ in differing} <= {
         "listen", "set", "resolver", "client_body_temp_path", "proxy_temp_path",
-        "fastcgi_temp_path", "uwsgi_temp_path", "scgi_temp_path",
+        "fastcgi_temp_path", "uwsgi_temp_path", "scgi_temp_path", "root",
     }
     result = nginx_test(prefix)
     assert result.returncode == 0, result.stderr
@@ -209,7 +209,8 @@ def test_forwarded_headers_come_from_the_gateway(gateway: str) -> None:
 
 
 @pytest.mark.parametrize("path", ["/metrics", "/api/../metrics", "/internal/jobs", "/.env",
-                                  "/healthz/../metrics", "/"])
+                                  "/healthz/../metrics", "/index.html", "/app/../.env",
+                                  "/app/nothing.js"])
 def test_internal_paths_are_not_served(gateway: str, path: str) -> None:
     # --path-as-is: send the dots unnormalised, as an attacker would.
     with httpx.Client() as client:
@@ -264,6 +265,47 @@ def test_uploads_are_rate_limited_with_429(gateway: str) -> None:
     assert limited.headers["Retry-After"]
     assert_security_headers(limited)
     assert httpx.get(f"{gateway}/api/v1/receipts").status_code == 200
+
+
+PAGE_FILES = {
+    "/": "text/html", "/app/app.js": "text/javascript", "/app/app.css": "text/css",
+    "/app/sw.js": "text/javascript", "/app/manifest.webmanifest": "application/manifest+json",
+    "/app/icon-192.png": "image/png", "/app/icon.svg": "image/svg+xml",
+}
+
+
+@pytest.mark.parametrize("path", PAGE_FILES)
+def test_the_receipt_page_is_served_with_its_type_and_a_strict_policy(gateway: str,
+                                                                      path: str) -> None:
+    response = httpx.get(f"{gateway}{path}")
+    assert response.status_code == 200, response.text
+    assert response.headers["Content-Type"].split(";")[0] == PAGE_FILES[path]
+    name = "index.html" if path == "/" else path.removeprefix("/")
+    assert response.content == (GATEWAY / "html" / name).read_bytes()
+    assert response.headers["Cache-Control"] == "no-cache"  # phones see a new version at once
+    assert_security_headers(response)
+    csp = response.headers["Content-Security-Policy"]
+    directives = dict(d.strip().split(" ", 1) for d in csp.split(";") if d.strip())
+    assert directives["default-src"] == "'none'"
+    for directive in ("script-src", "style-src", "connect-src", "manifest-src", "worker-src"):
+        assert directives[directive] == "'self'", directive  # no inline code, no other host
+    assert "unsafe" not in csp and "http" not in csp
+
+
+def test_the_page_loads_nothing_from_another_host() -> None:
+    for file in (GATEWAY / "html").rglob("*"):
+        if file.suffix in (".html", ".js", ".css", ".webmanifest", ".svg"):
+            text = file.read_text()
+            assert not re.search(r"(?:https?:)?//[a-z0-9.-]+\.[a-z]{2,}", text.replace(
+                "http://www.w3.org/2000/svg", "")), f"{file} names another host"
+            assert "<script>" not in text and " style=" not in text, f"inline code in {file}"
+
+
+def test_the_image_copies_the_page_where_the_config_looks_for_it() -> None:
+    dockerfile = (GATEWAY / "Dockerfile").read_text()
+    envsh = (GATEWAY / "docker-entrypoint.d" / "18-lifeboard-gateway.envsh").read_text()
+    root = re.search(r'GATEWAY_HTML_ROOT:=([^}"]+)', envsh).group(1)
+    assert re.search(rf"^COPY html/ {re.escape(root)}/?$", dockerfile, re.M), root
 
 
 # ---- the gateway's own errors are JSON ---------------------------------------------------------

@@ -305,6 +305,12 @@ from app.cli_export import register as _register_export  # noqa: E402
 _register_export(command)
 
 
+# --- upload: receipts through the HTTP API (app/services/upload_client.py) ---------------------
+from app.services import upload_client as _upload  # noqa: E402
+
+command("upload", _upload.HELP, _upload.configure)(_upload.run)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m app.cli", description="Lifeboard backend-core")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")

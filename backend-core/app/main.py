@@ -20,6 +20,7 @@ from app.core.db import make_engine, make_session_factory
 from app.core.errors import install_error_handlers
 from app.core.security import require_token
 from app.services import metrics
+from app.services.consume_folder import ConsumeFolder
 from app.services.ocr_client import OcrClient
 from app.services.receipt_worker import ReceiptWorker
 
@@ -56,6 +57,11 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     if settings.job_worker_enabled:
         worker = ReceiptWorker(settings, app.state.sessions, ocr)
         worker_task = asyncio.create_task(worker.run(stop), name="receipt-worker")
+    consume_task: asyncio.Task[None] | None = None
+    if settings.consume_dir is not None and settings.job_worker_enabled:
+        consume = ConsumeFolder.from_settings(settings, app.state.sessions)
+        consume_task = asyncio.create_task(
+            consume.run(stop, settings.consume_poll_seconds), name="consume-folder")
     health_sync = SyncScheduler(app.state.sessions, settings)  # health: FIT_SYNC_INTERVAL_MINUTES
     health_sync.start()
     try:
@@ -63,6 +69,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     finally:
         await health_sync.stop()  # health
         stop.set()
+        if consume_task is not None:
+            with suppress(asyncio.CancelledError):
+                await consume_task
         if worker_task is not None:
             with suppress(asyncio.CancelledError):
                 await worker_task

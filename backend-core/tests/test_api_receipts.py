@@ -86,7 +86,7 @@ def test_content_type_comes_from_the_bytes(api, make_receipt_image) -> None:
         (b"", 400),
         (b"just some text, named .jpg", 415),
         (b"<html><script>alert(1)</script></html>", 415),
-        (b"%PDF-1.7 not an image", 415),
+        (b"%PDF-1.7 not really a PDF", 400),  # a PDF is accepted; a broken one is not
     ],
 )
 def test_non_images_are_rejected(api, data: bytes, status: int) -> None:
@@ -191,3 +191,15 @@ def test_validation_errors_have_a_readable_message(api) -> None:
     assert both["message"].endswith("(and 1 more)")
     schema = api.get("/openapi.json").json()
     assert "message" in schema["components"]["schemas"]["HTTPValidationError"]["properties"]
+
+
+def test_list_finds_a_receipt_by_the_sha256_of_its_file(api, make_receipt_image) -> None:
+    import hashlib
+
+    data = make_receipt_image()
+    receipt_id = upload(api, data).json()["id"]
+    digest = hashlib.sha256(data).hexdigest()
+    found = api.get("/api/v1/receipts", params={"sha256": digest.upper()}).json()
+    assert [r["id"] for r in found["items"]] == [receipt_id]
+    assert api.get("/api/v1/receipts", params={"sha256": "0" * 64}).json()["items"] == []
+    assert api.get("/api/v1/receipts", params={"sha256": "not-a-digest"}).status_code == 422

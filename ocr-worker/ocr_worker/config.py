@@ -19,7 +19,7 @@ class Settings(BaseSettings):
     ocr_max_pixels: int = Field(default=40_000_000, ge=1)
     ocr_max_mb: float = Field(default=20, gt=0)
     ocr_time_limit_seconds: float = Field(default=60, gt=0)
-    ocr_lang: str = "pol+eng"
+    ocr_lang: str = "pol+eng+deu"
     log_level: str = "INFO"
 
     @property

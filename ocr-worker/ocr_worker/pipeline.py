@@ -2,14 +2,17 @@
 
 One Tesseract pass over the thresholded image, then re-reads of single bands from the gray
 image where that pass is doubtful (``second_pass``): the date line always, the lines from the
-first item to the total only when the parse fails its own arithmetic. ``reread`` in the result
-lists the bands whose re-read was kept (``date``, ``items``).
+first item to the total only when the parse fails its own arithmetic. When the total or date is
+still missing or unconfirmed, RapidOCR reads the gray image and the two parses vote
+(``second_engine``). ``reread`` in the result lists the re-reads that were kept (``date``,
+``items``, and ``engine:FIELDS`` for the fields RapidOCR's reading gave).
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,9 +21,17 @@ from PIL import Image
 from ocr_worker import metrics
 from ocr_worker.config import Settings
 from ocr_worker.image_input import load_image
-from ocr_worker.ocr import OcrText, read_text
+from ocr_worker.ocr import OcrError, OcrText, read_text
 from ocr_worker.parser import Receipt, parse_receipt
 from ocr_worker.preprocess import Prepared, prepare
+from ocr_worker.rapid_engine import Box, read_text_rapid
+from ocr_worker.second_engine import (
+    boxes_to_read,
+    decisive_rows,
+    hybrid_lines,
+    needs_second_engine,
+    vote,
+)
 from ocr_worker.second_pass import (
     Band,
     band_around,
@@ -87,6 +98,19 @@ class Reader:
     def first_pass(self) -> OcrText:
         return self._read(self.prepared.image)
 
+    def second_engine(self, keep: Callable[[Box], bool]) -> OcrText | None:
+        """RapidOCR over the gray image, recognising the boxes ``keep`` accepts; None (logged)
+        when it fails: the Tesseract reading still stands."""
+        started = time.perf_counter()
+        try:
+            return read_text_rapid(self.prepared.gray, keep=keep,
+                                   timeout=self.settings.ocr_time_limit_seconds)
+        except OcrError as exc:
+            log.warning("second OCR engine failed: %s", exc)
+            return None
+        finally:
+            self.seconds += time.perf_counter() - started
+
     def reread(self, band: Band) -> OcrText:
         gray = self.prepared.gray
         return self._read(gray.crop(band.box(gray.width)))
@@ -152,6 +176,16 @@ def process_image(data: bytes, settings: Settings, *, debug: bool = False) -> di
     # a kept re-read passed the same checks as any first reading: no warning of its own (a
     # warning asks a person to review the receipt); `reread` says what happened
     result = parsed.result
+    if needs_second_engine(result):
+        replaced, rows = decisive_rows(first, result)
+        second = reader.second_engine(boxes_to_read(first, rows))
+        if second is not None:
+            hybrid = hybrid_lines(first, replaced, second)
+            result, taken = vote(result, parse_lines(hybrid).result)
+            if taken:
+                kept.append("engine:" + "+".join(taken))
+            if debug:
+                result["second_engine_lines"] = hybrid
     finished = time.perf_counter()
     metrics.OCR_SECONDS.observe(preprocessing + reader.seconds)
     metrics.PARSER_SECONDS.observe(finished - decoded - preprocessing - reader.seconds)

@@ -82,7 +82,7 @@ def _truncated_jpeg() -> bytes:
     [
         (b"", 400, "empty_file"),
         (b"<html><body>not a receipt</body></html>", 400, "not_an_image"),
-        (b"%PDF-1.7\n1 0 obj\n", 400, "not_an_image"),
+        (b"%PDF-1.7\n1 0 obj\n", 400, "invalid_pdf"),  # PDFs are read; a broken one is not
         (_truncated_jpeg(), 400, "invalid_image"),
         (b"\x89PNG\r\n\x1a\n" + b"\x00" * 40, 400, "invalid_image"),
         (bomb_png(), 413, "decompression_bomb"),

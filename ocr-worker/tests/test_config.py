@@ -17,7 +17,7 @@ def test_empty_variables_mean_their_defaults(monkeypatch: pytest.MonkeyPatch) ->
     settings = Settings()
     assert settings.ocr_workers == (os.cpu_count() or 1)
     assert settings.ocr_max_pixels == 40_000_000
-    assert settings.ocr_lang == "pol+eng"
+    assert settings.ocr_lang == "pol+eng+deu"
 
 
 def test_set_variables_still_count(monkeypatch: pytest.MonkeyPatch) -> None:

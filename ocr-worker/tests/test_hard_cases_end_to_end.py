@@ -26,19 +26,14 @@ CASES = [
     pytest.param(5, id="flatbed_page-biedronka"),
     pytest.param(1, id="phone_far-de_shop"),
     pytest.param(6, id="phone_far-biedronka"),
-    pytest.param(2, id="worn-de_shop", marks=_xfail(
-        "show-through and low contrast: the total is misread (57.46 for 30.52)")),
+    pytest.param(2, id="worn-de_shop"),
     pytest.param(7, id="worn-biedronka", marks=_xfail(
         "creases and show-through: no date found")),
-    pytest.param(3, id="screenshot-biedronka", marks=_xfail(
-        "app table (`Nazwa PTU Ilość Cena Wartość`) gives no items; the PTU block's own "
-        "`Suma` (the tax, 3.88) is taken for the total")),
-    pytest.param(8, id="screenshot-lidl", marks=_xfail(
-        "app table gives no items; the PTU block's `Suma` (0.49) is taken for the total")),
+    pytest.param(3, id="screenshot-biedronka"),
+    pytest.param(8, id="screenshot-lidl"),
     pytest.param(13, id="screenshot-kaufland"),
     pytest.param(14, id="screenshot_dark-kaufland"),
-    pytest.param(4, id="screenshot_dark-biedronka", marks=_xfail(
-        "dark mode (light text on black): neither total nor date is read")),
+    pytest.param(4, id="screenshot_dark-biedronka"),
 ]
 
 

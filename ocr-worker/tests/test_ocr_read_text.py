@@ -63,7 +63,7 @@ def test_language_comes_from_ocr_lang(monkeypatch: pytest.MonkeyPatch) -> None:
     read_text(Image.new("L", (10, 10), 255))
     monkeypatch.delenv("OCR_LANG")
     read_text(Image.new("L", (10, 10), 255))
-    assert asked == ["eng", "pol+eng"]
+    assert asked == ["eng", "pol+eng+deu"]
     assert real_engine("eng").GetInitLanguagesAsString() == "eng"
 
 
@@ -131,3 +131,8 @@ def test_engine_errors_become_ocr_errors(monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.setattr(ocr, "engine", lambda lang: Broken())
     with pytest.raises(OcrError, match="Tesseract failed: Error reading image"):
         read_text(Image.new("L", (10, 10), 255))
+
+
+def test_the_default_languages_load_german_too() -> None:
+    """German slips need the deu model (umlauts, ß): the default engine has all three."""
+    assert ocr.engine(ocr.DEFAULT_LANG).GetInitLanguagesAsString() == "pol+eng+deu"

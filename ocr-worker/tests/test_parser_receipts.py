@@ -230,3 +230,33 @@ def test_deposit_moves_amount_due_not_total(receipt_text: Callable[[str], list[s
 )
 def test_total_as_real_shops_word_it(lines: list[str], total: str) -> None:
     assert parse_receipt(lines).to_json()["total"] == total
+
+
+def test_the_ptu_tables_own_suma_is_not_the_total() -> None:
+    lines = ["Lidl sp. z o.o. sp.k.", "Nazwa PTU Ilość Cena Wartość",
+             "Bułka kajzerka C 1x 0,64 0,64", "Pomidory malinowe luz C 1,182x 8,12 9,60",
+             "PTU C 5,00% 0,49", "Suma 0,49", "Razem 10,24", "Gotówka 20,00", "Reszta 9,76"]
+    assert parse_receipt(lines).to_json()["total"] == "10.24"
+    # SUMA PLN read without its PLN under SUMA PTU is still the receipt's total
+    lines = ["SHOP", "Chleb 3,49 A", "SPRZEDAZ OPODATKOWANA A 3,49", "PTU A 23,00 % 0,65",
+             "SUMA PTU 0,65", "SUMA 3,49"]
+    assert parse_receipt(lines).to_json()["total"] == "3.49"
+
+
+@pytest.mark.parametrize(
+    ("lines", "total"),
+    [
+        # the tax-inclusive total, then rounding: the plain TOTAL after it is the rounded one
+        (["SHOP", "ITEM A 20.98", "Total RM Incl. of GST 20.98", "Rounding Adj 0.02",
+          "Total RM 21.00", "CASH 50.00", "CHANGE 29.00"], "21.00"),
+        # net total written as one word wins over the tax-inclusive figure above it
+        (["SHOP", "ITEM A 28.03", "Total Sales (Incl.GST @6%) RM28.03", "NetTotal RM28.05",
+          "Received Cash RM28.05", "Change RM0.00"], "28.05"),
+        # a recogniser that drops spaces: CASHRM still is the cash paid
+        (["SHOP", "ITEM A 14.30", "ITEM B 5.40", "Total Sales (Inclusive GST) RM 19.90",
+          "CASHRM 19.90", "CHANGE RM .00"], "19.90"),
+    ],
+)
+def test_rounded_and_net_totals_win(lines: list[str], total: str) -> None:
+    result = parse_receipt(lines).to_json()
+    assert result["total"] == total

@@ -53,6 +53,11 @@ class Settings(BaseSettings):
     job_shutdown_grace_seconds: float = Field(default=10.0, ge=0)
     job_worker_enabled: bool = True
 
+    # consume folder (app/services/consume_folder.py): empty = off
+    consume_dir: Path | None = None
+    consume_poll_seconds: float = Field(default=5.0, gt=0)
+    consume_settle_seconds: float = Field(default=2.0, ge=0)
+
     forwarded_allow_ips: str = "127.0.0.1"
     log_level: str = "INFO"
 

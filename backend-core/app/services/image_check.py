@@ -1,6 +1,10 @@
-"""Check an uploaded file by its content: magic bytes, Pillow verify + full decode, pixel limit.
+"""Check an uploaded file by its content, against the one list of formats (app/upload_formats.py,
+shared with the OCR worker): magic bytes, a header that opens, the decoded pixel count, and a
+full decode for the formats that are cheap to decode; PDFs by page count, password and size.
 
-Neither the file name nor the declared content type is trusted.
+Neither the file name nor the declared content type is trusted. HEIC and PDF are not decoded
+here (that is the OCR worker's job, seconds of CPU): their headers are checked, and whatever
+only a full decode finds ends the receipt as `failed` with the worker's reason.
 """
 
 from __future__ import annotations
@@ -11,14 +15,18 @@ from dataclasses import dataclass
 
 from PIL import Image, UnidentifiedImageError
 
-# magic prefix → (Pillow format, content type)
-_MAGIC: tuple[tuple[bytes, str, str], ...] = (
-    (b"\xff\xd8\xff", "JPEG", "image/jpeg"),
-    (b"\x89PNG\r\n\x1a\n", "PNG", "image/png"),
-    (b"II*\x00", "TIFF", "image/tiff"),
-    (b"MM\x00*", "TIFF", "image/tiff"),
+from app.upload_formats import (
+    LABELS,
+    PDFIUM_LOCK,
+    FormatRejected,
+    UploadFormat,
+    check_pixels,
+    decoded_size,
+    open_pdf,
+    pdf_layout,
+    register_heif,
+    sniff,
 )
-_WEBP = ("WEBP", "image/webp")
 
 
 class ImageRejected(ValueError):
@@ -35,42 +43,54 @@ class CheckedImage:
     height: int
 
 
-def sniff(data: bytes) -> tuple[str, str] | None:
-    for magic, fmt, content_type in _MAGIC:
-        if data.startswith(magic):
-            return fmt, content_type
-    if len(data) >= 12 and data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return _WEBP
-    return None
-
-
 def check_image(data: bytes, max_pixels: int) -> CheckedImage:
-    """Raise ImageRejected (415 not an image, 400 broken, 413 too many pixels)."""
+    """Raise ImageRejected (415 unsupported, 400 broken, 413 too many pixels or pages)."""
     if not data:
         raise ImageRejected(400, "the uploaded file is empty")
-    sniffed = sniff(data)
-    if sniffed is None:
-        raise ImageRejected(415, "the file is not a supported image (JPEG, PNG, WebP or TIFF)")
-    fmt, content_type = sniffed
+    fmt = sniff(data)
+    if fmt is None:
+        raise ImageRejected(415, f"the file is not a supported image ({LABELS})")
+    try:
+        if fmt.name == "PDF":
+            width, height = _check_pdf(data, max_pixels)
+        else:
+            width, height = _check_picture(data, fmt, max_pixels)
+    except FormatRejected as exc:
+        raise ImageRejected(413 if exc.too_large else 400, exc.message) from None
+    return CheckedImage(content_type=fmt.content_type, width=width, height=height)
+
+
+def _check_pdf(data: bytes, max_pixels: int) -> tuple[int, int]:
+    with PDFIUM_LOCK:
+        document = open_pdf(data)
+        try:
+            return pdf_layout(document, max_pixels).size
+        finally:
+            document.close()
+
+
+def _check_picture(data: bytes, fmt: UploadFormat, max_pixels: int) -> tuple[int, int]:
+    if fmt.name == "HEIF":
+        register_heif()
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
-            with Image.open(io.BytesIO(data), formats=[fmt]) as probe:
+            with Image.open(io.BytesIO(data), formats=[fmt.name]) as probe:
                 width, height = probe.size
-                if width * height > max_pixels:
-                    raise ImageRejected(
-                        413, f"image has {width}x{height} pixels, the limit is {max_pixels}"
-                    )
+                check_pixels(*decoded_size(fmt, width, height), max_pixels)
+                if fmt.name == "HEIF":
+                    return width, height
                 probe.verify()
-            with Image.open(io.BytesIO(data), formats=[fmt]) as full:
+            with Image.open(io.BytesIO(data), formats=[fmt.name]) as full:
                 # Decode every byte (finds truncated data that verify() cannot); JPEGs at 1/8
                 # scale, which still reads the whole stream but is ~5x faster for photos.
                 full.draft(None, (max(1, width // 8), max(1, height // 8)))
                 full.load()
-        except ImageRejected:
+        except FormatRejected:
             raise
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
             raise ImageRejected(413, f"image has too many pixels: {exc}") from exc
-        except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as exc:
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError,
+                RuntimeError) as exc:
             raise ImageRejected(400, f"the image is damaged or truncated: {exc}") from exc
-    return CheckedImage(content_type=content_type, width=width, height=height)
+    return width, height

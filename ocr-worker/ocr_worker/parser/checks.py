@@ -178,11 +178,22 @@ def reconcile(
         )
         if note:
             receipt.warnings.append(f"repaired {note}")
+            receipt.items_fitted = True
         receipt.warnings.extend(drop_impossible_items(receipt, target))
         if receipt.items_net_sum() == target:
             settle_single_quantity_lines(receipt)
     if receipt.amount_due is None and total is not None:
         receipt.amount_due = total + receipt.deposits
+
+
+#: How much each field's confidence weighs in the receipt's.
+CONFIDENCE_WEIGHTS = {"total": 0.35, "items": 0.3, "date": 0.15, "shop": 0.1, "currency": 0.1}
+
+
+def confidence_of(field_confidence: dict[str, float]) -> float:
+    """The receipt's confidence (0..1): its fields' confidences, weighed."""
+    return sum(field_confidence.get(name, 0.0) * weight
+               for name, weight in CONFIDENCE_WEIGHTS.items())
 
 
 def run_checks(receipt: Receipt) -> None:
@@ -236,8 +247,9 @@ def _score(receipt: Receipt) -> None:
     if receipt.total is None:
         fc["total"] = 0.0
     elif "total" not in fc:
-        agree = checks.get("items_sum_matches_total") or checks.get("payment_matches") or \
-            checks.get("vat_sales_match_total")
+        # items changed to fit the total do not confirm it: they were made to agree
+        agree = (checks.get("items_sum_matches_total") and not receipt.items_fitted) or \
+            checks.get("payment_matches") or checks.get("vat_sales_match_total")
         fc["total"] = 1.0 if agree else 0.6
     if not receipt.items:
         fc["items"] = 0.0
@@ -249,5 +261,4 @@ def _score(receipt: Receipt) -> None:
     fc.setdefault("date", 0.0)
     fc.setdefault("shop", 0.0)
     fc.setdefault("currency", 0.0)
-    weights = {"total": 0.35, "items": 0.3, "date": 0.15, "shop": 0.1, "currency": 0.1}
-    receipt.confidence = sum(fc[name] * weight for name, weight in weights.items())
+    receipt.confidence = confidence_of(fc)

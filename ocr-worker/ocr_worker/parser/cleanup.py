@@ -34,6 +34,8 @@ _COLON_DECIMAL = re.compile(r"(?<=\s)(\d{1,3}):(?=\d{2}\s?[A-Z]$)")
 # double-height print read letter by letter: "S U M A P L N 3 6 , 4 7"
 _SPACED_RUN = re.compile(r"(?<!\S)(?:\S ){4,}\S(?!\S)")
 _LABEL_GLUED_TO_CODE = re.compile(r"(SUMA|RAZEM|TOTAL|SUMME|TOTAAL)(?=PLN|EUR|ZL|GBP|USD)")
+# a recogniser that drops spaces glues a label to its currency ("CASHRM 19.90", "TOTALRM33.90")
+_LABEL_GLUED_TO_RM = re.compile(r"\b(CASH|CHANGE|TOTAL|ROUNDED|TUNAI|BAKI)(?=RM\b|RM\d)", re.I)
 
 
 def _join_spaced(match: re.Match[str]) -> str:
@@ -58,6 +60,7 @@ def _copyright(match: re.Match[str]) -> str:
 def repair_line(line: str, *, polish: bool) -> str:
     line = clean_line(line)
     line = _SPACED_RUN.sub(_join_spaced, line)
+    line = _LABEL_GLUED_TO_RM.sub(r"\1 ", line)
     line = _QUOTES.sub(" ", line)
     line = _COLON_BEFORE_X.sub(" ", line)
     line = _GUILLEMET_AS_X.sub(_guillemet, line)

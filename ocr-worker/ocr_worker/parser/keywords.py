@@ -19,19 +19,34 @@ GENERIC_TOTAL = re.compile(
     r"\bTOTAL\b|\bTOTAAL\b|\bSUMME\b|\bGESAMT(?:BETRAG|SUMME)?\b|\bTOTALE\b|\bIMPORTE\b|"
     r"\bMONTANT\b|\bRAZEM\b|\bSUMA\b|\bBETRAG\b|\bTOTAL TTC\b|\bA PAYER\b|\bSOMME\b|"
     r"\bSUMMA\b|\bTOTALT\b|\bCELKEM\b|\bSPOLU\b|\bOSSZESEN\b|\bYHTEENSA\b|\bI ALT\b|"
-    r"\bNET AMOUNT\b|\bNET PAYABLE\b|\bAMOUNT PAYABLE\b|\bOGOLEM\b|\bGRAND TOTAL\b"
+    r"\bNET AMOUNT\b|\bNET PAYABLE\b|\bAMOUNT PAYABLE\b|\bOGOLEM\b|\bGRAND TOTAL\b|"
+    r"\bNETT?TOTAL\b|\bGRANDTOTAL\b"
 )
-# A total that already has everything applied (rounding, tax): it wins over a plain TOTAL
-# printed above it (Malaysia: TOTAL 33.92 / ROUNDING -0.02 / TOTAL ROUNDED 33.90).
-FINAL_TOTAL = re.compile(
-    r"ROUND(?:ED|ING)?\s?(?:TOTAL|AMOUNT)|TOTAL\s?(?:AFTER\s)?ROUND|\bNETT?\s?TOTAL\b|"
-    r"GRAND\s?TOTAL|TOTAL\s?(?:AMOUNT\s|SALES\s)?\(?\s?INCL|INCLUSIVE OF|TOTAL\s?PAYABLE|"
-    r"\bZU ZAHLEN\b|GESAMTBETRAG|\bOGOLEM\b|\bNET AMOUNT\b|\bNET PAYABLE\b"
+# Totals that already have everything applied win over a plain TOTAL printed above them
+# (Malaysia: TOTAL 33.92 / ROUNDING -0.02 / TOTAL ROUNDED 33.90): rounded and net totals
+# (rank 2) over totals that say tax is included (rank 1).
+ROUNDED_TOTAL = re.compile(
+    r"ROUND(?:ED|ING)?\s?(?:TOTAL|AMOUNT)|TOTAL\s?(?:AFTER\s)?ROUND|\bNETT?\s?TOTAL|"
+    r"GRAND\s?TOTAL|TOTAL\s?PAYABLE|\bNET AMOUNT\b|\bNET PAYABLE\b|\bZU ZAHLEN\b"
 )
+TAX_INCLUDED_TOTAL = re.compile(
+    r"TOTAL\s?(?:AMOUNT\s|SALES\s|RM\s)?\(?\s?INCL?|INCLUSIVE OF|GESAMTBETRAG|\bOGOLEM\b"
+)
+#: the rounding adjustment line: a total after it is the rounded one
+ROUNDING = re.compile(r"\bROUNDING\b|\bRNDG\b|\bROUND(?:ING)?\s?ADJ")
+
+
+def total_rank(folded: str) -> int:
+    """How final a total line says its figure is: 2 rounded/net, 1 tax included, 0 plain."""
+    if ROUNDED_TOTAL.search(folded):
+        return 2
+    return 1 if TAX_INCLUDED_TOTAL.search(folded) else 0
+
+
 NOT_TOTAL = re.compile(
     r"SUB\s?-?\s?TOTA|ZWISCHENSUMME|SOUS-?\s?TOTAL|SUBTOTAAL|TOTAL HT\b|TOTAL (?:TAX|VAT|TVA|BTW)|"
     r"(?:TAX|VAT|TVA|MWST|BTW) TOTAL|SAVING|DISCOUNT|YOU SAVED|TOTAL ITEMS|ITEMS SOLD|"
-    r"NUMBER OF ITEMS|ARTIKEL|ANZAHL|POINTS|PUNKT|RABAT|KORTING|REMISE|\bP[TI1][UVYL]\b|NETTO|"
+    r"NUMBER OF ITEMS|ARTIKEL|ANZAHL|POINTS|PUNKT|RABAT|KORTING|REMISE|\bP[TI1][UVYL]\b|\bNETTO\b|"
     r"TOTAL TIPS?\b|TOTAL QTY|TOTAL (?:BOTTLE )?DEPOSIT|"
     # tax sums and pre-tax figures: "Total GST", "Summe MwSt", "Total Sales (Excluding GST)",
     # "GST @6% included in total"

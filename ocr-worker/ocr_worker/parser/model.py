@@ -93,6 +93,7 @@ class Receipt:
     checks: dict[str, bool | None] = field(default_factory=dict)
     field_confidence: dict[str, float] = field(default_factory=dict)
     confidence: float = 0.0
+    items_fitted: bool = False  # an item was repaired so that the items add up to the total
     warnings: list[str] = field(default_factory=list)
     #: First and last input line (as numbered in the OCR output) of the items and the total.
     item_lines: tuple[int, int] | None = None

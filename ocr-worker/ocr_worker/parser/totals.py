@@ -10,15 +10,16 @@ from ocr_worker.parser.amounts import find_amounts, label_amount, strip_currency
 from ocr_worker.parser.keywords import (
     AMOUNT_DUE,
     DEPOSIT,
-    FINAL_TOTAL,
     NON_FISCAL,
     NOT_TOTAL,
     PAYMENT_START,
     PTU_BLOCK,
+    ROUNDING,
     SUBTOTAL,
     is_generic_total,
     is_polish_sum,
     is_ptu_line,
+    total_rank,
 )
 from ocr_worker.parser.text import fold
 
@@ -27,6 +28,8 @@ _SPACE_FOR_SEPARATOR = re.compile(r"(?<![\d.,])(\d{1,6}) (\d{2})\s*$")
 _TAX_LINE = re.compile(r"^\W*(?:SALES\s+)?TAX\b|^\W*(?:VAT|MWST|TVA|BTW)\b")
 _BARE_DIGITS = re.compile(r"(?<![\d.,])(\d{3,7})(?![\d.,])")
 _TOTAL_LIKE = re.compile(r"\bTOT[A-Z)|1]{1,3}\b|\bSUM(?:A|ME)?\b|PAYABLE|GESAMT|\bRAZEM\b")
+_SUMA_WORD = r"\bS\s?[UV]\s?[MH]\s?[AR4]\b"
+_BARE_SUMA = re.compile(rf"^\W*{_SUMA_WORD}(?!.*\bPLN\b)")
 _DEPOSIT_RETURN = re.compile(r"\bZWROT\b|RETURN|RUCKGABE|LEERGUT|\bREFUND")
 
 
@@ -42,7 +45,7 @@ class Totals:
     deposits: Decimal = ZERO
     tax: Decimal | None = None  # a sales-tax line between the items and the total (US)
     total_digits: str | None = None  # "75735": a total whose decimal separator was lost
-    total_final: bool = False  # the total line says rounding/tax are already applied
+    total_rank: int = 0  # keywords.total_rank of the total line
     #: amounts of other lines worded like a total ("Tota) (Inclusive of GST); 9.60"): a second
     #: printed reading, evidence when the chosen total line was misread
     other_totals: list[Decimal] = field(default_factory=list)
@@ -70,6 +73,7 @@ def _line_amount(lines: list[str], index: int) -> Decimal | None:
 
 def find_totals(lines: list[str], start: int) -> Totals:
     result = Totals()
+    rounded = False
     for index in range(start, len(lines)):
         line = lines[index]
         folded = fold(line)
@@ -87,19 +91,26 @@ def find_totals(lines: list[str], start: int) -> Totals:
             if found:
                 result.tax = found[-1][0]
             continue
-        is_total = is_polish_sum(line) or is_generic_total(line)
-        if is_total and result.total is not None and not result.total_final \
-                and FINAL_TOTAL.search(folded):
-            # TOTAL 33.92 / ROUNDING -0.02 / TOTAL ROUNDED 33.90: the final figure wins
+        is_total = (is_polish_sum(line) or is_generic_total(line)) and not (
+            # the PTU table's own "Suma" (the tax sum) under its rate lines: SUMA PLN is the
+            # receipt's; a bare Suma right after the PTU lines is the table's
+            _BARE_SUMA.match(folded) and index > start and _is_ptu_rate_line(lines[index - 1])
+        )
+        if ROUNDING.search(folded) and not is_total:
+            rounded = True  # the next total is the rounded one
+            continue
+        if is_total and result.total is not None:
+            # a later line that says its figure is more final wins (TOTAL, ROUNDING, TOTAL)
+            rank = 2 if rounded else total_rank(folded)
             value = _line_amount(lines, index)
-            if value is not None and value > 0:
-                result.total, result.total_line, result.total_final = value, index, True
+            if rank > result.total_rank and value is not None and value > 0:
+                result.total, result.total_line, result.total_rank = value, index, rank
             continue
         if result.total is None and is_total:
             value = _line_amount(lines, index)
             if value is not None and value >= 0:
                 result.total, result.total_line = value, index
-                result.total_final = bool(FINAL_TOTAL.search(folded))
+                result.total_rank = 2 if rounded else total_rank(folded)
             elif result.total_line is None:
                 # the label is legible, its amount is not: deposits still follow it
                 result.total_line = index
@@ -133,6 +144,11 @@ def other_total_amounts(lines: list[str], total_line: int | None) -> list[Decima
         if found and found[-1][0] > 0:
             amounts.append(found[-1][0])
     return amounts
+
+
+def _is_ptu_rate_line(line: str) -> bool:
+    """A rate line of the PTU table (``PTU C 5,00% 0,49``), not its ``SUMA PTU``."""
+    return is_ptu_line(line) and not re.search(_SUMA_WORD, fold(line))
 
 
 def payment_start(totals: Totals, default: int) -> int:

@@ -31,6 +31,7 @@ from app.services.receipt_store import (
     correct_receipt,
     refresh_main_category,
 )
+from app.upload_formats import FORMATS, LABELS
 
 router = APIRouter(prefix="/receipts", tags=["receipts"], responses=ERROR_RESPONSES)
 _CHUNK = 1024 * 1024
@@ -51,13 +52,13 @@ def _read_limited(upload: UploadFile, limit: int) -> bytes:
     "",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=ReceiptAccepted,
-    summary="Upload a receipt photo",
-    description="Stores the image and queues it for OCR; answers at once. Uploading the same "
-    "bytes again returns the existing receipt with `duplicate: true`.",
+    summary="Upload a receipt photo, HEIC or PDF",
+    description=f"Stores the file ({LABELS}) and queues it for OCR; answers at once. "
+    "Uploading the same bytes again returns the existing receipt with `duplicate: true`.",
     responses={
         400: {"model": ErrorOut, "description": "Empty, damaged or truncated image"},
         413: {"model": ErrorOut, "description": "File or pixel count over the limit"},
-        415: {"model": ErrorOut, "description": "Not a JPEG, PNG, WebP or TIFF image"},
+        415: {"model": ErrorOut, "description": f"Not a {LABELS} file"},
     },
 )
 def upload_receipt(
@@ -128,10 +129,18 @@ def list_receipts(
         Query(description="true: only receipts whose parser checks failed or left warnings; "
               "false: only the others"),
     ] = None,
+    sha256: Annotated[
+        str | None,
+        Query(pattern=r"^[0-9a-fA-F]{64}$",
+              description="only the receipt of the file with this SHA-256 (hex): lets a client "
+              "skip files the server already has"),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> Page[ReceiptSummaryOut]:
     where = [Receipt.status == status_] if status_ else []
+    if sha256 is not None:
+        where.append(Receipt.sha256 == sha256.lower())
     if needs_review is not None:
         where.append(needs_review_clause(needs_review))
     total = session.scalar(select(func.count()).select_from(Receipt).where(*where)) or 0
@@ -154,7 +163,7 @@ def get_receipt(receipt_id: uuid.UUID, session: SessionDep) -> ReceiptOut:
     "/{receipt_id}/image",
     summary="The stored receipt image",
     response_class=Response,
-    responses={200: {"content": {"image/jpeg": {}, "image/png": {}, "image/webp": {}}}},
+    responses={200: {"content": {f.content_type: {} for f in FORMATS}}},
 )
 def get_receipt_image(receipt_id: uuid.UUID, session: SessionDep) -> Response:
     row = session.execute(

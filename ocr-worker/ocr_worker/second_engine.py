@@ -1,0 +1,150 @@
+"""A second reading by RapidOCR where Tesseract's is doubtful, and the vote between the two.
+
+Tesseract reads generated and clean receipts well and cheaply, but on real scans (faded
+thermal print, small slips on larger pages) it often returns lines whose total or date cannot
+be read. RapidOCR (PP-OCR detection and recognition, ``rapid_engine``) reads those far better,
+at a few times the cost, and without Polish or German diacritics. So it runs only when the
+Tesseract parse is doubtful (``needs_second_engine``), over the same prepared gray image, and
+its parse is voted against Tesseract's field by field (``vote``): the total of the parse that
+proves it (items, payment, VAT sums), or of the only one that has one; the date and shop
+each from the parse surer of it. Two engines reading the same total is evidence in itself.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from ocr_worker.ocr import OcrText, OcrWord
+from ocr_worker.parser.checks import confidence_of
+from ocr_worker.parser.text import fold
+from ocr_worker.rapid_engine import Box
+
+#: Below this field confidence the Tesseract total is doubtful: nothing on the receipt (items,
+#: payment, VAT sums) confirmed it.
+CONFIRMED_TOTAL = 1.0
+#: A total that both engines read alike is as sure as one the items confirm.
+AGREED_TOTAL = 0.9
+
+
+def needs_second_engine(result: dict[str, Any]) -> bool:
+    """Tesseract's parse lacks a total or a date, or nothing on the receipt confirms its
+    total."""
+    confidence = result["field_confidence"]
+    return (
+        result["total"] is None or result["date"] is None
+        or confidence.get("total", 0.0) < CONFIRMED_TOTAL
+    )
+
+
+#: Lines that decide the total (read with the line after: OCR puts a label's amount on the
+#: next line), the payment that confirms it, and the date.
+TOTAL_WORDS = re.compile(
+    r"\bTOT[A-Z)|1]{0,3}\b|\bSUM(?:A|ME)?\b|AMOUNT|PAYABLE|\bDUE\b|\bNETT? TOTAL|ROUND|"
+    r"ZAHLEN|RAZEM|OGOLEM|BETRAG|GESAMT|ZAPLATY"
+)
+PAYMENT_WORDS = re.compile(r"\bCASH\b|CHANGE|TENDER|\bBAR\b|RUCKGELD|KART|CARD|RESZTA")
+DATE_WORDS = re.compile(
+    r"\bDATE\b|\bDATA\b|\bDATUM\b|\d{1,4}\s?[./-]\s?\d{1,2}\s?[./-]\s?\d{2,4}"
+)
+
+
+def decisive_rows(first: OcrText, result: dict[str, Any]) -> tuple[set[int], list[tuple[int, int]]]:
+    """Tesseract's lines that decide what ``result`` lacks or cannot confirm (the total and
+    the payment, the date), and the pixel rows they take."""
+    want_total = result["field_confidence"].get("total", 0.0) < CONFIRMED_TOTAL
+    lines: set[int] = set()
+    for index, line in enumerate(first.lines):
+        folded = fold(line)
+        if want_total and TOTAL_WORDS.search(folded):
+            lines |= {j for j in (index, index + 1) if j < len(first.lines)}
+        elif (want_total and PAYMENT_WORDS.search(folded)) or \
+                (result["date"] is None and DATE_WORDS.search(folded)):
+            lines.add(index)
+    return lines, [first.line_box(index) for index in sorted(lines)]
+
+
+def _overlaps(word: OcrWord, box: Box) -> bool:
+    left, top, right, bottom = box
+    return word.left < right and left < word.left + word.width and \
+        word.top < bottom and top < word.top + word.height
+
+
+def boxes_to_read(first: OcrText, rows: list[tuple[int, int]]) -> Callable[[Box], bool]:
+    """RapidOCR reads only the boxes in the decisive rows and those where Tesseract found no
+    word at all: recognition is most of its cost, and the rest Tesseract read well enough."""
+    def keep(box: Box) -> bool:
+        middle = (box[1] + box[3]) / 2
+        return any(top <= middle <= bottom for top, bottom in rows) or \
+            not any(_overlaps(word, box) for word in first.words)
+    return keep
+
+
+def _middle(text: OcrText, index: int) -> float:
+    top, bottom = text.line_box(index)
+    return (top + bottom) / 2
+
+
+def hybrid_lines(first: OcrText, replaced: set[int], second: OcrText) -> list[str]:
+    """Tesseract's lines with the ``replaced`` ones left out, and RapidOCR's lines, in the
+    order they stand on the receipt."""
+    placed = [(_middle(first, i), line) for i, line in enumerate(first.lines)
+              if i not in replaced]
+    placed += [(_middle(second, i), line) for i, line in enumerate(second.lines)]
+    return [line for _, line in sorted(placed, key=lambda pair: pair[0])]
+
+
+def _total_rank(result: dict[str, Any]) -> tuple[float, int, int]:
+    checks = result["checks"]
+    return (
+        result["field_confidence"].get("total", 0.0),
+        int(checks.get("items_sum_matches_total") is True),
+        int(checks.get("payment_matches") is True),
+    )
+
+
+def _surer(name: str, a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """``a`` has the field and ``b`` lacks it or is less sure of it."""
+    return a[name] is not None and (
+        b[name] is None
+        or a["field_confidence"].get(name, 0.0) > b["field_confidence"].get(name, 0.0)
+    )
+
+
+def vote(first: dict[str, Any], second: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """One result from Tesseract's parse (``first``) and the second engine's, and the fields
+    that come from ``second``.
+
+    The total decides which parse is the base (its items, VAT and payment belong to it); the
+    date and the shop are Tesseract's (it reads diacritics and spaces) unless the second
+    engine is surer of them.
+    """
+    second_total = second["total"] is not None and (
+        first["total"] is None or _total_rank(second) > _total_rank(first)
+    )
+    base = dict(second if second_total else first)
+    taken = ["total"] if second_total else []
+    fc = dict(base["field_confidence"])
+    warnings = list(base["warnings"])
+    for name in ("date", "shop"):
+        source = second if _surer(name, second, first) else first
+        if source is second:
+            taken.append(name)
+        base[name] = source[name]
+        fc[name] = source["field_confidence"].get(name, 0.0)
+        if name == "date":
+            base["time"] = source["time"]
+        if base[name] is not None:
+            warnings = [w for w in warnings if w != f"no {name} found"]
+    other = first if second_total else second
+    if base["total"] is not None and base["total"] == other["total"]:
+        fc["total"] = max(fc.get("total", 0.0), AGREED_TOTAL)
+    elif base["total"] is not None and other["total"] is not None \
+            and fc.get("total", 0.0) < CONFIRMED_TOTAL:
+        warnings.append(f"the two OCR engines read different totals ({first['total']} and "
+                        f"{second['total']}); neither is confirmed by the items or the payment")
+    base["field_confidence"] = fc
+    base["warnings"] = warnings
+    base["confidence"] = round(confidence_of(fc), 2)
+    return base, taken

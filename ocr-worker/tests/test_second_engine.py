@@ -1,0 +1,100 @@
+"""The second engine's part of the pipeline: when it runs, which boxes it reads, how its lines
+join Tesseract's, and the vote between the two parses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ocr_worker.ocr import OcrText, OcrWord
+from ocr_worker.parser import parse_receipt
+from ocr_worker.second_engine import (
+    AGREED_TOTAL,
+    boxes_to_read,
+    decisive_rows,
+    hybrid_lines,
+    needs_second_engine,
+    vote,
+)
+
+
+def text_of(rows: list[tuple[str, int]]) -> OcrText:
+    """OCR text with one word per line at the given top pixel row (20 px high)."""
+    text = OcrText()
+    for index, (line, top) in enumerate(rows):
+        text.lines.append(line)
+        text.words.append(OcrWord(line, 90.0, 10, top, 200, 20, index))
+    return text
+
+
+def parsed(lines: list[str]) -> dict[str, Any]:
+    return parse_receipt(lines).to_json()
+
+
+CONFIRMED = ["SHOP SDN BHD", "ITEM A 1 9.00", "TOTAL 9.00", "CASH 10.00", "CHANGE 1.00",
+             "25/12/2018 20:13"]
+
+
+def test_a_confirmed_total_with_a_date_needs_no_second_engine() -> None:
+    assert not needs_second_engine(parsed(CONFIRMED))
+
+
+def test_a_missing_date_or_unconfirmed_total_calls_the_second_engine() -> None:
+    assert needs_second_engine(parsed(CONFIRMED[:-1]))
+    assert needs_second_engine(parsed(["SHOP", "TOTAL 9.00", "25/12/2018"]))
+    assert needs_second_engine(parsed(["SHOP", "25/12/2018"]))
+
+
+def test_decisive_rows_are_the_total_line_and_the_next_payment_and_date() -> None:
+    first = text_of([("SHOP", 0), ("ITEM A 9.00", 40), ("TOTAL", 80), ("9.00", 120),
+                     ("CASH 10.00", 160), ("THANK YOU", 200), ("25/12/2018", 240)])
+    lines, rows = decisive_rows(first, parsed(["SHOP", "TOTAL 9.0O"]))
+    assert lines == {2, 3, 4, 6}
+    assert rows == [(80, 100), (120, 140), (160, 180), (240, 260)]
+    # the date is not re-read when the first parse has one
+    lines, _ = decisive_rows(first, parsed(["SHOP", "TOTAL 9.0O", "25/12/2018"]))
+    assert 6 not in lines
+
+
+def test_boxes_read_are_those_in_decisive_rows_or_missed_by_tesseract() -> None:
+    first = text_of([("SHOP", 0), ("ITEM A 9.00", 40), ("TOTAL 9.00", 80)])
+    keep = boxes_to_read(first, [(80, 100)])
+    assert keep((10, 82, 100, 98))  # the total row
+    assert not keep((10, 42, 100, 58))  # an item Tesseract read
+    assert keep((10, 300, 100, 320))  # text Tesseract did not see at all
+
+
+def test_hybrid_lines_keep_the_receipt_order() -> None:
+    first = text_of([("SHOP", 0), ("ITEM A 9.00", 40), ("T0TAI 9.O0", 80), ("BYE", 120)])
+    second = text_of([("TOTAL 9.00", 81)])
+    assert hybrid_lines(first, {2}, second) == ["SHOP", "ITEM A 9.00", "TOTAL 9.00", "BYE"]
+
+
+def test_vote_takes_the_total_only_the_second_engine_read() -> None:
+    first = parsed(["GOOD SHOP SDN BHD", "T0T4L", "25/12/2018"])
+    second = parsed(["GOODSHOPSDNBHD", "TOTAL 9.00", "25/12/2018"])
+    result, taken = vote(first, second)
+    assert result["total"] == "9.00" and taken == ["total"]
+    # the shop as Tesseract read it (with its spaces) is not worse: it stays
+    assert result["shop"] == "GOOD SHOP SDN BHD"
+    assert "no total found" not in result["warnings"]
+
+
+def test_vote_fills_a_missing_date_from_the_second_engine() -> None:
+    first = parsed(CONFIRMED[:-1])
+    result, taken = vote(first, parsed(CONFIRMED))
+    assert result["date"] == "2018-12-25" and taken == ["date"]
+    assert "no date found" not in result["warnings"]
+
+
+def test_two_engines_reading_the_same_total_raise_its_confidence() -> None:
+    lines = ["SHOP", "TOTAL 9.00", "25/12/2018"]
+    first = parsed(lines)
+    assert first["field_confidence"]["total"] < AGREED_TOTAL
+    result, _ = vote(first, parsed(lines))
+    assert result["field_confidence"]["total"] == AGREED_TOTAL
+    assert result["confidence"] > first["confidence"]
+
+
+def test_unconfirmed_totals_that_disagree_ask_for_review() -> None:
+    result, _ = vote(parsed(["SHOP", "TOTAL 8.00"]), parsed(["SHOP", "TOTAL 9.00"]))
+    assert any("two OCR engines read different totals" in w for w in result["warnings"])
