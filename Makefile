@@ -21,6 +21,11 @@ BENCH_SEED ?= 7
 GATEWAY_URL ?= http://127.0.0.1:$(or $(GATEWAY_PORT),8080)
 UPLOADS ?= 30
 CONCURRENCY ?= 10
+# Scale-out benchmark: receipts per burst, repetitions of the 1-vs-2 OCR worker comparison.
+RECEIPTS ?= 24
+ROUNDS ?= 1
+# Kubernetes: the overlay rendered by `make kube-render`.
+OVERLAY ?= example
 BACKUP_DIR ?= backups
 ENV_FILE ?= .env
 # Dumps `make backup` keeps, newest first (0 = all): command line or environment, else .env,
@@ -35,8 +40,8 @@ DB_EXEC ?= $(COMPOSE) exec -T db
 # The services that hold database connections; stopped while a backup is restored.
 DB_CLIENTS ?= backend-core grafana
 
-.PHONY: help up down logs ps test lint bench bench-ocr bench-upload migrate backup restore \
-	sync-fit native-up native-down native-status
+.PHONY: help up down logs ps test lint bench bench-ocr bench-upload bench-scale migrate backup \
+	restore sync-fit native-up native-down native-status kube-render
 
 help: ## List the commands
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-zA-Z_-]*:.*## / {printf "  make %-14s %s\n", $$1, $$2}' \
@@ -75,6 +80,13 @@ bench-ocr: ## OCR accuracy and cost per receipt vs plain Tesseract (BENCH_N=40 B
 bench-upload: ## Upload ack latency p50/p95 and receipts/min through a running gateway (GATEWAY_URL)
 	PYTHONPATH=ocr-worker $(PYTHON) backend-core/bench/upload_latency.py --gateway-url $(GATEWAY_URL) \
 		--uploads $(UPLOADS) --concurrency $(CONCURRENCY)
+
+bench-scale: ## Receipts/min with 1 vs 2 OCR workers, API and job cores apart (RECEIPTS=24 ROUNDS=1)
+	$(PYTHON) backend-core/bench/scale_out.py --receipts $(RECEIPTS) --rounds $(ROUNDS) \
+		--ocr-workers 1 2
+
+kube-render: ## Render the Kubernetes manifests of deploy/kubernetes/overlays/$(OVERLAY) (no cluster)
+	$(BIN)kubectl kustomize deploy/kubernetes/overlays/$(OVERLAY)
 
 migrate: ## Apply database migrations (alembic upgrade head in the migrate container)
 	$(COMPOSE) run --rm migrate
