@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 from ocr_worker.ocr import OcrText, OcrWord
@@ -95,9 +96,16 @@ def hybrid_lines(first: OcrText, replaced: set[int], second: OcrText) -> list[st
     return [line for _, line in sorted(placed, key=lambda pair: pair[0])]
 
 
-def _total_rank(result: dict[str, Any]) -> tuple[float, int, int]:
+def _plausible_total(result: dict[str, Any]) -> bool:
+    """A total is not below half its own subtotal (a loyalty balance read as the total)."""
+    total, subtotal = result["total"], result["subtotal"]
+    return total is None or subtotal is None or Decimal(total) * 2 >= Decimal(subtotal)
+
+
+def _total_rank(result: dict[str, Any]) -> tuple[int, float, int, int]:
     checks = result["checks"]
     return (
+        int(_plausible_total(result)),
         result["field_confidence"].get("total", 0.0),
         int(checks.get("items_sum_matches_total") is True),
         int(checks.get("payment_matches") is True),

@@ -110,3 +110,8 @@ def test_a_dollar_sign_misread_in_a_code_does_not_make_dates_month_first() -> No
     assert (result["currency"], result["date"]) == (None, "2024-05-07")  # day-first
     us = parse_receipt(["WALMART", "MILK $3.49", "TOTAL $3.49", "11/05/2026 18:42"]).to_json()
     assert (us["currency"], us["date"]) == ("USD", "2026-11-05")
+
+
+def test_a_year_far_ahead_is_a_misread_not_a_date() -> None:
+    # 2087 for 2017 (1 read as 8): no receipt is printed decades ahead
+    assert dates_in_line("20/07/2087", month_first=False) == []

@@ -98,3 +98,18 @@ def test_two_engines_reading_the_same_total_raise_its_confidence() -> None:
 def test_unconfirmed_totals_that_disagree_ask_for_review() -> None:
     result, _ = vote(parsed(["SHOP", "TOTAL 8.00"]), parsed(["SHOP", "TOTAL 9.00"]))
     assert any("two OCR engines read different totals" in w for w in result["warnings"])
+
+
+def test_a_total_below_half_its_subtotal_loses_the_vote() -> None:
+    """A loyalty balance read as the total (Walgreens: CLOSING BALANCE $1.40 under SUBTOTAL
+    27.60) loses to the other engine's TOTAL line."""
+    first = parsed(["Walgreens", "SUBTOTAL 27.60", "REWARDS 1.40", "CLOSING BALANCE $1.40"])
+    first["total"] = "1.40"  # as a misread due line would set it
+    second = parsed(["Walgreens", "SUBTOTAL 27.60", "TOTAL 29.53", "CHANGE .00"])
+    result, taken = vote(first, second)
+    assert result["total"] == "29.53" and "total" in taken
+
+
+def test_a_loyalty_balance_is_not_the_amount_due() -> None:
+    result = parsed(["Walgreens", "SUBTOTAL 27.60", "TOTAL", "CLOSING BALANCE $1.40"])
+    assert result["total"] != "1.40"

@@ -67,7 +67,8 @@ def _month(word: str) -> int | None:
 
 
 def _make(year: int, month: int, day: int) -> date | None:
-    if not 1990 <= year <= 2099:
+    # a receipt is not printed years ahead: 2087 is a misread 2017, not a date
+    if not 1990 <= year <= date.today().year + 1:
         return None
     try:
         return date(year, month, day)

@@ -52,7 +52,9 @@ NOT_TOTAL = re.compile(
     # "GST @6% included in total"
     r"(?:TOTAL|SUMME|SUMA|SUM)\s?:?\s?(?:GST|SST|MWST|UST|STEUER|TAX|VAT)\b|"
     r"\bEXCL(?:UDING|USIVE|\.)?\b|\bW/?O (?:GST|TAX)|INCLUDED IN TOTAL|^\W*(?:GST|SST)\b|"
-    r"TOTAL (?:QUANTITY|ITEMS?|DISCOUNTS?)\b|TOTAL NO\b"
+    r"TOTAL (?:QUANTITY|ITEMS?|DISCOUNTS?)\b|TOTAL NO\b|"
+    # a loyalty account's balance, not the receipt's
+    r"(?:OPENING|CLOSING|POINTS?|REWARDS?|CARD|GIFT ?CARD) BALANCE"
 )
 SUBTOTAL = re.compile(r"SUB\s?-?\s?TOTA|ZWISCHENSUMME|SOUS-?\s?TOTAL|SUBTOTAAL|GROSS AMOUNT")
 AMOUNT_DUE = re.compile(
