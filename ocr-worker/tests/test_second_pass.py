@@ -45,6 +45,8 @@ def fake_ocr(monkeypatch: pytest.MonkeyPatch, answers: list[OcrText]) -> list[Im
         return answers[len(seen) - 1]
 
     monkeypatch.setattr(pipeline, "recognise", recognise)
+    # these tests are about Tesseract's re-reads: the second engine reads nothing here
+    monkeypatch.setattr(pipeline, "read_text_rapid", lambda image, **kwargs: OcrText())
     return seen
 
 
@@ -151,3 +153,27 @@ def test_reread_triggers() -> None:
                              guessed=False)
     assert needs_item_reread({**good, "checks": {**good["checks"], "lines_consistent": False}},
                              guessed=False)
+
+
+def test_the_second_engine_reads_the_total_row_tesseract_could_not(
+    monkeypatch: pytest.MonkeyPatch, png: bytes
+) -> None:
+    """Tesseract leaves the total illegible twice; RapidOCR is asked for the boxes of the
+    total's rows only, and its reading of them decides the total."""
+    fake_ocr(monkeypatch, [text_of([*HEADER, "Mleko UHT 2 x3,49 6,98 C",
+                                    "Chleb 1 x4,50 4,50 C", "SUMA PLN 1#,4B"]),
+                           text_of(["Mleko UHT 2 x3,49 6,98 C", "Chleb 1 x4,50 4,50 C",
+                                    "SUMA PLN 1#,4B"])] * 2)
+    asked: list[tuple[int, int, int, int]] = []
+
+    def rapid(image: Image.Image, *, timeout: float, keep: object) -> OcrText:
+        boxes = [(20, 10 + i * PITCH, 300, 34 + i * PITCH) for i in range(5)]
+        asked.extend(box for box in boxes if keep(box))  # type: ignore[operator]
+        return text_of(["SUMA PLN 11,48"], top=10 + 4 * PITCH)
+
+    monkeypatch.setattr(pipeline, "read_text_rapid", rapid)
+    result = process_image(png, Settings())
+    assert [box[1] for box in asked] == [10 + 4 * PITCH]  # the SUMA row, nothing else
+    assert result["total"] == "11.48"
+    assert "engine:total" in result["reread"]
+    assert result["checks"]["items_sum_matches_total"] is True
