@@ -143,7 +143,7 @@ def test_native_stack_creates_env_with_the_same_generator(tmp_path: Path) -> Non
     if not any(shutil.which("nginx", path=d) for d in ("/usr/sbin", "/usr/local/sbin", None)):
         pytest.skip("nginx is not installed")
     checkout = tmp_path / "lifeboard"
-    for part in ("scripts", "gateway", "prometheus"):
+    for part in ("scripts", "gateway", "prometheus", "alertmanager"):
         shutil.copytree(ROOT / part, checkout / part)
     shutil.copy(EXAMPLE, checkout / ".env.example")
     env = {k: v for k, v in os.environ.items() if k != "NATIVE_STACK_ENV_FILE"}

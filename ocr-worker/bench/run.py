@@ -217,10 +217,10 @@ def report(results: dict[str, Any], source: str) -> str:
     ]
     for key in ("item_precision", "item_recall", "item_f1", "total", "date", "shop", "amount_due"):
         lines.append(f"{key:22s}{pipe[key]:10.3f}{plain[key]:14.3f}")
-    lines.append(f"{'seconds/receipt (wall)':22s}{wall['pipeline']:10.2f}{wall['plain']:14.2f}"
-                 f"   ratio {wall['pipeline'] / max(wall['plain'], 1e-9):.2f}")
-    lines.append(f"{'seconds/receipt (cpu)':22s}{cpu['pipeline']:10.2f}{cpu['plain']:14.2f}"
-                 f"   ratio {cpu['pipeline'] / max(cpu['plain'], 1e-9):.2f}")
+    for name, spent in (("wall", wall), ("cpu", cpu)):
+        ratio = f"   ratio {spent['pipeline'] / spent['plain']:.2f}" if spent["plain"] else ""
+        lines.append(f"{f'seconds/receipt ({name})':22s}{spent['pipeline']:10.2f}"
+                     f"{spent['plain']:14.2f}{ratio}")
     if cpu["plain"]:
         q = results["cpu_ratio_per_receipt"]
         lines.append(f"per-receipt cpu ratio  median {q['median']:.2f}  p90 {q['p90']:.2f}  "
