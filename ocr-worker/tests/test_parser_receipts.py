@@ -260,3 +260,15 @@ def test_the_ptu_tables_own_suma_is_not_the_total() -> None:
 def test_rounded_and_net_totals_win(lines: list[str], total: str) -> None:
     result = parse_receipt(lines).to_json()
     assert result["total"] == total
+
+
+@pytest.mark.parametrize(
+    ("lines", "currency"),
+    [
+        (["BOOK TA .K (TAMAN DAYA) SDN BHD", "Total: 9.00", "Rounded Total (RM): 9.00",
+          "CASH RM10.00"], "MYR"),
+        (["Burger Seigneur", "GSTIN 29AAHCB", "CGST 2.5% 13.26", "Net Amount 557.00"], "INR"),
+    ],
+)
+def test_currency_of_malaysian_and_indian_receipts(lines: list[str], currency: str) -> None:
+    assert parse_receipt(lines).to_json()["currency"] == currency

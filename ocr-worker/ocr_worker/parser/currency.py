@@ -20,6 +20,9 @@ _CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("DKK", re.compile(r"\bDKK\b")),
     ("HUF", re.compile(r"\bHUF\b|\d\s?FT\b")),
     ("RON", re.compile(r"\bRON\b|\d\s?LEI\b")),
+    # Malaysian ringgit: RM beside an amount ("RM33.90", "-RM0.02", "(RM)"), Sdn Bhd companies
+    ("MYR", re.compile(r"\bMYR\b|\bRM\s?-?\d|\d\s?RM\b|\(RM\)|\bS[DO0]N\.?\s?BHD\b")),
+    ("INR", re.compile(r"\bINR\b|₹|\bGSTIN\b|\bCGST\b|\bSGST\b")),
 )
 COUNTRY_CURRENCY = {
     "PL": "PLN", "GB": "GBP", "US": "USD", "DE": "EUR", "NL": "EUR", "BE": "EUR", "FR": "EUR",
