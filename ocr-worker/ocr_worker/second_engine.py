@@ -5,9 +5,12 @@ thermal print, small slips on larger pages) it often returns lines whose total o
 be read. RapidOCR (PP-OCR detection and recognition, ``rapid_engine``) reads those far better,
 at a few times the cost, and without Polish or German diacritics. So it runs only when the
 Tesseract parse is doubtful (``needs_second_engine``), over the same prepared gray image, and
-its parse is voted against Tesseract's field by field (``vote``): the total of the parse that
-proves it (items, payment, VAT sums), or of the only one that has one; the date and shop
-each from the parse surer of it. Two engines reading the same total is evidence in itself.
+recognises only the boxes that matter (``boxes_to_read``: the rows that decide what is
+missing, and text Tesseract did not see at all). Its lines take the place of Tesseract's in
+those rows (``hybrid_lines``) and the parse of that is voted against Tesseract's (``vote``):
+the total of the parse that proves it (items, payment, VAT sums), or of the only one that has
+one; the date and shop stay Tesseract's unless the other is surer. Two engines reading the
+same total is evidence in itself.
 """
 
 from __future__ import annotations
