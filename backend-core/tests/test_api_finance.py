@@ -384,3 +384,19 @@ def test_receipt_that_failed_on_a_reprocess_is_entered_by_hand_on_its_transactio
     assert response.json()["transaction_id"] == transaction_id
     transaction = api.get(f"/api/v1/transactions/{transaction_id}").json()
     assert (transaction["occurred_on"], transaction["amount"]) == ("2026-11-19", "30.00")
+
+
+def test_a_correction_settles_the_review(api, parsed_receipt) -> None:
+    """A receipt the parser doubted stops asking for review once a person corrects it."""
+    receipt_id = parsed_receipt(total=None, warnings=["no total found"])
+    url = f"/api/v1/receipts/{receipt_id}"
+    assert api.get(url).json()["needs_review"] is True
+    listed = api.get("/api/v1/receipts", params={"needs_review": "true"}).json()["items"]
+    assert [r["id"] for r in listed] == [receipt_id]
+    assert api.patch(url, json={"total": "129.30"}).status_code == 200
+    body = api.get(url).json()
+    assert body["needs_review"] is False
+    assert body["warnings"] == ["no total found"]  # what the parser doubted stays visible
+    assert api.get("/api/v1/receipts", params={"needs_review": "true"}).json()["items"] == []
+    listed = api.get("/api/v1/receipts", params={"needs_review": "false"}).json()["items"]
+    assert [r["id"] for r in listed] == [receipt_id]

@@ -7,7 +7,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, cast, false, func, literal, or_
+from sqlalchemy import ColumnElement, and_, cast, false, func, literal, or_
 from sqlalchemy.dialects.postgresql import JSONPATH
 
 from app.models import Receipt
@@ -46,11 +46,18 @@ def review_of(raw: Any) -> Review:
     )
 
 
+def needs_review(receipt: Receipt) -> bool:
+    """A person should check the receipt: the parser doubted it and nobody has corrected it
+    since (a correction is the person's review)."""
+    return receipt.corrected_at is None and review_of(receipt.raw_ocr).needs_review
+
+
 def needs_review_clause(wanted: bool) -> ColumnElement[bool]:
-    """SQL twin of `Review.needs_review` over receipts.raw_ocr (for list filters)."""
+    """SQL twin of `needs_review` over receipts.raw_ocr and corrected_at (for list filters)."""
     has_warning = Receipt.raw_ocr.op("@?")(_path('$.warnings[*] ? (@.type() == "string")'))
     failed_check = Receipt.raw_ocr.op("@?")(_path("$.checks.* ? (@ == false)"))
-    flagged = func.coalesce(or_(has_warning, failed_check), false())
+    flagged = and_(Receipt.corrected_at.is_(None),
+                   func.coalesce(or_(has_warning, failed_check), false()))
     return flagged if wanted else ~flagged
 
 

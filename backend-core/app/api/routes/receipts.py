@@ -24,7 +24,7 @@ from app.schemas.receipts import (
 from app.services import job_queue
 from app.services.image_check import ImageRejected, check_image
 from app.services.receipt_intake import accept_upload
-from app.services.receipt_review import needs_review_clause, review_of
+from app.services.receipt_review import needs_review, needs_review_clause, review_of
 from app.services.receipt_store import (
     NotFailedAnyMore,
     complete_by_hand,
@@ -116,7 +116,7 @@ def receipt_out(session: Session, receipt: Receipt) -> ReceiptOut:
 
 def summary_out(receipt: Receipt) -> ReceiptSummaryOut:
     summary = ReceiptSummaryOut.model_validate(receipt)
-    summary.needs_review = review_of(receipt.raw_ocr).needs_review
+    summary.needs_review = needs_review(receipt)
     return summary
 
 
