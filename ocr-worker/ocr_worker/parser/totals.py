@@ -99,9 +99,9 @@ def find_totals(lines: list[str], start: int) -> Totals:
         if ROUNDING.search(folded) and not is_total:
             rounded = True  # the next total is the rounded one
             continue
+        rank = 2 if rounded else total_rank(folded)
         if is_total and result.total is not None:
             # a later line that says its figure is more final wins (TOTAL, ROUNDING, TOTAL)
-            rank = 2 if rounded else total_rank(folded)
             value = _line_amount(lines, index)
             if rank > result.total_rank and value is not None and value > 0:
                 result.total, result.total_line, result.total_rank = value, index, rank
@@ -109,8 +109,7 @@ def find_totals(lines: list[str], start: int) -> Totals:
         if result.total is None and is_total:
             value = _line_amount(lines, index)
             if value is not None and value >= 0:
-                result.total, result.total_line = value, index
-                result.total_rank = 2 if rounded else total_rank(folded)
+                result.total, result.total_line, result.total_rank = value, index, rank
             elif result.total_line is None:
                 # the label is legible, its amount is not: deposits still follow it
                 result.total_line = index
