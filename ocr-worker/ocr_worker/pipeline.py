@@ -99,12 +99,13 @@ class Reader:
         return self._read(self.prepared.image)
 
     def second_engine(self, keep: Callable[[Box], bool]) -> OcrText | None:
-        """RapidOCR over the gray image, recognising the boxes ``keep`` accepts; None (logged)
-        when it fails: the Tesseract reading still stands."""
+        """RapidOCR over the gray image, recognising the boxes ``keep`` accepts, within what
+        the Tesseract passes left of the time limit (gunicorn's own timeout is only 30 s
+        longer); None (logged) when it fails or runs out: the Tesseract reading still stands."""
         started = time.perf_counter()
+        left = max(1.0, self.settings.ocr_time_limit_seconds - self.seconds)
         try:
-            return read_text_rapid(self.prepared.gray, keep=keep,
-                                   timeout=self.settings.ocr_time_limit_seconds)
+            return read_text_rapid(self.prepared.gray, keep=keep, timeout=left)
         except OcrError as exc:
             log.warning("second OCR engine failed: %s", exc)
             return None
