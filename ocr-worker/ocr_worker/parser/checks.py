@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from ocr_worker.parser.header import nip_is_valid
 from ocr_worker.parser.items import Orphan
 from ocr_worker.parser.model import Item, Receipt
 from ocr_worker.parser.repair import (
@@ -16,6 +15,7 @@ from ocr_worker.parser.repair import (
     reprice_impossible_items,
     settle_single_quantity_lines,
 )
+from ocr_worker.parser.tax_ids import nip_is_valid
 
 ZERO = Decimal("0")
 
