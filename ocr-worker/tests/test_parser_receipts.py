@@ -262,6 +262,27 @@ def test_rounded_and_net_totals_win(lines: list[str], total: str) -> None:
     assert result["total"] == total
 
 
+def test_items_and_other_totals_count_before_the_rounding_adjustment() -> None:
+    """Items and the tax-inclusive total add up to the rounded total less the adjustment:
+    they confirm it, not repair it to the unrounded figure."""
+    lines = ["SHOP", "Iced Tea 1.50", "Fried Rice 21.76", "Total (Inclusive of GST): 23.26",
+             "Rounding Adj: -0.01", "TOTAL: 23.25"]
+    result = parse_receipt(lines).to_json()
+    assert result["total"] == "23.25"
+    assert result["checks"]["items_sum_matches_total"] is True
+    assert not any("repaired" in warning for warning in result["warnings"])
+
+
+def test_a_rounding_line_with_the_full_figure_is_the_rounded_total() -> None:
+    lines = ["SHOP", "TIGER BEER 27.28", "Total Sales (Inclusive GST) RM 27.28",
+             "Rounding Adjustment RM .02", "Rounding RM 27.30", "CASH RM 27.30", "CHANGE RM .00"]
+    assert parse_receipt(lines).to_json()["total"] == "27.30"
+    # the misread rounded total (6 for 5) loses to the payment and subtotal + adjustment
+    lines = ["SHOP", "ITEM A 112.47", "Total incl. GST 112.47", "Rounding (RM): -0.02",
+             "Total (RM): 112.46", "CASH : 112.45", "Change (RM): 0.00"]
+    assert parse_receipt(lines).to_json()["total"] == "112.45"
+
+
 @pytest.mark.parametrize(
     ("lines", "currency"),
     [

@@ -96,8 +96,18 @@ def test_two_engines_reading_the_same_total_raise_its_confidence() -> None:
 
 
 def test_unconfirmed_totals_that_disagree_ask_for_review() -> None:
-    result, _ = vote(parsed(["SHOP", "TOTAL 8.00"]), parsed(["SHOP", "TOTAL 9.00"]))
+    result, taken = vote(parsed(["SHOP", "TOTAL 8.00"]), parsed(["SHOP", "TOTAL 9.00"]))
     assert any("two OCR engines read different totals" in w for w in result["warnings"])
+    # equally unproven: the second engine's reading of the digits is the likelier one
+    assert result["total"] == "9.00" and taken == ["total"]
+
+
+def test_a_total_the_receipt_proves_wins_the_vote() -> None:
+    proven = parsed(["SHOP", "COFFEE 4.00", "CAKE 5.00", "TOTAL 9.00", "CASH 10.00",
+                     "CHANGE 1.00"])
+    unproven = parsed(["SHOP", "COFFEE 4.00", "CAKE 5.00", "TOTAL 8.00"])
+    assert vote(proven, unproven)[0]["total"] == "9.00"
+    assert vote(unproven, proven)[0]["total"] == "9.00"
 
 
 def test_a_total_below_half_its_subtotal_loses_the_vote() -> None:

@@ -127,6 +127,7 @@ def parse_receipt(raw_lines: list[str]) -> Receipt:
     receipt.vat = vat_block.rates
     receipt.vat_total = vat_block.total_tax
     receipt.payment = parse_payment(lines, payment_start(totals, end))
+    receipt.rounding = totals.rounding
 
     reconcile(receipt, totals.total, totals.total_digits, items.orphans, items.blank_discounts,
               totals.other_totals)
