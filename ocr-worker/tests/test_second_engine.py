@@ -5,10 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from ocr_worker.ocr import OcrText, OcrWord
 from ocr_worker.parser import parse_receipt
+from ocr_worker.parser.text import fold
 from ocr_worker.second_engine import (
     AGREED_TOTAL,
+    DATE_WORDS,
     boxes_to_read,
     decisive_rows,
     hybrid_lines,
@@ -123,3 +127,17 @@ def test_a_total_below_half_its_subtotal_loses_the_vote() -> None:
 def test_a_loyalty_balance_is_not_the_amount_due() -> None:
     result = parsed(["Walgreens", "SUBTOTAL 27.60", "TOTAL", "CLOSING BALANCE $1.40"])
     assert result["total"] != "1.40"
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["Datz; Oct 3, 2615 12:16:25 PM", "fate : 85 Jan 2017", "Dale! O9M4/2078", "21032018 ___",
+     "sag 310 Apr 2018 sags", "18:21 CASHIER 3"],
+)
+def test_a_damaged_date_row_is_read_again(line: str) -> None:
+    assert DATE_WORDS.search(fold(line))
+
+
+def test_rows_without_a_date_are_not_read_again() -> None:
+    assert not any(DATE_WORDS.search(fold(line)) for line in
+                   ["ITEM A 2 x 4.50 9.00", "GST ID : 002136201536", "TEL 03-6058 4088"])
