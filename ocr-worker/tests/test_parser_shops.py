@@ -216,3 +216,37 @@ def test_a_chain_named_below_the_header_is_where_the_shop_stands() -> None:
              "Date: 02/03/2018", "ITEM 5.00", "(TESCO PUTRA NILAI)", "TOTAL 5.00"]
     assert parse_receipt(lines).shop == "MR D.I.Y. (M) SDN BHD"
     assert parse_receipt(["TESCO", "Superstore", "TOTAL 5.00"]).shop == "Tesco"
+
+
+@pytest.mark.parametrize(
+    ("lines", "name"),
+    [
+        # the name over two lines: a business word or "CO." goes on from the line above, a
+        # damaged business word is mended first
+        (["LIAN CHI PU TIAN VEGETARIAN", "RESTAURANT SDN BHD", "11095514-X"],
+         "LIAN CHI PU TIAN VEGETARIAN RESTAURANT SDN BHD"),
+        (["| POPULAR BOOK", "CO. (M) SDN BHD", "(Co. No. 113825-W)"],
+         "POPULAR BOOK CO. (M) SDN BHD"),
+        (["NC”", "WESTERN EASTERN", "SIAIIONERY SON. BHO", "CO REG WO : 21003b-K"],
+         "WESTERN EASTERN STATIONERY SDN BHD"),
+        # Malay names start with SYARIKAT: the line above is not part of them
+        (["LTE TI", "SYARIKAT PERNIAGAAN GIN KEE", "(81109-A)"], "SYARIKAT PERNIAGAAN GIN KEE"),
+        # a word one letter longer than a business word is a different word
+        (["ELKEN SERVICE SDN BHD"], "ELKEN SERVICE SDN BHD"),
+        # (M) for Malaysia read as (H); ¥ for Y; a name with a colon is not a label
+        (["MR. D.I.Y. (H) SDN BHD A E"], "MR. D.I.Y. (M) SDN BHD"),
+        (["MR. D.I.¥. (M) SDN BHD"], "MR. D.I.Y. (M) SDN BHD"),
+        (["MR. D.I.Y: (M) SDN BHD"], "MR. D.I.Y: (M) SDN BHD"),
+        # the owner's legal name under "Owned By:" is not the shop's
+        (["_ SANYO STATIONERY SHOP", "NO. 31G&33G, JALAN SETIA INDAH", "Owned By:",
+          "SANYU SUPPLY SDN BHD"], "SANYO STATIONERY SHOP"),
+        (["Owned By:", "SANYU SUPPLY SDN BHD"], "SANYU SUPPLY SDN BHD"),
+    ],
+)
+def test_legal_names_over_lines_and_owners(lines: list[str], name: str) -> None:
+    assert fallback_shop_name(lines) == name
+
+
+def test_a_chain_in_brackets_is_where_the_shop_stands() -> None:
+    lines = ["MR D.I.Y. (JOHOR) SDN BHD", "(CO.REG :933109-X)", "(MR DIY TESCO TERBAU)"]
+    assert match_brand(lines)[0] is None

@@ -103,6 +103,8 @@ _WORD = re.compile(r"[A-Z0-9|$]+")
 _NOT_A_BRAND_LINE = re.compile(r"STEUER|BRUTTO|MWST|\bVAT\b|SUMME|TOTAL|\bSUMA\b|\d[.,]\d{2}\b")
 #: Confidence of a chain named only below the header: it may be where the shop stands.
 BRAND_BELOW_HEADER = 0.85
+#: a line in brackets says where the shop stands ("(MR DIY TESCO TERBAU)"), not who it is
+_WHERE = re.compile(r"^\W{0,3}\(")
 _BY_TAX_ID = {tax_id: brand for brand in BRANDS for tax_id in brand.tax_ids}
 
 
@@ -173,6 +175,8 @@ def match_brand(lines: list[str], header_size: int = 8) -> tuple[Brand | None, f
     header = lines[:header_size]
     for exact_lines, confidence in ((header, 1.0), (lines, BRAND_BELOW_HEADER)):
         for line in exact_lines:
+            if _WHERE.match(line):
+                continue
             key = letters_key(line)
             for brand in BRANDS:
                 for brand_key in brand.keys:

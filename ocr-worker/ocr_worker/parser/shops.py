@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import re
 
-from rapidfuzz import fuzz, process
+from rapidfuzz import process
+from rapidfuzz.distance import Hamming
 
 from ocr_worker.parser.text import fold
 
@@ -58,16 +59,17 @@ BUSINESS_WORDS = (
     "DROGERIE", "SUPERMARKT", "APOTHEKE", "BACKEREI", "METZGEREI", "PIEKARNIA", "APTEKA",
     "DELIKATESY", "POLSKA", "DEUTSCHLAND", "VERTRIEB",
 )
-_WORD_FIX_CUTOFF = 88  # rapidfuzz ratio: one wrong letter in a word of eight or more
 
 
 def _mend_word(word: str) -> str:
-    """An OCR-damaged business word put right ("INTERNATIGNAL" → "INTERNATIONAL"); only upper
-    case words of seven letters or more, so names are left as printed."""
-    if len(word) < 7 or not word.isalpha() or not word.isupper() or word in BUSINESS_WORDS:
+    """An OCR-damaged business word put right ("INTERNATIGNAL" → "INTERNATIONAL",
+    "SIAIIONERY" → "STATIONERY"): upper case words of seven letters or more, a glyph wrong in
+    five at most, never a letter more or less ("SERVICE" is not "SERVICES")."""
+    if len(word) < 7 or not word.isupper() or word in BUSINESS_WORDS:
         return word
-    match = process.extractOne(word, BUSINESS_WORDS, scorer=fuzz.ratio,
-                               score_cutoff=_WORD_FIX_CUTOFF)
+    same_length = [known for known in BUSINESS_WORDS if len(known) == len(word)]
+    match = process.extractOne(word, same_length, scorer=Hamming.distance,
+                               score_cutoff=max(1, len(word) // 5))
     return match[0] if match else word
 
 
@@ -88,8 +90,12 @@ def trim_edge_noise(line: str) -> str:
         tokens.pop(0)
     while tokens and (_is_noise_token(tokens[-1]) or (len(tokens[-1]) == 1 and len(tokens) > 2)):
         tokens.pop()
-    if len(tokens) > 2 and tokens[0].endswith(":"):
-        tokens.pop(0)
+    label_end = next((i for i, token in enumerate(tokens[:2])
+                      if token.endswith(":") and token[:-1].isalpha()), None)
+    if label_end is not None and len(tokens) > label_end + 2:
+        del tokens[:label_end + 1]
+    if len(tokens) > 2 and tokens[-2].endswith(",") and len(tokens[-1]) <= 2:
+        del tokens[-1]  # "DOMINO'S PIZZA , SE"
     if tokens:
         tokens[0] = tokens[0].lstrip("„“”\"'‘’`[({<>»«")
     return " ".join(tokens).strip(" ,:;|=*-_~")
@@ -106,14 +112,23 @@ def _looks_like_name(text: str) -> bool:
                for word in re.split(r"[^\w]+", text))
 
 
-_DIGIT_IN_WORD = str.maketrans({"0": "O", "1": "I", "5": "S", "8": "B", "|": "I"})
+_DIGIT_IN_WORD = str.maketrans({"0": "O", "1": "I", "5": "S", "8": "B", "|": "I", "¥": "Y"})
+#: "(M)" (Malaysia) before the legal form, its M read as H, W, N or KH
+_MALAYSIA_MARK = re.compile(r"\((?:[HWN]|KH|NH|HM|IM|RN)\)(?= SDN BHD$)")
+#: the owner's legal name under the shop's own, on the line after "Owned By:" ("SANYU
+#: STATIONERY SHOP" ... "Owned By:" / "SANYU SUPPLY SDN BHD"): the shop is the first name
+_OWNER = re.compile(r"\bOWNE?D?\s?BY\b|\bDIMILIKI\b|\bOPERATED BY\b|\bBETRIEBEN VON\b")
 #: a registration number after the legal form: "(139386 X)", "862725-U", "(CO.REG 933109-X)"
 _REGISTRATION_TAIL = re.compile(r"[\s(\[{]*(?:CO\.?\s?REG\.?\s?(?:NO\.?)?:?\s*)?"
                                 r"\d[\d\s-]{3,}[A-Z]?[)\]}]?\W*$", re.IGNORECASE)
 #: a legal-name line that continues the line above ("AIK HUAT HARDWARE" / "ENTERPRISE (SETIA
 #: ALAM) SDN BHD", "THE COFFEE BEAN" / "& TEA LEAF (M) SDN. BHD.", with & read as 8)
-_CONTINUATION = re.compile(r"^(?:&|8\s|ENTERPRISE|TRADING|SDN|S/B|\(M\)|BHD|GMBH|SP\.)",
-                           re.IGNORECASE)
+#: business words that end a name, not start it (Malay puts SYARIKAT, KEDAI first)
+_TRAILING_WORDS = [word for word in BUSINESS_WORDS
+                   if word not in ("SYARIKAT", "PERNIAGAAN", "RESTORAN", "POLSKA")]
+_CONTINUATION = re.compile(
+    rf"^(?:&|8\s|CO\.|SDN|S/B|\(M\)|BHD|GMBH|SP\.|(?:{'|'.join(_TRAILING_WORDS)})\b)",
+    re.IGNORECASE)
 
 
 def _letters_for_digits(name: str) -> str:
@@ -124,8 +139,9 @@ def _letters_for_digits(name: str) -> str:
         return token.translate(_DIGIT_IN_WORD) if letters and letters >= digits else token
     words = [fix(word) for word in name.split()]
     # a lone 8 between words of a name is an ampersand ("THE COFFEE BEAN 8 TEA LEAF")
-    return " ".join("&" if word == "8" and 0 < i < len(words) - 1 else word
+    name = " ".join("&" if word == "8" and 0 < i < len(words) - 1 else word
                     for i, word in enumerate(words))
+    return _MALAYSIA_MARK.sub("(M)", name)
 
 
 def _end_at_legal_form(name: str) -> str:
@@ -148,12 +164,16 @@ def _clean_legal_name(line: str) -> str:
     return _end_at_legal_form(" ".join(_mend_word(token) for token in tokens))
 
 
-def legal_name_line(lines: list[str], header_size: int = 10) -> str | None:
+def legal_name_line(lines: list[str], header_size: int = 10, *, owner: bool = False
+                    ) -> str | None:
     """The header line that names the business with its legal form (``... SDN BHD``), joined
-    to the line above when it only continues it."""
+    to the line above when it only continues it; the owner's (under "Owned by") only with
+    ``owner``."""
     for index, line in enumerate(lines[:header_size]):
         folded = fold(line)
         if re.search(r"\d[.,]\d{2}\b", folded) or _NOT_A_NAME.search(folded):
+            continue
+        if not owner and index > 0 and _OWNER.search(fold(lines[index - 1])):
             continue
         if not (_MALAYSIAN_FORM.search(folded) or _BUSINESS_WORD.search(folded)
                 or COMPANY_SUFFIX.search(folded)):
@@ -181,7 +201,7 @@ def fallback_shop_name(lines: list[str], header_size: int = 6) -> str | None:
         folded = fold(trim_edge_noise(line))
         if any(ch.isdigit() for ch in folded):
             continue  # numbers belong to addresses, phone and shop numbers, not to names
-        if _ADDRESS.search(folded) or _NOT_A_NAME.search(folded):
+        if _ADDRESS.search(folded) or _NOT_A_NAME.search(folded) or _OWNER.search(folded):
             continue
         name = trim_edge_noise(line)
         if line.rstrip(" .,").endswith("&") and index + 1 < len(lines):
@@ -190,4 +210,4 @@ def fallback_shop_name(lines: list[str], header_size: int = 6) -> str | None:
         name = re.sub(r"\s{2,}", " ", name)
         if _looks_like_name(name):
             return name
-    return None
+    return legal_name_line(lines, owner=True)
