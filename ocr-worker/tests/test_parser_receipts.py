@@ -293,3 +293,26 @@ def test_a_rounding_line_with_the_full_figure_is_the_rounded_total() -> None:
 )
 def test_currency_of_malaysian_and_indian_receipts(lines: list[str], currency: str) -> None:
     assert parse_receipt(lines).to_json()["currency"] == currency
+
+
+def test_the_amount_paid_without_a_method_confirms_the_total() -> None:
+    """'Paid Amount' and 'Payment' name no method; paid less change still proves the total,
+    so the items (one misread: $8.30 for 58.30) cannot repair it."""
+    lines = ["SHOP", "Durafile H399 100 SR $8.30", "Metal Name Badge Clip 1 SR 21.20",
+             "Total Amt Payable : 79.50", "Paid Amount: 100.00", "Change : 20.50"]
+    result = parse_receipt(lines).to_json()
+    assert result["total"] == "79.50" and result["checks"]["payment_matches"] is True
+    lines = ["SHOP", "1.00 x 15.90 15.90 SR", "Subtotal : 15.90", "Tota Incl. or GST 15.90",
+             "Total Amt Rounded 15.00", "Payment : 50.00", "Change Due : 34.10"]
+    assert parse_receipt(lines).to_json()["total"] == "15.90"
+    # what is still to pay is not what was paid
+    lines = ["SHOP", "ITEM 10.00", "TOTAL 10.00", "Amount To Be Paid: 10.00", "CHANGE 0.00"]
+    assert parse_receipt(lines).payment.paid is None
+
+
+def test_the_tax_summarys_total_row_is_not_the_receipts() -> None:
+    lines = ["SHOP", "3122 7 29.68 29.68 SR", "Total Sales (Excluding GST) : 28.00",
+             "4 Total GST : 1.68", "Total Sales (Inclusive of GST) :", "CASH : 29.68",
+             "Change : 0.00", "Tax Code % Amt (RM) Tax (RM)", "SR 6 28.00 1.68",
+             "Total : 28.00 1.68"]
+    assert parse_receipt(lines).to_json()["total"] == "29.68"

@@ -16,6 +16,7 @@ from ocr_worker.parser.keywords import (
     PTU_BLOCK,
     ROUNDING,
     SUBTOTAL,
+    TAX_SUMMARY,
     is_generic_total,
     is_polish_sum,
     is_ptu_line,
@@ -82,6 +83,8 @@ def find_totals(lines: list[str], start: int) -> Totals:
     for index in range(start, len(lines)):
         line = lines[index]
         folded = fold(line)
+        if TAX_SUMMARY.search(folded):
+            break  # the table's own Total row follows: no total of the receipt's after it
         if AMOUNT_DUE.search(folded) and not NOT_TOTAL.search(folded):
             if result.due is None:
                 result.due = _line_amount(lines, index)
