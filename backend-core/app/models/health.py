@@ -5,23 +5,26 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, DateTime, Identity, Integer, LargeBinary, Text, func
+from sqlalchemy import CheckConstraint, Date, DateTime, Identity, Integer, LargeBinary, Text, func
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base
+from app.models.states import CredentialState, sql_in
 
 
 class GoogleCredential(Base):
     """One stored grant per provider ('fit' | 'health_api'); the token JSON is Fernet-encrypted."""
 
     __tablename__ = "google_credentials"
+    __table_args__ = (CheckConstraint(sql_in("state", CredentialState), name="state"),)
 
     provider: Mapped[str] = mapped_column(Text, primary_key=True)
     encrypted_token: Mapped[bytes | None] = mapped_column(LargeBinary)
     scopes: Mapped[str | None] = mapped_column(Text)
-    # ok | reauthorization_needed
-    state: Mapped[str] = mapped_column(Text, default="ok", server_default="ok")
+    state: Mapped[str] = mapped_column(
+        Text, default=CredentialState.OK, server_default=CredentialState.OK.value
+    )
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Literal
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
+from app.models.states import ReceiptStatus
 from app.schemas.common import (
     Amount,
     Category,
@@ -17,8 +17,6 @@ from app.schemas.common import (
     SpendingDate,
     Text,
 )
-
-ReceiptStatus = Literal["pending", "processing", "done", "failed"]
 
 _ITEM_EXAMPLE = {
     "id": 17, "position": 1, "name": "MLEKO 3,2% 1L", "quantity": "2", "unit_price": "3.49",
@@ -32,7 +30,7 @@ class ReceiptAccepted(BaseModel):
             "examples": [
                 {
                     "id": "0b6f3c1e-4a52-4b8e-9d6b-2f9b1c9e7a10",
-                    "status": "pending",
+                    "status": ReceiptStatus.PENDING.value,
                     "duplicate": False,
                 }
             ]
@@ -100,7 +98,8 @@ class ReceiptItemPatch(BaseModel):
 
 
 _SUMMARY_EXAMPLE = {
-    "id": "0b6f3c1e-4a52-4b8e-9d6b-2f9b1c9e7a10", "status": "done", "filename": "biedronka.jpg",
+    "id": "0b6f3c1e-4a52-4b8e-9d6b-2f9b1c9e7a10", "status": ReceiptStatus.DONE.value,
+    "filename": "biedronka.jpg",
     "shop": "BIEDRONKA", "date": "2026-11-20", "total": "36.47", "currency": "PLN",
     "error": None, "created_at": "2026-11-20T17:02:11+01:00", "needs_review": True,
 }

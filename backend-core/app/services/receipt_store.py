@@ -12,6 +12,7 @@ from sqlalchemy import delete, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.models import Receipt, ReceiptItem, Transaction
+from app.models.states import ReceiptStatus, TransactionSource
 from app.services import job_queue
 from app.services.categorize import Categorizer
 from app.services.ocr_result import ParsedReceipt
@@ -112,7 +113,7 @@ def complete_by_hand(
         raise ValueError("a failed receipt is completed by hand with its date and total")
     if not job_queue.settle_failed_by_hand(session, receipt.id):
         raise NotFailedAnyMore(f"receipt {receipt.id} is not failed any more")
-    receipt.status = "done"
+    receipt.status = ReceiptStatus.DONE
     receipt.error = None
     receipt.raw_ocr = None
     receipt.purchased_at = None
@@ -124,7 +125,9 @@ def complete_by_hand(
         select(Transaction).where(Transaction.receipt_id == receipt.id)
     ).one_or_none()
     if transaction is None:
-        transaction = Transaction(receipt_id=receipt.id, source="receipt", amount=Decimal(0))
+        transaction = Transaction(
+            receipt_id=receipt.id, source=TransactionSource.RECEIPT, amount=Decimal(0)
+        )
         session.add(transaction)
     transaction.occurred_on = changes["date"]
     transaction.currency = changes.get("currency") or receipt.currency
@@ -181,7 +184,7 @@ def store_parsed(
         select(Transaction).where(Transaction.receipt_id == receipt_id)
     ).one_or_none()
     if transaction is None:
-        transaction = Transaction(receipt_id=receipt_id, source="receipt")
+        transaction = Transaction(receipt_id=receipt_id, source=TransactionSource.RECEIPT)
         session.add(transaction)
     if parsed.purchase_date is not None:  # the printed date (and time, when it was read)
         transaction.occurred_on = parsed.purchase_date
