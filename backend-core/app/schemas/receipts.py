@@ -119,8 +119,8 @@ class ReceiptSummaryOut(BaseModel):
     error: str | None
     created_at: dt.datetime
     needs_review: bool = Field(
-        False, description="True when the parser's checks failed or it left warnings: "
-        "compare the receipt with its image"
+        False, description="True when the parser's checks failed or it left warnings, or no "
+        "total or date was read (booking_problems): compare the receipt with its image"
     )
 
 
@@ -141,6 +141,7 @@ class ReceiptOut(ReceiptSummaryOut):
                     "updated_at": "2026-11-20T17:02:14+01:00", "corrected_at": None,
                     "entered_manually": False,
                     "warnings": ["sum of items 35.47 differs from total 36.47"],
+                    "booking_problems": [],
                     "checks": {"items_sum_matches_total": False, "lines_consistent": True,
                                "payment_matches": None},
                     "confidence": 0.82,
@@ -168,6 +169,12 @@ class ReceiptOut(ReceiptSummaryOut):
     )
     warnings: list[str] = Field(
         default_factory=list, description="What the OCR parser doubted, in its words"
+    )
+    booking_problems: list[str] = Field(
+        default_factory=list,
+        description="What could not be booked from the OCR result until a correction supplies "
+        "it: no total (the receipt is not booked as spending), no date (booked on the upload "
+        "day). Each one keeps needs_review true.",
     )
     checks: dict[str, bool | None] = Field(
         default_factory=dict,

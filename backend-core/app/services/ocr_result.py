@@ -153,14 +153,15 @@ class ParsedReceipt:
 
     @property
     def spent(self) -> Decimal | None:
-        """What left the wallet: amount due (incl. deposits), else the fiscal total, else the
-        sum of item prices; None when the receipt shows no money at all."""
-        if self.amount_due is not None:
-            return self.amount_due
-        if self.total is not None:
-            return self.total
-        prices = [item.price for item in self.items if item.price is not None]
-        return sum(prices, Decimal("0.00")) if prices else None
+        """What left the wallet: amount due (incl. deposits), else the fiscal total; None when
+        neither was read. Never the sum of the items: a missed line or a misread price would be
+        booked silently as the receipt's amount."""
+        return self.amount_due if self.amount_due is not None else self.total
+
+    @property
+    def shows_money(self) -> bool:
+        """Any amount at all: a total, an amount due or an item price."""
+        return self.spent is not None or any(item.price is not None for item in self.items)
 
 
 def parse_ocr_result(data: Any, tz: str) -> ParsedReceipt:

@@ -24,7 +24,12 @@ from app.schemas.receipts import (
 from app.services import job_queue
 from app.services.image_check import ImageRejected, check_image
 from app.services.receipt_intake import accept_upload
-from app.services.receipt_review import needs_review, needs_review_clause, review_of
+from app.services.receipt_review import (
+    booking_problems,
+    needs_review,
+    needs_review_clause,
+    review_of,
+)
 from app.services.receipt_store import (
     NotFailedAnyMore,
     complete_by_hand,
@@ -95,6 +100,7 @@ def receipt_out(session: Session, receipt: Receipt) -> ReceiptOut:
     return ReceiptOut(
         **base,
         warnings=review.warnings,
+        booking_problems=booking_problems(receipt),
         checks=review.checks,
         confidence=review.confidence,
         content_type=receipt.content_type,
@@ -126,8 +132,8 @@ def list_receipts(
     status_: Annotated[ReceiptStatus | None, Query(alias="status")] = None,
     needs_review: Annotated[
         bool | None,
-        Query(description="true: only receipts whose parser checks failed or left warnings; "
-              "false: only the others"),
+        Query(description="true: only receipts whose parser checks failed or left warnings, "
+              "or with booking_problems; false: only the others"),
     ] = None,
     sha256: Annotated[
         str | None,
