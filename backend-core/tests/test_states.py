@@ -14,7 +14,13 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import IntegrityError
 
-from app.models.states import CredentialState, ReceiptStatus, TransactionSource
+from app.models.states import (
+    CredentialState,
+    HealthProvider,
+    HealthSource,
+    ReceiptStatus,
+    TransactionSource,
+)
 
 APP = Path(__file__).resolve().parents[1] / "app"
 VERSIONS = Path(__file__).resolve().parents[1] / "alembic" / "versions"
@@ -25,6 +31,20 @@ CHECKED: dict[tuple[str, str, str], type[StrEnum]] = {
     ("receipt_jobs", "status", "ck_receipt_jobs_status_valid"): ReceiptStatus,
     ("transactions", "source", "ck_transactions_source_valid"): TransactionSource,
     ("google_credentials", "state", "ck_google_credentials_state"): CredentialState,
+    ("activity", "source", "ck_activity_source_valid"): HealthSource,
+    ("health_sync_state", "source", "ck_health_sync_state_source_valid"): HealthSource,
+    ("google_credentials", "provider", "ck_google_credentials_provider_valid"): HealthProvider,
+    ("oauth_pending_states", "provider", "ck_oauth_pending_states_provider_valid"): HealthProvider,
+    (
+        "health_provider_switches",
+        "from_provider",
+        "ck_health_provider_switches_from_provider_valid",
+    ): HealthProvider,
+    (
+        "health_provider_switches",
+        "to_provider",
+        "ck_health_provider_switches_to_provider_valid",
+    ): HealthProvider,
 }
 
 
@@ -68,7 +88,13 @@ def test_the_head_database_allows_exactly_the_enum_values(core_db_url: str) -> N
 
 @pytest.mark.parametrize(
     ("table", "column"),
-    [("receipts", "status"), ("receipt_jobs", "status"), ("transactions", "source")],
+    [
+        ("receipts", "status"),
+        ("receipt_jobs", "status"),
+        ("transactions", "source"),
+        ("activity", "source"),
+        ("health_sync_state", "source"),
+    ],
 )
 def test_the_database_rejects_an_unknown_state(clean_db, table: str, column: str) -> None:
     receipt = uuid.uuid4()
@@ -79,6 +105,8 @@ def test_the_database_rejects_an_unknown_state(clean_db, table: str, column: str
         "VALUES (gen_random_uuid(), :id, :value, 3)",
         "transactions": "INSERT INTO transactions (id, occurred_on, amount, source) "
         "VALUES (gen_random_uuid(), '2026-12-01', 1, :value)",
+        "activity": "INSERT INTO activity (date, source) VALUES ('2026-12-01', :value)",
+        "health_sync_state": "INSERT INTO health_sync_state (source) VALUES (:value)",
     }
     with clean_db() as session:
         if table == "receipt_jobs":

@@ -38,6 +38,24 @@ class CredentialState(StrEnum):
     REAUTHORIZATION_NEEDED = "reauthorization_needed"
 
 
+class HealthSource(StrEnum):
+    """Where a day of activity came from: a cloud provider's sync or a file import
+    (activity.source and its field_sources, health_sync_state.source, metric labels)."""
+
+    FIT = "fit"
+    HEALTH_API = "health_api"
+    HEALTH_CONNECT = "health_connect"
+    TAKEOUT = "takeout"
+
+
+class HealthProvider(StrEnum):
+    """The Google cloud providers a grant is stored for and a sync runs against; each is also
+    the HealthSource of what it syncs."""
+
+    FIT = "fit"
+    HEALTH_API = "health_api"
+
+
 def sql_in(column: str, states: type[StrEnum]) -> str:
     """`column IN ('a','b')`: the CHECK condition that allows exactly ``states``."""
     allowed = ",".join(f"'{state.value}'" for state in states)

@@ -25,7 +25,6 @@ from app.services import metrics
 PENDING, PROCESSING = ReceiptStatus.PENDING, ReceiptStatus.PROCESSING
 DONE, FAILED = ReceiptStatus.DONE, ReceiptStatus.FAILED
 
-
 _EXPIRED_EXHAUSTED = text(
     """
     UPDATE receipt_jobs

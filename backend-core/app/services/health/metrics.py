@@ -6,7 +6,7 @@ from datetime import datetime
 
 from prometheus_client import Counter, Gauge
 
-from app.models.states import CredentialState
+from app.models.states import CredentialState, HealthProvider
 
 # what the API and the gauge report: a stored grant's state, or no grant at all
 AUTH_STATES = (*(str(s) for s in CredentialState), "missing")
@@ -64,7 +64,7 @@ MISSING_DAYS = Gauge(
 
 
 def set_active_provider(provider: str) -> None:
-    for candidate in ("fit", "health_api"):
+    for candidate in HealthProvider:
         ACTIVE_PROVIDER.labels(provider=candidate).set(1 if candidate == provider else 0)
 
 

@@ -17,12 +17,13 @@ from sqlalchemy.orm import Session
 
 from app.core.config import Settings
 from app.models.health import HealthProviderSwitch
+from app.models.states import HealthProvider
 from app.services.health import metrics
 from app.services.health.credential_store import STATE_OK, grant_state
 
 log = logging.getLogger(__name__)
 
-PROVIDERS = ("fit", "health_api")
+PROVIDERS = tuple(HealthProvider)
 # Google Fit's REST API is supported until the end of 2026.
 FIT_LAST_DAY = date(2026, 12, 31)
 
