@@ -26,6 +26,13 @@ RECEIPTS ?= 24
 ROUNDS ?= 1
 # Kubernetes: the overlay rendered by `make kube-render`.
 OVERLAY ?= example
+# `make lock`: pip-compile (pip-tools, from requirements-dev.txt) turns each readable
+# requirements*.in into a requirements*.txt lock, every transitive package pinned with the hashes
+# of all its published files (so the arm64 images install from the same lock). Existing pins are
+# kept; LOCK_ARGS=--upgrade moves every unpinned transitive package to its newest release.
+LOCK_TOOL ?= $(BIN)pip-compile
+LOCK_ARGS ?=
+LOCK_OPTS := --quiet --generate-hashes --strip-extras --no-emit-index-url --no-emit-find-links $(LOCK_ARGS)
 BACKUP_DIR ?= backups
 ENV_FILE ?= .env
 # Dumps `make backup` keeps, newest first (0 = all): command line or environment, else .env,
@@ -41,7 +48,7 @@ DB_EXEC ?= $(COMPOSE) exec -T db
 DB_CLIENTS ?= backend-core grafana
 
 .PHONY: help up down logs ps test lint bench bench-ocr bench-upload bench-scale migrate backup \
-	restore sync-fit native-up native-down native-status kube-render
+	restore sync-fit native-up native-down native-status kube-render lock
 
 help: ## List the commands
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-zA-Z_-]*:.*## / {printf "  make %-14s %s\n", $$1, $$2}' \
@@ -87,6 +94,18 @@ bench-scale: ## Receipts/min with 1 vs 2 OCR workers, API and job cores apart (R
 
 kube-render: ## Render the Kubernetes manifests of deploy/kubernetes/overlays/$(OVERLAY) (no cluster)
 	$(BIN)kubectl kustomize deploy/kubernetes/overlays/$(OVERLAY)
+
+# Order matters: ocr-worker compiles against backend-core's lock, RapidOCR against ocr-worker's,
+# the dev tools against both (one venv holds them all). RapidOCR's opencv-python (the GUI build)
+# is left out of its lock as an "unsafe" package: opencv-python-headless stands in for it.
+lock: ## Recompile the hashed requirements*.txt locks from the requirements*.in files
+	$(LOCK_TOOL) $(LOCK_OPTS) --allow-unsafe --output-file=backend-core/requirements.txt \
+		backend-core/requirements.in
+	$(LOCK_TOOL) $(LOCK_OPTS) --allow-unsafe --output-file=ocr-worker/requirements.txt \
+		ocr-worker/requirements.in
+	$(LOCK_TOOL) $(LOCK_OPTS) --no-allow-unsafe --unsafe-package=opencv-python \
+		--output-file=ocr-worker/requirements-nodeps.txt ocr-worker/requirements-nodeps.in
+	$(LOCK_TOOL) $(LOCK_OPTS) --allow-unsafe --output-file=requirements-dev.txt requirements-dev.in
 
 migrate: ## Apply database migrations (alembic upgrade head in the migrate container)
 	$(COMPOSE) run --rm migrate

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The one test command of Lifeboard (README, CI). On a fresh Debian machine it installs what the
-# tests need (Debian packages, the venv, both services' pinned requirements), makes sure
+# tests need (Debian packages, the venv from both services' hashed locks), makes sure
 # PostgreSQL on 127.0.0.1:5432 is up, and runs every test in one pytest run: unit, integration
 # against the real database, end-to-end through the real gateway, static checks of the container
 # files, and the container smoke test where this machine can run containers.
@@ -82,9 +82,15 @@ ensure_venv() {
   [[ -x "$VENV/bin/python" ]] || { log "creating venv $VENV"; python3 -m venv "$VENV"; }
   if [[ "$(cat "$stamp" 2>/dev/null)" != "$want" ]]; then
     log "installing Python requirements"
-    "$VENV/bin/pip" install -q --disable-pip-version-check --upgrade pip
-    "$VENV/bin/pip" install -q --disable-pip-version-check $(printf -- '-r %s ' "${reqs[@]}")
-    "$VENV/bin/pip" install -q --disable-pip-version-check --no-deps $(printf -- '-r %s ' "${nodeps[@]}")
+    # The locks pin every package with its hashes (`make lock`); pip refuses anything else.
+    # pip itself first, at the version (and hashes) requirements-dev.txt pins, so that the
+    # installs below run under the pip they were locked for instead of upgrading it midway.
+    "$VENV/bin/pip" install -q --disable-pip-version-check --require-hashes --no-deps \
+      -r <(sed -n '/^pip==/,/^ *# via/p' requirements-dev.txt)
+    "$VENV/bin/pip" install -q --disable-pip-version-check --require-hashes \
+      $(printf -- '-r %s ' "${reqs[@]}")
+    "$VENV/bin/pip" install -q --disable-pip-version-check --require-hashes --no-deps \
+      $(printf -- '-r %s ' "${nodeps[@]}")
     echo "$want" >"$stamp"
   fi
 }

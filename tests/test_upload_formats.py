@@ -150,6 +150,34 @@ def test_hostile_files_get_the_same_clear_refusal_from_both_services(name):
     assert words.lower() in worker.value.message.lower()
 
 
+# 81 MP: over the project's limit only; 120 MP: also over Pillow's warning limit (89 MP);
+# 900 MP: over Pillow's error limit (179 MP), refused by Pillow before the size is known.
+@pytest.mark.parametrize("side", [9_000, 11_000, 30_000])
+def test_too_many_pixels_quotes_the_projects_limit_not_pillows(side):
+    data = samples.png_declaring(side, side)
+    quoted = f"too many pixels: {side}x{side} = {side * side}" if side < 30_000 else \
+        f"too many pixels: {side * side}"
+    with pytest.raises(ImageRejected) as core:
+        check_image(data, MAX_PIXELS)
+    with pytest.raises(InputError) as worker:
+        load_image(data, max_bytes=MAX_BYTES, max_pixels=MAX_PIXELS)
+    assert core.value.status_code == worker.value.status_code == 413
+    for message in (core.value.message, worker.value.message):
+        assert quoted in message and "the limit is 40000000 (OCR_MAX_PIXELS)" in message
+        assert "DOS" not in message and "178956970" not in message
+
+
+def test_a_raised_pixel_limit_is_the_one_that_counts():
+    """Over Pillow's default warning limit but within OCR_MAX_PIXELS: not refused as too big
+    (this sample has no real pixel data, so the decode finds it broken: 400)."""
+    data = samples.png_declaring(11_000, 11_000)
+    with pytest.raises(ImageRejected) as core:
+        check_image(data, 200_000_000)
+    with pytest.raises(InputError) as worker:
+        load_image(data, max_bytes=MAX_BYTES, max_pixels=200_000_000)
+    assert core.value.status_code == worker.value.status_code == 400
+
+
 @pytest.mark.parametrize("make", [samples.huge_page_pdf, samples.flate_bomb_pdf],
                          ids=["200-inch pages", "flate bomb"])
 def test_pdf_bombs_are_rendered_within_the_pixel_limit(make):

@@ -138,3 +138,17 @@ def heic_with_declared_size(width: int, height: int) -> bytes:
     assert at > 0, "pillow-heif wrote no ispe box"
     data[at + 8:at + 16] = width.to_bytes(4, "big") + height.to_bytes(4, "big")
     return bytes(data)
+
+
+def png_declaring(width: int, height: int) -> bytes:
+    """A valid PNG header announcing width x height pixels, with a few bytes of data."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return (struct.pack(">I", len(body)) + kind + body
+                + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF))
+
+    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)  # 1-bit grayscale
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
+            + chunk(b"IDAT", zlib.compress(b"\x00" * 64)) + chunk(b"IEND", b""))

@@ -22,6 +22,7 @@ from sqlalchemy.engine import make_url
 
 from app.core.config import get_settings
 from app.core.db import make_engine, make_session_factory, session_scope
+from app.models.states import ReceiptStatus
 
 CORE_DIR = Path(__file__).resolve().parents[1]
 
@@ -103,7 +104,7 @@ def _create_db(args: argparse.Namespace) -> int:
 
 # --- receipt jobs -----------------------------------------------------------------------------
 def _configure_jobs(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--status", choices=["pending", "processing", "done", "failed"])
+    parser.add_argument("--status", choices=[str(s) for s in ReceiptStatus])
     parser.add_argument("--limit", type=int, default=20)
 
 
@@ -154,7 +155,7 @@ def _reprocess(args: argparse.Namespace) -> int:
         ids = list(args.receipt_ids)
         if args.all_failed:
             ids += session.scalars(
-                select(ReceiptJob.receipt_id).where(ReceiptJob.status == "failed")
+                select(ReceiptJob.receipt_id).where(ReceiptJob.status == ReceiptStatus.FAILED)
             ).all()
         corrected = corrected_receipts(session, ids) if args.force else []
         if corrected and not args.discard_corrections:

@@ -10,9 +10,14 @@ Formats are recognised by content (magic bytes), never by file name or declared 
 
 from __future__ import annotations
 
+import io
 import math
+import re
 import threading
+import warnings
 from dataclasses import dataclass
+
+from PIL import Image, UnidentifiedImageError
 
 #: Longest side a JPEG is decoded at when it is much larger: libjpeg's draft mode decodes a
 #: 50 MP phone photo at 1/2 or 1/4 scale, which is faster, smaller, and still sharper than OCR
@@ -94,19 +99,64 @@ def decoded_size(fmt: UploadFormat, width: int, height: int) -> tuple[int, int]:
     return width, height
 
 
+def too_many_pixels(pixels: str, max_pixels: int) -> FormatRejected:
+    """The 413 of an image over the project's pixel limit, in the project's terms."""
+    return FormatRejected(
+        "decompression_bomb",
+        f"The image has too many pixels: {pixels}; the limit is {max_pixels} (OCR_MAX_PIXELS).",
+        too_large=True)
+
+
 def check_pixels(width: int, height: int, max_pixels: int) -> None:
     if width <= 0 or height <= 0:
         raise FormatRejected("invalid_image", "The image has no pixels.")
     if width * height > max_pixels:
-        raise FormatRejected(
-            "decompression_bomb",
-            f"The image has {width}x{height} = {width * height} pixels; the limit is "
-            f"{max_pixels}.", too_large=True)
+        raise too_many_pixels(f"{width}x{height} = {width * height}", max_pixels)
     if max(width, height) > MAX_SIDE_PIXELS:
         raise FormatRejected(
             "image_too_large",
             f"The image is {width}x{height} pixels; at most {MAX_SIDE_PIXELS} pixels on a side "
             "can be read.", too_large=True)
+
+
+_PILLOW_PIXELS = re.compile(r"\((\d+) pixels\)")
+
+
+def pillow_bomb(exc: Exception, max_pixels: int) -> FormatRejected:
+    """Pillow's own guard (an image of more than twice Image.MAX_IMAGE_PIXELS) refused the
+    file before its size could be checked: the same 413, quoting the project's limit."""
+    found = _PILLOW_PIXELS.search(str(exc))
+    return too_many_pixels(found[1] if found else f"more than {max_pixels}", max_pixels)
+
+
+def read_header(data: bytes, fmt: UploadFormat, max_pixels: int) -> tuple[int, int]:
+    """Open the file (its header only: nothing is decoded yet), check the pixel count it
+    will be decoded at against ``max_pixels`` and ``verify()`` it; its (width, height).
+
+    The project's limit decides, not Pillow's default: Pillow's decompression-bomb warning is
+    ignored (the size is checked right here, before any decoding) and its error is answered
+    with the project's limit."""
+    if fmt.name == "HEIF":
+        register_heif()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        try:
+            image = Image.open(io.BytesIO(data), formats=[fmt.name])
+        except Image.DecompressionBombError as exc:
+            raise pillow_bomb(exc, max_pixels) from exc
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError,
+                RuntimeError) as exc:
+            raise FormatRejected(
+                "invalid_image", f"The {fmt.label} file cannot be read: {exc}") from exc
+    with image:
+        width, height = image.size
+        check_pixels(*decoded_size(fmt, width, height), max_pixels)
+        try:
+            image.verify()
+        except Exception as exc:  # Pillow raises many types from verify()
+            raise FormatRejected(
+                "invalid_image", f"The {fmt.label} file is damaged: {exc}") from exc
+    return width, height
 
 
 _heif_registered = False

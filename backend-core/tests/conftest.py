@@ -153,12 +153,14 @@ def make_receipt_image() -> Callable[..., bytes]:
 
 
 # --- scripted OCR worker ------------------------------------------------------------------------
+# A whole answer of the worker; tests/test_ocr_contract.py holds it to the worker's schema.
 OCR_RESULT: dict[str, Any] = {
     "shop": "BIEDRONKA",
     "company": "Jeronimo Martins Polska S.A.",
     "nip": "779-10-11-327",
     "date": "2026-11-20",
     "time": "17:01",
+    "receipt_number": "2611/0042",
     "currency": "PLN",
     "items": [
         {"name": "MLEKO 3,2% 1L", "quantity": "2", "unit_price": "3.49", "price": "6.98",
@@ -169,7 +171,20 @@ OCR_RESULT: dict[str, Any] = {
          "discount": "0.00", "vat": "A"},
     ],
     "total": "28.43",
+    "subtotal": None,
     "amount_due": "28.43",
+    "deposits": None,
+    "vat": [{"letter": "A", "rate": "23.00", "tax": "2.98", "sales": "15.96"},
+            {"letter": "C", "rate": "5.00", "tax": "0.59", "sales": "12.47"}],
+    "payment": {"method": "card", "paid": "28.43", "change": None},
+    "checks": {"items_sum_matches_total": True, "lines_consistent": True,
+               "vat_sales_match_total": True, "vat_tax_sum_matches": True,
+               "payment_matches": True, "nip_valid": True},
+    "confidence": 0.97,
+    "field_confidence": {"shop": 0.95, "date": 1.0, "total": 1.0, "items": 1.0},
+    "warnings": [],
+    "ocr_confidence": 0.91,
+    "reread": ["date"],
 }
 
 Reply = tuple[int, Any, float]  # (status, JSON body, delay seconds before answering)

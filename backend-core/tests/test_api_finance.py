@@ -258,7 +258,7 @@ def test_parser_doubts_are_shown_and_filterable(api, parsed_receipt, clean_db) -
     )
     failed_check = parsed_receipt(checks={"payment_matches": False}, warnings=[])
     clean = parsed_receipt(checks={"items_sum_matches_total": True}, warnings=[], confidence=0.95)
-    bare = parsed_receipt()  # no warnings, checks or confidence at all
+    bare = parsed_receipt(checks={}, confidence=None)  # as a stored result without them
 
     body = api.get(f"/api/v1/receipts/{doubted}").json()
     assert body["warnings"] == ["sum of items 28.43 differs from total 30.00"]

@@ -69,10 +69,14 @@ def test_missing_and_malformed_fields_become_unknown() -> None:
     assert parsed.spent is None
 
 
-def test_spent_falls_back_to_total_then_item_sum() -> None:
+def test_spent_is_the_amount_due_else_the_total_never_the_item_sum() -> None:
     items = [{"name": "A", "price": "1.10"}, {"name": "B", "price": "2.20"}, {"name": "C"}]
     assert parse_ocr_result({"total": "9.99", "items": items}, "UTC").spent == Decimal("9.99")
-    assert parse_ocr_result({"items": items}, "UTC").spent == Decimal("3.30")
+    both = {"total": "9.99", "amount_due": "10.49", "items": items}
+    assert parse_ocr_result(both, "UTC").spent == Decimal("10.49")
+    without_total = parse_ocr_result({"items": items}, "UTC")
+    assert without_total.spent is None and without_total.shows_money
+    assert not parse_ocr_result({"items": [{"name": "C"}]}, "UTC").shows_money
 
 
 def test_result_must_be_an_object() -> None:

@@ -18,31 +18,24 @@ from __future__ import annotations
 import io
 import warnings
 
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 
 from ocr_worker.errors import InputError, TooLargeError
 from ocr_worker.upload_formats import (
     LABELS,
-    MAX_SIDE_PIXELS,
     PDFIUM_LOCK,
     FormatRejected,
     UploadFormat,
     check_pixels,
-    decoded_size,
     jpeg_draft_scale,
     open_pdf,
     pdf_layout,
-    register_heif,
+    pillow_bomb,
+    read_header,
     sniff,
 )
 
-__all__ = ["MAX_SIDE_PIXELS", "load_image", "sniff_format"]
-
-
-def sniff_format(data: bytes) -> str | None:
-    """Return the format named by the file's magic bytes (Pillow's name, or PDF), or None."""
-    fmt = sniff(data)
-    return fmt.name if fmt else None
+__all__ = ["load_image"]
 
 
 def load_image(data: bytes, *, max_bytes: int, max_pixels: int) -> Image.Image:
@@ -60,50 +53,19 @@ def load_image(data: bytes, *, max_bytes: int, max_pixels: int) -> Image.Image:
     try:
         if fmt.name == "PDF":
             return _render_pdf(data, max_pixels)
-        if fmt.name == "HEIF":
-            register_heif()
-        _check_header(data, fmt, max_pixels)
+        read_header(data, fmt, max_pixels)
         return _decode(data, fmt, max_pixels)
     except FormatRejected as exc:
         error = TooLargeError if exc.too_large else InputError
         raise error(exc.code, exc.message) from exc
 
 
-def _open(data: bytes, fmt: UploadFormat) -> Image.Image:
-    try:
-        return Image.open(io.BytesIO(data), formats=[fmt.name])
-    except Image.DecompressionBombError as exc:
-        raise TooLargeError("decompression_bomb", f"The image has too many pixels: {exc}") from exc
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, RuntimeError) as exc:
-        raise InputError("invalid_image", f"The {fmt.label} file cannot be read: {exc}") from exc
-
-
-def _check_pixels(image: Image.Image, max_pixels: int) -> None:
-    check_pixels(*image.size, max_pixels)
-
-
-def _check_header(data: bytes, fmt: UploadFormat, max_pixels: int) -> None:
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", Image.DecompressionBombWarning)
-        try:
-            image = _open(data, fmt)
-        except Image.DecompressionBombWarning as exc:
-            raise TooLargeError("decompression_bomb", str(exc)) from exc
-        with image:
-            check_pixels(*decoded_size(fmt, *image.size), max_pixels)
-            try:
-                image.verify()
-            except Exception as exc:  # Pillow raises many types from verify()
-                raise InputError(
-                    "invalid_image", f"The {fmt.label} file is damaged: {exc}"
-                ) from exc
-
-
 def _decode(data: bytes, fmt: UploadFormat, max_pixels: int) -> Image.Image:
+    """The whole image (``read_header`` passed: its size is within ``max_pixels``)."""
     with warnings.catch_warnings():
-        warnings.simplefilter("error", Image.DecompressionBombWarning)
-        image = _open(data, fmt)
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # the limit is ours
         try:
+            image = Image.open(io.BytesIO(data), formats=[fmt.name])
             if fmt.name == "JPEG":
                 scale = jpeg_draft_scale(*image.size)
                 if scale > 1:
@@ -112,13 +74,13 @@ def _decode(data: bytes, fmt: UploadFormat, max_pixels: int) -> Image.Image:
             if getattr(image, "n_frames", 1) > 1:
                 image.seek(0)
             image.load()
-        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-            raise TooLargeError("decompression_bomb", str(exc)) from exc
+        except Image.DecompressionBombError as exc:
+            raise pillow_bomb(exc, max_pixels) from exc
         except Exception as exc:  # truncated or corrupt pixel data
             raise InputError(
                 "invalid_image", f"The {fmt.label} file is truncated or corrupt: {exc}"
             ) from exc
-    _check_pixels(image, max_pixels)
+    check_pixels(*image.size, max_pixels)
     return image
 
 

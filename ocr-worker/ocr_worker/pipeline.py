@@ -20,6 +20,7 @@ from PIL import Image
 
 from ocr_worker import metrics
 from ocr_worker.config import Settings
+from ocr_worker.contract import ReceiptResult
 from ocr_worker.image_input import load_image
 from ocr_worker.ocr import OcrError, OcrText, read_text
 from ocr_worker.parser import Receipt, parse_receipt
@@ -153,7 +154,8 @@ def outcome_of(result: dict[str, Any]) -> str:
 
 
 def process_image(data: bytes, settings: Settings, *, debug: bool = False) -> dict[str, Any]:
-    """Full pipeline for one uploaded file; raises InputError (4xx) or OcrError (5xx)."""
+    """Full pipeline for one uploaded file: the JSON of a ``contract.ReceiptResult``; raises
+    InputError (4xx) or OcrError (5xx)."""
     started = time.perf_counter()
     image = load_image(
         data, max_bytes=settings.max_upload_bytes, max_pixels=settings.ocr_max_pixels
@@ -196,5 +198,6 @@ def process_image(data: bytes, settings: Settings, *, debug: bool = False) -> di
     if debug:
         result["lines"] = lines
         result["preprocess"] = prepared.steps
-    metrics.RECEIPTS.labels(outcome=outcome_of(result)).inc()
-    return result
+    answer = ReceiptResult.model_validate(result).to_json()  # the contract with the core
+    metrics.RECEIPTS.labels(outcome=outcome_of(answer)).inc()
+    return answer

@@ -4,15 +4,19 @@ files, and the realistic OCR-text fixtures under fixtures/receipts/."""
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
+import json
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
+from jsonschema import Draft202012Validator, FormatChecker
 from PIL import Image, ImageDraw, ImageFont
 
 from ocr_worker.app import create_app
 from ocr_worker.config import Settings
+from ocr_worker.contract import SCHEMA_PATH, ReceiptResult
 
 FIXTURES = Path(__file__).parent / "fixtures" / "receipts"
 FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf")
@@ -27,6 +31,31 @@ SIMPLE_RECEIPT = [
     "SUMA PLN 11,97",
     "Karta 11,97",
 ]
+
+
+CONTRACT = Draft202012Validator(
+    json.loads(SCHEMA_PATH.read_text(encoding="utf-8")), format_checker=FormatChecker()
+)
+
+
+@pytest.fixture(autouse=True)
+def answers_match_the_schema_file(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Every receipt any worker test makes (HTTP, CLI or process_image) is validated against
+    the checked-in contract file, the one the core's tests read."""
+    made = ReceiptResult.to_json
+
+    def checked(self: ReceiptResult) -> dict[str, Any]:
+        answer = made(self)
+        CONTRACT.validate(answer)
+        return answer
+
+    monkeypatch.setattr(ReceiptResult, "to_json", checked)
+    yield
+
+
+@pytest.fixture
+def contract_schema() -> Draft202012Validator:
+    return CONTRACT
 
 
 @pytest.fixture

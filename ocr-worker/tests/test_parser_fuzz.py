@@ -10,6 +10,7 @@ from collections.abc import Callable
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from ocr_worker.contract import ReceiptResult
 from ocr_worker.parser import parse_receipt
 
 MONEY = re.compile(r"^-?\d+\.\d{2}$")
@@ -26,6 +27,8 @@ def _assert_shape(result: dict[str, object]) -> None:
             assert MONEY.match(item[key]), (key, item)
         assert re.match(r"^\d+(\.\d{1,3})?$", item["quantity"]), item
     assert 0 <= float(result["confidence"]) <= 1  # type: ignore[arg-type]
+    # and what the pipeline answers with it is within the contract (ocr_worker.contract)
+    ReceiptResult.model_validate({**result, "ocr_confidence": 0.0, "reread": []})
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])

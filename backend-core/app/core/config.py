@@ -1,7 +1,8 @@
 """Settings of backend-core, read from the environment (and `.env` files) by pydantic-settings.
 
 One `Settings` class; other modules (health, ...) append their fields in their own clearly
-marked section at the end. Env names are the upper-case field names (see /work/contracts.md).
+marked section at the end. Env names are the upper-case field names (the README's Configuration
+table lists them).
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ class Settings(BaseSettings):
     postgres_port: int = 5432
     postgres_db: str = "lifeboard"
 
+    # POST {ocr_worker_url}/parse-receipt answers ocr-worker/contract/receipt.schema.json
     ocr_worker_url: str = "http://ocr-worker:5000"
     ocr_timeout_seconds: float = Field(default=60.0, gt=0)
     ocr_connect_timeout_seconds: float = Field(default=5.0, gt=0)

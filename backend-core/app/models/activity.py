@@ -8,15 +8,17 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Date, DateTime, Integer, Numeric, Text, func
+from sqlalchemy import CheckConstraint, Date, DateTime, Integer, Numeric, Text, func
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base
+from app.models.states import HealthSource, sql_in
 
 
 class Activity(Base):
     __tablename__ = "activity"
+    __table_args__ = (CheckConstraint(sql_in("source", HealthSource), name="source_valid"),)
 
     date: Mapped[date] = mapped_column(Date, primary_key=True)
     steps: Mapped[int | None] = mapped_column(Integer)

@@ -1,4 +1,4 @@
-"""Spending: one transaction per receipt (source 'receipt') or entered by hand ('manual'),
+"""Spending: one transaction per receipt or entered by hand (TransactionSource),
 and the keyword table that assigns item categories."""
 
 from __future__ import annotations
@@ -22,13 +22,12 @@ from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base
-
-TRANSACTION_SOURCES = ("receipt", "manual")
+from app.models.states import TransactionSource, sql_in
 
 
 class Transaction(Base):
     __tablename__ = "transactions"
-    __table_args__ = (CheckConstraint("source IN ('receipt','manual')", name="source_valid"),)
+    __table_args__ = (CheckConstraint(sql_in("source", TransactionSource), name="source_valid"),)
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
     occurred_on: Mapped[date] = mapped_column(Date, index=True)

@@ -26,16 +26,13 @@ from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base
-
-RECEIPT_STATUSES = ("pending", "processing", "done", "failed")
+from app.models.states import ReceiptStatus, sql_in
 
 
 class Receipt(Base):
     __tablename__ = "receipts"
     __table_args__ = (
-        CheckConstraint(
-            "status IN ('pending','processing','done','failed')", name="status_valid"
-        ),
+        CheckConstraint(sql_in("status", ReceiptStatus), name="status_valid"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
@@ -43,7 +40,7 @@ class Receipt(Base):
     filename: Mapped[str | None] = mapped_column(Text)
     content_type: Mapped[str] = mapped_column(Text)
     image: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
-    status: Mapped[str] = mapped_column(Text, default="pending", index=True)
+    status: Mapped[str] = mapped_column(Text, default=ReceiptStatus.PENDING, index=True)
     shop: Mapped[str | None] = mapped_column(Text)
     company: Mapped[str | None] = mapped_column(Text)
     nip: Mapped[str | None] = mapped_column(Text)
@@ -78,9 +75,7 @@ class ReceiptJob(Base):
 
     __tablename__ = "receipt_jobs"
     __table_args__ = (
-        CheckConstraint(
-            "status IN ('pending','processing','done','failed')", name="status_valid"
-        ),
+        CheckConstraint(sql_in("status", ReceiptStatus), name="status_valid"),
         Index("ix_receipt_jobs_ready", "status", "run_after"),
     )
 
@@ -88,7 +83,7 @@ class ReceiptJob(Base):
     receipt_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("receipts.id", ondelete="CASCADE"), unique=True
     )
-    status: Mapped[str] = mapped_column(Text, default="pending")
+    status: Mapped[str] = mapped_column(Text, default=ReceiptStatus.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     max_attempts: Mapped[int] = mapped_column(Integer)
     run_after: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Literal
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
+from app.models.states import ReceiptStatus
 from app.schemas.common import (
     Amount,
     Category,
@@ -17,8 +17,6 @@ from app.schemas.common import (
     SpendingDate,
     Text,
 )
-
-ReceiptStatus = Literal["pending", "processing", "done", "failed"]
 
 _ITEM_EXAMPLE = {
     "id": 17, "position": 1, "name": "MLEKO 3,2% 1L", "quantity": "2", "unit_price": "3.49",
@@ -32,7 +30,7 @@ class ReceiptAccepted(BaseModel):
             "examples": [
                 {
                     "id": "0b6f3c1e-4a52-4b8e-9d6b-2f9b1c9e7a10",
-                    "status": "pending",
+                    "status": ReceiptStatus.PENDING.value,
                     "duplicate": False,
                 }
             ]
@@ -100,7 +98,8 @@ class ReceiptItemPatch(BaseModel):
 
 
 _SUMMARY_EXAMPLE = {
-    "id": "0b6f3c1e-4a52-4b8e-9d6b-2f9b1c9e7a10", "status": "done", "filename": "biedronka.jpg",
+    "id": "0b6f3c1e-4a52-4b8e-9d6b-2f9b1c9e7a10", "status": ReceiptStatus.DONE.value,
+    "filename": "biedronka.jpg",
     "shop": "BIEDRONKA", "date": "2026-11-20", "total": "36.47", "currency": "PLN",
     "error": None, "created_at": "2026-11-20T17:02:11+01:00", "needs_review": True,
 }
@@ -120,8 +119,8 @@ class ReceiptSummaryOut(BaseModel):
     error: str | None
     created_at: dt.datetime
     needs_review: bool = Field(
-        False, description="True when the parser's checks failed or it left warnings: "
-        "compare the receipt with its image"
+        False, description="True when the parser's checks failed or it left warnings, or no "
+        "total or date was read (booking_problems): compare the receipt with its image"
     )
 
 
@@ -142,6 +141,7 @@ class ReceiptOut(ReceiptSummaryOut):
                     "updated_at": "2026-11-20T17:02:14+01:00", "corrected_at": None,
                     "entered_manually": False,
                     "warnings": ["sum of items 35.47 differs from total 36.47"],
+                    "booking_problems": [],
                     "checks": {"items_sum_matches_total": False, "lines_consistent": True,
                                "payment_matches": None},
                     "confidence": 0.82,
@@ -169,6 +169,12 @@ class ReceiptOut(ReceiptSummaryOut):
     )
     warnings: list[str] = Field(
         default_factory=list, description="What the OCR parser doubted, in its words"
+    )
+    booking_problems: list[str] = Field(
+        default_factory=list,
+        description="What could not be booked from the OCR result until a correction supplies "
+        "it: no total (the receipt is not booked as spending), no date (booked on the upload "
+        "day). Each one keeps needs_review true.",
     )
     checks: dict[str, bool | None] = Field(
         default_factory=dict,

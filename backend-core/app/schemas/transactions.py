@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.models.states import TransactionSource
 from app.schemas.common import Category, Currency, Money, SpendingDate, SpendingTime, Text
-
-Source = Literal["receipt", "manual"]
 
 _MANUAL_EXAMPLE = {
     "occurred_on": "2026-11-21", "amount": "120.00", "currency": "PLN", "shop": "Orlen",
@@ -51,7 +49,8 @@ class TransactionOut(BaseModel):
             "examples": [
                 {
                     **_MANUAL_EXAMPLE, "id": "7d1c1a0e-9f7b-4a8c-8f0e-3b2d6a1c5e44",
-                    "occurred_at": None, "source": "manual", "receipt_id": None,
+                    "occurred_at": None, "source": TransactionSource.MANUAL.value,
+                    "receipt_id": None,
                     "created_at": "2026-11-21T08:00:00+01:00",
                     "updated_at": "2026-11-21T08:00:00+01:00",
                 }
@@ -66,7 +65,7 @@ class TransactionOut(BaseModel):
     shop: str | None
     category: str | None
     description: str | None
-    source: Source
+    source: TransactionSource
     receipt_id: uuid.UUID | None
     created_at: datetime
     updated_at: datetime

@@ -1,6 +1,7 @@
 """Check an uploaded file by its content, against the one list of formats (app/upload_formats.py,
-shared with the OCR worker): magic bytes, a header that opens, the decoded pixel count, and a
-full decode for the formats that are cheap to decode; PDFs by page count, password and size.
+shared with the OCR worker): magic bytes, a header that opens, the decoded pixel count (the same
+`read_header` the worker runs), and a full decode for the formats that are cheap to decode; PDFs
+by page count, password and size.
 
 Neither the file name nor the declared content type is trusted. HEIC and PDF are not decoded
 here (that is the OCR worker's job, seconds of CPU): their headers are checked, and whatever
@@ -20,11 +21,10 @@ from app.upload_formats import (
     PDFIUM_LOCK,
     FormatRejected,
     UploadFormat,
-    check_pixels,
-    decoded_size,
     open_pdf,
     pdf_layout,
-    register_heif,
+    pillow_bomb,
+    read_header,
     sniff,
 )
 
@@ -70,26 +70,19 @@ def _check_pdf(data: bytes, max_pixels: int) -> tuple[int, int]:
 
 
 def _check_picture(data: bytes, fmt: UploadFormat, max_pixels: int) -> tuple[int, int]:
-    if fmt.name == "HEIF":
-        register_heif()
+    width, height = read_header(data, fmt, max_pixels)
+    if fmt.name == "HEIF":  # decoding is the OCR worker's job (seconds of CPU)
+        return width, height
     with warnings.catch_warnings():
-        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # the limit is ours
         try:
-            with Image.open(io.BytesIO(data), formats=[fmt.name]) as probe:
-                width, height = probe.size
-                check_pixels(*decoded_size(fmt, width, height), max_pixels)
-                if fmt.name == "HEIF":
-                    return width, height
-                probe.verify()
             with Image.open(io.BytesIO(data), formats=[fmt.name]) as full:
                 # Decode every byte (finds truncated data that verify() cannot); JPEGs at 1/8
                 # scale, which still reads the whole stream but is ~5x faster for photos.
                 full.draft(None, (max(1, width // 8), max(1, height // 8)))
                 full.load()
-        except FormatRejected:
-            raise
-        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-            raise ImageRejected(413, f"image has too many pixels: {exc}") from exc
+        except Image.DecompressionBombError as exc:
+            raise pillow_bomb(exc, max_pixels) from exc
         except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError,
                 RuntimeError) as exc:
             raise ImageRejected(400, f"the image is damaged or truncated: {exc}") from exc

@@ -19,32 +19,36 @@ from sqlalchemy import text, update
 from sqlalchemy.orm import Session
 
 from app.models import Receipt, ReceiptJob
+from app.models.states import ReceiptStatus
 from app.services import metrics
+
+PENDING, PROCESSING = ReceiptStatus.PENDING, ReceiptStatus.PROCESSING
+DONE, FAILED = ReceiptStatus.DONE, ReceiptStatus.FAILED
 
 _EXPIRED_EXHAUSTED = text(
     """
     UPDATE receipt_jobs
-       SET status = 'failed', finished_at = now(), lease_until = NULL, locked_by = NULL,
+       SET status = :failed, finished_at = now(), lease_until = NULL, locked_by = NULL,
            last_error = 'processing was interrupted ' || attempts || ' times '
                         || '(worker lost the job when its lease expired)'
-     WHERE status = 'processing' AND lease_until < now() AND attempts >= max_attempts
+     WHERE status = :processing AND lease_until < now() AND attempts >= max_attempts
     RETURNING receipt_id, last_error
     """
-)
+).bindparams(failed=FAILED.value, processing=PROCESSING.value)
 
 _CLAIM = text(
     """
     WITH next AS (
         SELECT id, status AS old_status
           FROM receipt_jobs
-         WHERE (status = 'pending' AND run_after <= now())
-            OR (status = 'processing' AND lease_until < now())
+         WHERE (status = :pending AND run_after <= now())
+            OR (status = :processing AND lease_until < now())
          ORDER BY run_after, created_at
          LIMIT 1
            FOR UPDATE SKIP LOCKED
     )
     UPDATE receipt_jobs AS j
-       SET status = 'processing',
+       SET status = :processing,
            attempts = j.attempts + 1,
            lease_until = now() + make_interval(secs => :lease),
            locked_by = :worker,
@@ -54,7 +58,7 @@ _CLAIM = text(
      WHERE j.id = next.id
     RETURNING j.id, j.receipt_id, j.attempts, j.max_attempts, next.old_status
     """
-)
+).bindparams(pending=PENDING.value, processing=PROCESSING.value)
 
 
 @dataclass(frozen=True)
@@ -84,7 +88,7 @@ def new_token(prefix: str = "worker") -> str:
 
 
 def enqueue(session: Session, receipt_id: uuid.UUID, max_attempts: int) -> ReceiptJob:
-    job = ReceiptJob(receipt_id=receipt_id, status="pending", attempts=0, max_attempts=max_attempts)
+    job = ReceiptJob(receipt_id=receipt_id, status=PENDING, attempts=0, max_attempts=max_attempts)
     session.add(job)
     return job
 
@@ -97,7 +101,7 @@ def fail_abandoned(session: Session) -> int:
     """Fail jobs whose worker died holding them on their last allowed attempt."""
     rows = session.execute(_EXPIRED_EXHAUSTED).all()
     for receipt_id, error in rows:
-        _set_receipt(session, receipt_id, status="failed", error=error)
+        _set_receipt(session, receipt_id, status=FAILED, error=error)
         metrics.JOB_FAILURES.labels(reason="lease_expired").inc()
     return len(rows)
 
@@ -114,11 +118,11 @@ def claim(session: Session, token: str, lease_seconds: float) -> ClaimedJob | No
         attempts=row.attempts,
         max_attempts=row.max_attempts,
         token=token,
-        reclaimed=row.old_status == "processing",
+        reclaimed=row.old_status == PROCESSING,
     )
     if job.reclaimed:
         metrics.JOB_RETRIES.labels(reason="lease_expired").inc()
-    _set_receipt(session, job.receipt_id, status="processing", error=None)
+    _set_receipt(session, job.receipt_id, status=PROCESSING, error=None)
     return job
 
 
@@ -128,7 +132,7 @@ def _fenced(session: Session, job: ClaimedJob, **values: object) -> bool:
         .where(
             ReceiptJob.id == job.id,
             ReceiptJob.locked_by == job.token,
-            ReceiptJob.status == "processing",
+            ReceiptJob.status == PROCESSING,
         )
         .values(**values)
     )
@@ -141,16 +145,16 @@ _FINISHED = {"finished_at": text("now()"), "duration_ms": _DURATION, "lease_unti
 
 def mark_done(session: Session, job: ClaimedJob) -> bool:
     """Mark the job done; the caller writes the parsed rows in the same transaction."""
-    ok = _fenced(session, job, status="done", last_error=None, **_FINISHED)
+    ok = _fenced(session, job, status=DONE, last_error=None, **_FINISHED)
     if ok:
-        _set_receipt(session, job.receipt_id, status="done", error=None)
+        _set_receipt(session, job.receipt_id, status=DONE, error=None)
     return ok
 
 
 def mark_failed(session: Session, job: ClaimedJob, error: str, reason: str) -> bool:
-    ok = _fenced(session, job, status="failed", last_error=error, **_FINISHED)
+    ok = _fenced(session, job, status=FAILED, last_error=error, **_FINISHED)
     if ok:
-        _set_receipt(session, job.receipt_id, status="failed", error=error)
+        _set_receipt(session, job.receipt_id, status=FAILED, error=error)
         metrics.JOB_FAILURES.labels(reason=reason).inc()
     return ok
 
@@ -160,7 +164,7 @@ def reschedule(
 ) -> bool:
     """Back to pending, runnable after `delay_seconds`."""
     values: dict[str, object] = {
-        "status": "pending",
+        "status": PENDING,
         "last_error": error,
         "lease_until": None,
         "locked_by": None,
@@ -172,7 +176,7 @@ def reschedule(
         values["attempts"] = ReceiptJob.attempts - 1
     ok = _fenced(session, job, **values)
     if ok:
-        _set_receipt(session, job.receipt_id, status="pending")
+        _set_receipt(session, job.receipt_id, status=PENDING)
         reason = "transient" if spend_attempt else "unavailable"
         metrics.JOB_RETRIES.labels(reason=reason).inc()
     return ok
@@ -183,14 +187,14 @@ def release(session: Session, job: ClaimedJob) -> bool:
     ok = _fenced(
         session,
         job,
-        status="pending",
+        status=PENDING,
         attempts=ReceiptJob.attempts - 1,
         lease_until=None,
         locked_by=None,
         run_after=text("now()"),
     )
     if ok:
-        _set_receipt(session, job.receipt_id, status="pending")
+        _set_receipt(session, job.receipt_id, status=PENDING)
     return ok
 
 
@@ -198,12 +202,12 @@ def requeue(
     session: Session, receipt_id: uuid.UUID, max_attempts: int, *, force: bool = False
 ) -> bool:
     """Re-queue a failed receipt (or, with force, a done one) with a fresh attempt budget."""
-    allowed = ("failed", "done") if force else ("failed",)
+    allowed = (FAILED, DONE) if force else (FAILED,)
     result = session.execute(
         update(ReceiptJob)
         .where(ReceiptJob.receipt_id == receipt_id, ReceiptJob.status.in_(allowed))
         .values(
-            status="pending",
+            status=PENDING,
             attempts=0,
             max_attempts=max_attempts,
             run_after=text("now()"),
@@ -214,7 +218,7 @@ def requeue(
     )
     if result.rowcount != 1:
         return False
-    _set_receipt(session, receipt_id, status="pending", error=None)
+    _set_receipt(session, receipt_id, status=PENDING, error=None)
     return True
 
 
@@ -223,7 +227,7 @@ def settle_failed_by_hand(session: Session, receipt_id: uuid.UUID) -> bool:
     more); False when the job is no longer failed (e.g. retried meanwhile)."""
     result = session.execute(
         update(ReceiptJob)
-        .where(ReceiptJob.receipt_id == receipt_id, ReceiptJob.status == "failed")
-        .values(status="done", finished_at=text("now()"))
+        .where(ReceiptJob.receipt_id == receipt_id, ReceiptJob.status == FAILED)
+        .values(status=DONE, finished_at=text("now()"))
     )
     return result.rowcount == 1

@@ -41,11 +41,12 @@ from prometheus_fastapi_instrumentator import Instrumentator
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from app.models.states import ReceiptStatus
+
 log = logging.getLogger(__name__)
 
 HTTP_LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
 OCR_BUCKETS = (0.1, 0.25, 0.5, 1, 2, 3, 5, 8, 13, 20, 30, 60, 120)
-JOB_STATUSES = ("pending", "processing", "done", "failed")
 
 OCR_CALL_DURATION = Histogram(
     "lifeboard_ocr_call_duration_seconds",
@@ -72,8 +73,8 @@ _QUEUE_SQL = text(
 _DB_SIZE_SQL = text("SELECT pg_database_size(current_database())")
 _OLDEST_SQL = text(
     "SELECT COALESCE(EXTRACT(EPOCH FROM now() - min(run_after)), 0) FROM receipt_jobs "
-    "WHERE status = 'pending' AND run_after <= now()"
-)
+    "WHERE status = :pending AND run_after <= now()"
+).bindparams(pending=ReceiptStatus.PENDING.value)
 
 
 class QueueCollector(Collector):
@@ -101,8 +102,8 @@ class QueueCollector(Collector):
         except Exception:
             log.warning("queue metrics unavailable", exc_info=True)
             return
-        for status in JOB_STATUSES:
-            jobs.add_metric([status], float(counts.get(status, 0)))
+        for status in ReceiptStatus:
+            jobs.add_metric([status.value], float(counts.get(status, 0)))
         oldest.add_metric([], max(age, 0.0))
         db_size.add_metric([], size)
         yield jobs

@@ -1,17 +1,22 @@
 """Turn the OCR worker's JSON into typed values ready for the receipts/items/transactions rows.
 
-The OCR output is untrusted: every field is optional and may be malformed. Bad values become
-None (unknown) instead of failing the whole receipt; money is Decimal with 2 places.
+The worker's answer follows ocr-worker/contract/receipt.schema.json, and `OcrReceipt` reads it.
+It is still untrusted (another process, another image): every field is optional and may be
+malformed. Bad values become None (unknown) instead of failing the whole receipt; money is
+Decimal with 2 places.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Any
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 _MAX_AMOUNT = Decimal("9999999999.99")  # NUMERIC(12,2)
 _MAX_QUANTITY = Decimal("999999999.999")  # NUMERIC(12,3)
@@ -77,6 +82,52 @@ def _vat(value: Any) -> str | None:
     return text.upper() if text and text.isalpha() else None
 
 
+def _objects(value: Any) -> list[Any]:
+    """The JSON objects of a list (anything else in it, or a non-list, is no item)."""
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
+# Each field reads what it can and leaves the rest unknown (None) instead of failing the
+# receipt: the before-validators below never raise.
+Name = Annotated[str | None, BeforeValidator(_text)]
+Amount = Annotated[Decimal | None, BeforeValidator(lambda v: to_decimal(v))]
+Quantity = Annotated[
+    Decimal | None, BeforeValidator(lambda v: to_decimal(v, _MILLI, _MAX_QUANTITY))
+]
+
+
+class OcrItem(BaseModel):
+    """One line of the worker's `items` (its contract: ocr-worker/contract/receipt.schema.json,
+    `$defs.Item`); only the fields the core stores."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    name: Name = None
+    quantity: Quantity = None
+    unit_price: Amount = None
+    price: Amount = None
+    discount: Amount = None
+    vat: Annotated[str | None, BeforeValidator(_vat)] = None
+
+
+class OcrReceipt(BaseModel):
+    """The worker's answer as the core reads it (ocr-worker/contract/receipt.schema.json): the
+    fields it books; the rest (checks, warnings, confidence...) stays in receipts.raw_ocr.
+    tests/test_ocr_contract.py proves it takes every answer the schema allows."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    shop: Name = None
+    company: Name = None
+    nip: Annotated[str | None, BeforeValidator(lambda v: _text(v, 20))] = None
+    date: Annotated[dt.date | None, BeforeValidator(to_date)] = None
+    time: Annotated[dt.time | None, BeforeValidator(to_time)] = None
+    total: Amount = None
+    amount_due: Amount = None
+    currency: Annotated[str, BeforeValidator(_currency)] = "PLN"
+    items: Annotated[list[OcrItem], BeforeValidator(_objects)] = Field(default_factory=list)
+
+
 @dataclass(frozen=True)
 class ParsedItem:
     position: int
@@ -102,54 +153,43 @@ class ParsedReceipt:
 
     @property
     def spent(self) -> Decimal | None:
-        """What left the wallet: amount due (incl. deposits), else the fiscal total, else the
-        sum of item prices; None when the receipt shows no money at all."""
-        if self.amount_due is not None:
-            return self.amount_due
-        if self.total is not None:
-            return self.total
-        prices = [item.price for item in self.items if item.price is not None]
-        return sum(prices, Decimal("0.00")) if prices else None
+        """What left the wallet: amount due (incl. deposits), else the fiscal total; None when
+        neither was read. Never the sum of the items: a missed line or a misread price would be
+        booked silently as the receipt's amount."""
+        return self.amount_due if self.amount_due is not None else self.total
+
+    @property
+    def shows_money(self) -> bool:
+        """Any amount at all: a total, an amount due or an item price."""
+        return self.spent is not None or any(item.price is not None for item in self.items)
 
 
 def parse_ocr_result(data: Any, tz: str) -> ParsedReceipt:
-    """Map the OCR worker's JSON (see contracts: ocr-worker API) to a ParsedReceipt."""
+    """Map the OCR worker's JSON (ocr-worker/contract/receipt.schema.json) to a ParsedReceipt."""
     if not isinstance(data, dict):
         raise ValueError("OCR result is not a JSON object")
-    purchase_date = to_date(data.get("date"))
-    clock = to_time(data.get("time"))
+    ocr = OcrReceipt.model_validate(data)
     purchased_at = (
-        datetime.combine(purchase_date, clock, tzinfo=ZoneInfo(tz))
-        if purchase_date is not None and clock is not None
+        datetime.combine(ocr.date, ocr.time, tzinfo=ZoneInfo(tz))
+        if ocr.date is not None and ocr.time is not None
         else None
     )
-    raw_items = data.get("items")
     items: list[ParsedItem] = []
-    for raw in raw_items if isinstance(raw_items, list) else []:
-        if not isinstance(raw, dict):
-            continue
-        name = _text(raw.get("name"))
-        if not name:
-            continue
-        items.append(
-            ParsedItem(
-                position=len(items) + 1,
-                name=name,
-                quantity=to_decimal(raw.get("quantity"), _MILLI, _MAX_QUANTITY),
-                unit_price=to_decimal(raw.get("unit_price")),
-                price=to_decimal(raw.get("price")),
-                discount=to_decimal(raw.get("discount")),
-                vat=_vat(raw.get("vat")),
-            )
-        )
+    for item in ocr.items:
+        if item.name:  # a line without a name is no item
+            items.append(ParsedItem(
+                position=len(items) + 1, name=item.name, quantity=item.quantity,
+                unit_price=item.unit_price, price=item.price, discount=item.discount,
+                vat=item.vat,
+            ))
     return ParsedReceipt(
-        shop=_text(data.get("shop")),
-        company=_text(data.get("company")),
-        nip=_text(data.get("nip"), 20),
-        purchase_date=purchase_date,
+        shop=ocr.shop,
+        company=ocr.company,
+        nip=ocr.nip,
+        purchase_date=ocr.date,
         purchased_at=purchased_at,
-        total=to_decimal(data.get("total")),
-        amount_due=to_decimal(data.get("amount_due")),
-        currency=_currency(data.get("currency")),
+        total=ocr.total,
+        amount_due=ocr.amount_due,
+        currency=ocr.currency,
         items=items,
     )

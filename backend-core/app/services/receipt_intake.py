@@ -12,6 +12,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from app.models import Receipt
+from app.models.states import ReceiptStatus
 from app.services import job_queue
 from app.services.image_check import CheckedImage
 
@@ -52,7 +53,7 @@ def accept_upload(
             filename=display_filename(filename),
             content_type=image.content_type,
             image=data,
-            status="pending",
+            status=ReceiptStatus.PENDING,
         )
         .on_conflict_do_nothing(index_elements=[Receipt.sha256])
         .returning(Receipt.id)
@@ -63,4 +64,4 @@ def accept_upload(
         ).one()
         return Intake(id=existing.id, status=existing.status, duplicate=True)
     job_queue.enqueue(session, receipt_id, max_attempts)
-    return Intake(id=receipt_id, status="pending", duplicate=False)
+    return Intake(id=receipt_id, status=ReceiptStatus.PENDING, duplicate=False)

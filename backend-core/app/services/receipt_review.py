@@ -11,6 +11,7 @@ from sqlalchemy import ColumnElement, and_, cast, false, func, literal, or_
 from sqlalchemy.dialects.postgresql import JSONPATH
 
 from app.models import Receipt
+from app.models.states import ReceiptStatus
 
 _MAX_WARNINGS = 50
 
@@ -46,18 +47,48 @@ def review_of(raw: Any) -> Review:
     )
 
 
+def booking_problems(receipt: Receipt) -> list[str]:
+    """What the core could not book from a receipt's OCR result, for a person to fix: without
+    a total it is not booked at all; without a date it is booked on the upload day. A receipt
+    entered by hand (no OCR result) always has both."""
+    if receipt.status != ReceiptStatus.DONE or receipt.raw_ocr is None:
+        return []
+    problems = []
+    if receipt.total is None and receipt.amount_due is None:
+        problems.append("no total was read: the receipt is not booked as spending until its "
+                        "total or amount due is entered")
+    if receipt.purchase_date is None:
+        problems.append("no date was read: the receipt is booked on the day it was uploaded "
+                        "until its date is entered")
+    return problems
+
+
+def booking_problems_clause() -> ColumnElement[bool]:
+    """SQL twin of `bool(booking_problems(receipt))` (for list filters)."""
+    return and_(
+        Receipt.status == ReceiptStatus.DONE,
+        Receipt.raw_ocr.is_not(None),
+        or_(and_(Receipt.total.is_(None), Receipt.amount_due.is_(None)),
+            Receipt.purchase_date.is_(None)),
+    )
+
+
 def needs_review(receipt: Receipt) -> bool:
     """A person should check the receipt: the parser doubted it and nobody has corrected it
-    since (a correction is the person's review)."""
-    return receipt.corrected_at is None and review_of(receipt.raw_ocr).needs_review
+    since (a correction is the person's review), or the core could not book all of it (until
+    the missing total or date is entered)."""
+    return bool(booking_problems(receipt)) or (
+        receipt.corrected_at is None and review_of(receipt.raw_ocr).needs_review
+    )
 
 
 def needs_review_clause(wanted: bool) -> ColumnElement[bool]:
     """SQL twin of `needs_review` over receipts.raw_ocr and corrected_at (for list filters)."""
     has_warning = Receipt.raw_ocr.op("@?")(_path('$.warnings[*] ? (@.type() == "string")'))
     failed_check = Receipt.raw_ocr.op("@?")(_path("$.checks.* ? (@ == false)"))
-    flagged = and_(Receipt.corrected_at.is_(None),
+    doubted = and_(Receipt.corrected_at.is_(None),
                    func.coalesce(or_(has_warning, failed_check), false()))
+    flagged = or_(doubted, booking_problems_clause())
     return flagged if wanted else ~flagged
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import delete, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.models import Receipt, ReceiptItem, Transaction
+from app.models.states import ReceiptStatus, TransactionSource
 from app.services import job_queue
 from app.services.categorize import Categorizer
 from app.services.ocr_result import ParsedReceipt
@@ -19,6 +20,7 @@ from app.services.ocr_result import ParsedReceipt
 
 class NothingToBook(ValueError):
     """The OCR result holds no amount at all: nothing can be booked as spending."""
+
 
 
 class NotFailedAnyMore(RuntimeError):
@@ -73,10 +75,13 @@ def correct_receipt(
     transaction = session.scalars(
         select(Transaction).where(Transaction.receipt_id == receipt.id)
     ).one_or_none()
+    amount = receipt.amount_due if receipt.amount_due is not None else receipt.total
+    if transaction is None and amount is not None and receipt.raw_ocr is not None:
+        # OCR read no total, so the receipt was not booked: the person's total books it now
+        transaction = _book(session, receipt, amount, tz)
     if transaction is not None:
         transaction.shop = receipt.shop
         transaction.currency = receipt.currency or transaction.currency
-        amount = receipt.amount_due if receipt.amount_due is not None else receipt.total
         if amount is not None:
             transaction.amount = amount
         if receipt.purchase_date is not None:
@@ -112,7 +117,7 @@ def complete_by_hand(
         raise ValueError("a failed receipt is completed by hand with its date and total")
     if not job_queue.settle_failed_by_hand(session, receipt.id):
         raise NotFailedAnyMore(f"receipt {receipt.id} is not failed any more")
-    receipt.status = "done"
+    receipt.status = ReceiptStatus.DONE
     receipt.error = None
     receipt.raw_ocr = None
     receipt.purchased_at = None
@@ -124,7 +129,9 @@ def complete_by_hand(
         select(Transaction).where(Transaction.receipt_id == receipt.id)
     ).one_or_none()
     if transaction is None:
-        transaction = Transaction(receipt_id=receipt.id, source="receipt", amount=Decimal(0))
+        transaction = Transaction(
+            receipt_id=receipt.id, source=TransactionSource.RECEIPT, amount=Decimal(0)
+        )
         session.add(transaction)
     transaction.occurred_on = changes["date"]
     transaction.currency = changes.get("currency") or receipt.currency
@@ -141,10 +148,10 @@ def store_parsed(
     raw: dict[str, Any],
     categorizer: Categorizer,
     tz: str,
-) -> Transaction:
-    """Replace the receipt's parsed data (idempotent: a re-run updates the same rows)."""
-    spent = parsed.spent
-    if spent is None:
+) -> Transaction | None:
+    """Replace the receipt's parsed data (idempotent: a re-run updates the same rows) and book
+    its transaction; None (and no transaction) when no total was read (`booking_problems`)."""
+    if not parsed.shows_money:
         raise NothingToBook("no total, amount due or item prices were found on the receipt")
     receipt = session.get(Receipt, receipt_id)
     if receipt is None:
@@ -177,22 +184,41 @@ def store_parsed(
     ]
     session.add_all(items)
 
+    session.flush()
     transaction = session.scalars(
         select(Transaction).where(Transaction.receipt_id == receipt_id)
     ).one_or_none()
+    if parsed.spent is None:  # not the item sum: a person enters the total (correct_receipt)
+        if transaction is not None:
+            session.delete(transaction)
+        session.flush()
+        return None
+    return _book(session, receipt, parsed.spent, tz, transaction)
+
+
+def _book(
+    session: Session, receipt: Receipt, amount: Decimal, tz: str,
+    transaction: Transaction | None = None,
+) -> Transaction:
+    """The receipt's one transaction (``transaction`` updated, else a new one): on its printed
+    date (and time, when it was read), else at the moment of the upload (`booking_problems`
+    says so)."""
+    items = session.scalars(
+        select(ReceiptItem).where(ReceiptItem.receipt_id == receipt.id)
+    ).all()
     if transaction is None:
-        transaction = Transaction(receipt_id=receipt_id, source="receipt")
+        transaction = Transaction(receipt_id=receipt.id, source=TransactionSource.RECEIPT)
         session.add(transaction)
-    if parsed.purchase_date is not None:  # the printed date (and time, when it was read)
-        transaction.occurred_on = parsed.purchase_date
-        transaction.occurred_at = parsed.purchased_at
-    else:  # no date on the slip: the moment of the upload stands in for it
+    if receipt.purchase_date is not None:
+        transaction.occurred_on = receipt.purchase_date
+        transaction.occurred_at = receipt.purchased_at
+    else:
         transaction.occurred_on = local_date(receipt.created_at, tz)
         transaction.occurred_at = receipt.created_at
-    transaction.amount = spent
-    transaction.currency = parsed.currency
-    transaction.shop = parsed.shop
-    transaction.category = main_category(items)
-    transaction.description = f"Receipt{' from ' + parsed.shop if parsed.shop else ''}"
+    transaction.amount = amount
+    transaction.currency = receipt.currency or "PLN"
+    transaction.shop = receipt.shop
+    transaction.category = main_category(list(items))
+    transaction.description = f"Receipt{' from ' + receipt.shop if receipt.shop else ''}"
     session.flush()
     return transaction

@@ -24,12 +24,13 @@ from pathlib import Path
 import httpx
 from tqdm import tqdm
 
+from app.models.states import ReceiptStatus
 from app.upload_formats import sniff
 
 HELP = "upload receipt files or folders through the HTTP API of a Lifeboard"
 DEFAULT_RETRY_AFTER_SECONDS = 10.0
 MAX_RATE_LIMIT_WAITS = 60  # per file: an hour at most with the default Retry-After
-FINAL = ("done", "failed")
+FINAL = (ReceiptStatus.DONE, ReceiptStatus.FAILED)
 
 
 class Fatal(Exception):
@@ -86,7 +87,7 @@ def run(args: argparse.Namespace) -> int:
             return 2
     print_table(rows, waited=args.wait)
     refused = any(r.outcome == "refused" for r in rows)
-    unread = args.wait and any(r.receipt_id and r.status != "done" for r in rows)
+    unread = args.wait and any(r.receipt_id and r.status != ReceiptStatus.DONE for r in rows)
     return 1 if refused or unread else 0
 
 
@@ -216,10 +217,11 @@ def _result(row: Row, waited: bool) -> str:
         return "refused"
     if not waited and row.outcome != "skipped":
         return row.outcome
-    if row.status == "done":
-        return "needs review" if (row.receipt or {}).get("needs_review") else "done"
-    if row.status == "failed":
-        return "failed"
+    if row.status == ReceiptStatus.DONE:
+        needs = (row.receipt or {}).get("needs_review")
+        return "needs review" if needs else ReceiptStatus.DONE.value
+    if row.status == ReceiptStatus.FAILED:
+        return ReceiptStatus.FAILED.value
     return row.status or row.outcome
 
 
@@ -233,7 +235,7 @@ def print_table(rows: list[Row], *, waited: bool) -> None:
         counts[result] = counts.get(result, 0) + 1
         if row.outcome in ("skipped", "duplicate"):
             note = "already on the server"
-        elif result == "failed":
+        elif result == ReceiptStatus.FAILED:
             note = receipt.get("error") or ""
         else:
             note = row.detail

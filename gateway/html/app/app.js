@@ -207,7 +207,8 @@ function render(li, receipt) {
   const warnings = $(".warnings", li);
   const failedChecks = Object.entries(receipt.checks || {})
     .filter(([, ok]) => ok === false).map(([name]) => T.failedCheck(name));
-  warnings.replaceChildren(...[...(receipt.warnings || []), ...failedChecks].map((w) => {
+  const doubts = [...(receipt.booking_problems || []), ...(receipt.warnings || []), ...failedChecks];
+  warnings.replaceChildren(...doubts.map((w) => {
     const item = document.createElement("li");
     item.textContent = w;
     return item;

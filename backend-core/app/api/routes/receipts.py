@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from app.api.deps import SessionDep, SettingsDep
 from app.models import Receipt, ReceiptItem, ReceiptJob, Transaction
+from app.models.states import ReceiptStatus
 from app.schemas.common import ERROR_RESPONSES, MAX_INT4, ErrorOut, Page
 from app.schemas.receipts import (
     ReceiptAccepted,
@@ -18,13 +19,17 @@ from app.schemas.receipts import (
     ReceiptItemPatch,
     ReceiptOut,
     ReceiptPatch,
-    ReceiptStatus,
     ReceiptSummaryOut,
 )
 from app.services import job_queue
 from app.services.image_check import ImageRejected, check_image
 from app.services.receipt_intake import accept_upload
-from app.services.receipt_review import needs_review, needs_review_clause, review_of
+from app.services.receipt_review import (
+    booking_problems,
+    needs_review,
+    needs_review_clause,
+    review_of,
+)
 from app.services.receipt_store import (
     NotFailedAnyMore,
     complete_by_hand,
@@ -95,6 +100,7 @@ def receipt_out(session: Session, receipt: Receipt) -> ReceiptOut:
     return ReceiptOut(
         **base,
         warnings=review.warnings,
+        booking_problems=booking_problems(receipt),
         checks=review.checks,
         confidence=review.confidence,
         content_type=receipt.content_type,
@@ -110,7 +116,7 @@ def receipt_out(session: Session, receipt: Receipt) -> ReceiptOut:
         image_url=f"/api/v1/receipts/{receipt.id}/image",
         updated_at=receipt.updated_at,
         corrected_at=receipt.corrected_at,
-        entered_manually=receipt.status == "done" and receipt.raw_ocr is None,
+        entered_manually=receipt.status == ReceiptStatus.DONE and receipt.raw_ocr is None,
     )
 
 
@@ -126,8 +132,8 @@ def list_receipts(
     status_: Annotated[ReceiptStatus | None, Query(alias="status")] = None,
     needs_review: Annotated[
         bool | None,
-        Query(description="true: only receipts whose parser checks failed or left warnings; "
-              "false: only the others"),
+        Query(description="true: only receipts whose parser checks failed or left warnings, "
+              "or with booking_problems; false: only the others"),
     ] = None,
     sha256: Annotated[
         str | None,
@@ -194,7 +200,7 @@ def retry_receipt(
     if not job_queue.requeue(session, receipt_id, settings.job_max_attempts):
         raise HTTPException(409, f"receipt is {current}; only failed receipts can be retried")
     session.commit()
-    return ReceiptAccepted(id=receipt_id, status="pending")
+    return ReceiptAccepted(id=receipt_id, status=ReceiptStatus.PENDING)
 
 
 @router.patch(
@@ -249,14 +255,14 @@ def patch_receipt(
     changes = patch.model_dump(exclude_unset=True)
     if "date" in changes and changes["date"] is None:
         raise HTTPException(422, "date cannot be null")
-    if receipt.status == "failed":
+    if receipt.status == ReceiptStatus.FAILED:
         try:
             complete_by_hand(session, receipt, changes, settings.tz)
         except NotFailedAnyMore:
             raise HTTPException(409, "the receipt was queued again meanwhile") from None
         except ValueError as exc:
             raise HTTPException(422, str(exc)) from None
-    elif receipt.status == "done":
+    elif receipt.status == ReceiptStatus.DONE:
         correct_receipt(session, receipt, changes, settings.tz)
     else:
         raise HTTPException(

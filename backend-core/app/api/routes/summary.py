@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from app.api.deps import SessionDep
 from app.models import ReceiptItem, Transaction
+from app.models.states import TransactionSource
 from app.schemas.common import ERROR_RESPONSES
 from app.schemas.transactions import MonthlySummaryOut, MonthSummary
 
@@ -56,13 +57,14 @@ def monthly_summary(
     category = func.coalesce(Transaction.category, "other")
     manual_categories = session.execute(
         select(month, Transaction.currency, category, func.sum(Transaction.amount))
-        .where(*where, Transaction.source == "manual")
+        .where(*where, Transaction.source == TransactionSource.MANUAL)
         .group_by(month, Transaction.currency, category)
     ).all()
     item_categories = session.execute(
         select(month, Transaction.currency, ReceiptItem.category, func.sum(ReceiptItem.spent))
         .join(ReceiptItem, ReceiptItem.receipt_id == Transaction.receipt_id)
-        .where(*where, Transaction.source == "receipt", ReceiptItem.price.is_not(None))
+        .where(*where, Transaction.source == TransactionSource.RECEIPT,
+               ReceiptItem.price.is_not(None))
         .group_by(month, Transaction.currency, ReceiptItem.category)
     ).all()
 
@@ -90,7 +92,8 @@ class _Month:
         self.itemized = _ZERO
 
     def summary(self, month: str, currency: str) -> MonthSummary:
-        receipts, manual = self.by_source["receipt"], self.by_source["manual"]
+        receipts = self.by_source[TransactionSource.RECEIPT]
+        manual = self.by_source[TransactionSource.MANUAL]
         categories = dict(self.categories)
         rest = receipts - self.itemized
         if rest != 0:

@@ -13,8 +13,9 @@ from sqlalchemy.orm import Session
 
 from app.api.deps import SessionDep, SettingsDep
 from app.models import Transaction
+from app.models.states import TransactionSource
 from app.schemas.common import ERROR_RESPONSES, ErrorOut, Page, Text
-from app.schemas.transactions import Source, TransactionIn, TransactionOut, TransactionPatch
+from app.schemas.transactions import TransactionIn, TransactionOut, TransactionPatch
 
 router = APIRouter(prefix="/transactions", tags=["transactions"], responses=ERROR_RESPONSES)
 _RECEIPT_OWNED: dict[int | str, dict[str, object]] = {
@@ -34,7 +35,7 @@ def list_transactions(
     date_to: Annotated[date | None, Query(description="Last local day, inclusive")] = None,
     shop: Annotated[Text | None, Query(max_length=200, description="Part of the shop name")] = None,
     category: Annotated[Text | None, Query(max_length=40)] = None,
-    source: Source | None = None,
+    source: TransactionSource | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> Page[TransactionOut]:
@@ -74,7 +75,7 @@ def _get(session: Session, transaction_id: uuid.UUID) -> Transaction:
 
 def _manual(session: Session, transaction_id: uuid.UUID) -> Transaction:
     transaction = _get(session, transaction_id)
-    if transaction.source != "manual":
+    if transaction.source != TransactionSource.MANUAL:
         raise HTTPException(
             409, "this transaction comes from a receipt; correct the receipt's items instead"
         )
@@ -101,7 +102,9 @@ def _in_local_time(changes: dict[str, Any], tz: str) -> dict[str, Any]:
 def create_transaction(
     body: TransactionIn, session: SessionDep, settings: SettingsDep
 ) -> TransactionOut:
-    transaction = Transaction(**_in_local_time(body.model_dump(), settings.tz), source="manual")
+    transaction = Transaction(
+        **_in_local_time(body.model_dump(), settings.tz), source=TransactionSource.MANUAL
+    )
     session.add(transaction)
     session.commit()
     session.refresh(transaction)

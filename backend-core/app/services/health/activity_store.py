@@ -22,9 +22,12 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from app.models.activity import Activity
+from app.models.states import HealthSource
 from app.services.health.provider import METRIC_FIELDS, DailyActivity
 
-SOURCE_PRECEDENCE = ("fit", "health_api", "health_connect", "takeout")
+SOURCE_PRECEDENCE = (
+    HealthSource.FIT, HealthSource.HEALTH_API, HealthSource.HEALTH_CONNECT, HealthSource.TAKEOUT
+)
 
 
 def rank(source: str | None) -> int:

@@ -9,12 +9,13 @@ from google.oauth2.credentials import Credentials
 from sqlalchemy.orm import Session
 
 from app.models.health import GoogleCredential
+from app.models.states import CredentialState
 from app.services.health.errors import AuthorizationError
 from app.services.health.metrics import set_auth_state
 from app.services.health.token_crypto import TokenCipher
 
-STATE_OK = "ok"
-STATE_REAUTH = "reauthorization_needed"
+STATE_OK = CredentialState.OK
+STATE_REAUTH = CredentialState.REAUTHORIZATION_NEEDED
 STATE_MISSING = "missing"
 
 

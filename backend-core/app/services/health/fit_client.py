@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from googleapiclient.discovery import build
 from googleapiclient.errors import HttpError
 
+from app.models.states import HealthSource
 from app.services.health.errors import MissingScopeError, ProviderShutDownError
 from app.services.health.provider import (
     MAX_WINDOW_DAYS,
@@ -197,7 +198,7 @@ def sleep_minutes_from_segments(response: dict[str, Any]) -> int | None:
 class FitProvider:
     """Reads daily activity from the Google Fit REST API."""
 
-    source = "fit"
+    source = HealthSource.FIT
     window_days = MAX_WINDOW_DAYS
 
     def __init__(

@@ -21,6 +21,7 @@ from typing import Any
 from googleapiclient.discovery import build
 from googleapiclient.errors import HttpError
 
+from app.models.states import HealthSource
 from app.services.health.errors import MissingScopeError
 from app.services.health.provider import DailyActivity, date_windows, rounded
 from app.services.health.request_retry import RateLimiter, RetryPolicy, is_transient
@@ -176,7 +177,7 @@ def _timestamp(value: str) -> datetime:
 class HealthApiProvider:
     """Reads daily activity from the Google Health API (the Fit successor)."""
 
-    source = "health_api"
+    source = HealthSource.HEALTH_API
     window_days = WINDOW_DAYS
 
     def __init__(self, service: Any, *, retry: RetryPolicy | None = None) -> None:

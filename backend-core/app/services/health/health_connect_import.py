@@ -31,10 +31,11 @@ from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from app.models.states import HealthSource
 from app.services.health.errors import ImportFileError
 from app.services.health.provider import DailyActivity, DayRange, rounded
 
-SOURCE = "health_connect"
+SOURCE = HealthSource.HEALTH_CONNECT
 EXPORT_DB_NAME = "health_connect_export.db"
 ASLEEP_STAGES = frozenset({2, 4, 5, 6})  # SLEEPING, LIGHT, DEEP, REM
 KNOWN_TABLES = (

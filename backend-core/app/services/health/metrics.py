@@ -6,7 +6,10 @@ from datetime import datetime
 
 from prometheus_client import Counter, Gauge
 
-AUTH_STATES = ("ok", "reauthorization_needed", "missing")
+from app.models.states import CredentialState, HealthProvider
+
+# what the API and the gauge report: a stored grant's state, or no grant at all
+AUTH_STATES = (*(str(s) for s in CredentialState), "missing")
 
 LAST_SYNC = Gauge(
     "lifeboard_health_last_sync_timestamp_seconds",
@@ -61,7 +64,7 @@ MISSING_DAYS = Gauge(
 
 
 def set_active_provider(provider: str) -> None:
-    for candidate in ("fit", "health_api"):
+    for candidate in HealthProvider:
         ACTIVE_PROVIDER.labels(provider=candidate).set(1 if candidate == provider else 0)
 
 

@@ -17,12 +17,13 @@ from sqlalchemy.orm import Session
 
 from app.core.config import Settings
 from app.models.health import HealthProviderSwitch
+from app.models.states import HealthProvider
 from app.services.health import metrics
-from app.services.health.credential_store import grant_state
+from app.services.health.credential_store import STATE_OK, grant_state
 
 log = logging.getLogger(__name__)
 
-PROVIDERS = ("fit", "health_api")
+PROVIDERS = tuple(HealthProvider)
 # Google Fit's REST API is supported until the end of 2026.
 FIT_LAST_DAY = date(2026, 12, 31)
 
@@ -66,7 +67,8 @@ def active_provider(session: Session, settings: Settings, today: date) -> str:
 
 def _without_switch(session: Session) -> str:
     """Before the switch: Fit, unless only the Health API is connected."""
-    if grant_state(session, "fit")[0] != "ok" and grant_state(session, "health_api")[0] == "ok":
+    fit_ok = grant_state(session, "fit")[0] == STATE_OK
+    if not fit_ok and grant_state(session, "health_api")[0] == STATE_OK:
         return "health_api"
     return "fit"
 

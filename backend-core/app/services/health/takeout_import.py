@@ -20,10 +20,11 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
+from app.models.states import HealthSource
 from app.services.health.errors import ImportFileError
 from app.services.health.provider import DailyActivity, DayRange
 
-SOURCE = "takeout"
+SOURCE = HealthSource.TAKEOUT
 PER_DAY_FILE = re.compile(r"(^|/)\d{4}-\d{2}-\d{2}\.csv$")
 
 # Normalised (lower case, no diacritics, no punctuation) header -> our column. Matching is by
