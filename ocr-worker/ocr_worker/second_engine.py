@@ -106,9 +106,12 @@ def hybrid_lines(first: OcrText, replaced: set[int], second: OcrText) -> list[st
 
 
 def _plausible_total(result: dict[str, Any]) -> bool:
-    """A total is not below half its own subtotal (a loyalty balance read as the total)."""
+    """A total is more than nothing (a change of 0.00 read as the total) and not below half
+    its own subtotal (a loyalty balance read as the total)."""
     total, subtotal = result["total"], result["subtotal"]
-    return total is None or subtotal is None or Decimal(total) * 2 >= Decimal(subtotal)
+    if total is None:
+        return True
+    return Decimal(total) > 0 and (subtotal is None or Decimal(total) * 2 >= Decimal(subtotal))
 
 
 def _total_rank(result: dict[str, Any]) -> tuple[int, float, int, int]:

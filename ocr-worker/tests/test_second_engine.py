@@ -141,3 +141,10 @@ def test_a_damaged_date_row_is_read_again(line: str) -> None:
 def test_rows_without_a_date_are_not_read_again() -> None:
     assert not any(DATE_WORDS.search(fold(line)) for line in
                    ["ITEM A 2 x 4.50 9.00", "GST ID : 002136201536", "TEL 03-6058 4088"])
+
+
+def test_a_total_of_nothing_loses_the_vote() -> None:
+    first = parsed(["SHOP", "NASI LEMAK 8.00", "TOTAL 8.00"])
+    second = parsed(["SHOP", "TOTAL 0.00", "CHANGE 0.00"])
+    second["field_confidence"]["total"] = 1.0  # however sure the other parse is of it
+    assert vote(first, second)[0]["total"] == "8.00"
