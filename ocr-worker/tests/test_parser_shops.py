@@ -153,6 +153,7 @@ def test_fallback_skips_lower_case_and_debris_lines() -> None:
         (["7 LIAN HING STATIONERY SDN BHD"], "LIAN HING STATIONERY SDN BHD"),
         (["N: SANYU SUPPLY SDN BHD"], "SANYU SUPPLY SDN BHD"),
         (["„„SANYU SUPPLY SDN BHD"], "SANYU SUPPLY SDN BHD"),
+        (["Ą KFA SUPPLY s 4", "(ROC : SA0416111-K)"], "KFA SUPPLY"),
         # the name goes on after an ampersand
         (["HOME MASTER HARDWARE &", "ELECTRICAL", "NQ.113G & 115G, JALAN"],
          "HOME MASTER HARDWARE & ELECTRICAL"),

@@ -74,11 +74,12 @@ def _mend_word(word: str) -> str:
 
 
 def _is_noise_token(token: str) -> bool:
-    """OCR debris at a line's edge: no letter or digit, or a stray lower-case letter or two."""
+    """OCR debris at a line's edge: no letter or digit, a stray lower-case letter or two, or a
+    lone accented capital in an unaccented line ("Ą KFA SUPPLY": a speck read as a letter)."""
     core = token.strip(".,:;!|'\"`()[]{}*=_-~°")
     return not any(ch.isalnum() for ch in token) or (len(core) <= 2 and core.islower()) or (
         len(core) == 0
-    )
+    ) or (len(core) == 1 and not core.isascii())
 
 
 def trim_edge_noise(line: str) -> str:
