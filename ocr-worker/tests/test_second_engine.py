@@ -54,9 +54,19 @@ def test_decisive_rows_are_the_total_line_and_the_next_payment_and_date() -> Non
     lines, rows = decisive_rows(first, parsed(["SHOP", "TOTAL 9.0O"]))
     assert lines == {2, 3, 4, 6}
     assert rows == [(80, 100), (120, 140), (160, 180), (240, 260)]
-    # the date is not re-read when the first parse has one
+    # the date row is read again even when the first parse has a date: a misread digit
+    # still makes a date
     lines, _ = decisive_rows(first, parsed(["SHOP", "TOTAL 9.0O", "25/12/2018"]))
-    assert 6 not in lines
+    assert 6 in lines
+
+
+def test_equally_sure_dates_go_to_the_second_engine_a_surer_one_stays() -> None:
+    first = parsed(["SHOP", "TOTAL 9.00", "Date: 06/03/2016 10:00"])
+    second = parsed(["SHOP", "TOTAL 9.00", "Date: 06/03/2018 10:00"])
+    result, taken = vote(first, second)
+    assert result["date"] == "2018-03-06" and "date" in taken
+    vague = parsed(["SHOP", "TOTAL 9.00", "06/03/2018"])
+    assert vote(first, vague)[0]["date"] == "2016-03-06"
 
 
 def test_boxes_read_are_those_in_decisive_rows_or_missed_by_tesseract() -> None:
