@@ -68,7 +68,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     if settings.consume_dir is not None and settings.job_worker_enabled:
         consume = ConsumeFolder.from_settings(settings, app.state.sessions)
         consume_task = asyncio.create_task(
-            consume.run(stop, settings.consume_poll_seconds), name="consume-folder")
+            consume.run(stop, settings.consume_poll_seconds), name="consume-folder"
+        )
     health_sync = SyncScheduler(app.state.sessions, settings)  # FIT_SYNC_INTERVAL_MINUTES > 0
     health_sync.start()
     try:

@@ -44,8 +44,7 @@ def health_status(session: SessionDep, settings: SettingsDep) -> HealthStatusOut
     last_success = {row.source: row.last_success_at for row in sources}
     # A provider's sync state is kept under its own name (activity.source, metrics too).
     providers = [
-        _provider_out(session, name, last_success.get(name))
-        for name in provider_choice.PROVIDERS
+        _provider_out(session, name, last_success.get(name)) for name in provider_choice.PROVIDERS
     ]
     return HealthStatusOut(
         provider=settings.health_provider,
@@ -60,9 +59,7 @@ def health_status(session: SessionDep, settings: SettingsDep) -> HealthStatusOut
     )
 
 
-def _provider_out(
-    session: Session, name: str, last_success_at: datetime | None
-) -> ProviderOut:
+def _provider_out(session: Session, name: str, last_success_at: datetime | None) -> ProviderOut:
     grant, grant_error = grant_state(session, name)
     return ProviderOut(
         provider=name, auth_state=grant, auth_error=grant_error, last_success_at=last_success_at
@@ -73,8 +70,10 @@ def _switch_out(switch: HealthProviderSwitch | None) -> SwitchOut | None:
     if switch is None:
         return None
     return SwitchOut(
-        switched_at=switch.switched_at, from_provider=switch.from_provider,
-        to_provider=switch.to_provider, reason=switch.reason,
+        switched_at=switch.switched_at,
+        from_provider=switch.from_provider,
+        to_provider=switch.to_provider,
+        reason=switch.reason,
     )
 
 
