@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from tqdm import tqdm
@@ -28,6 +28,9 @@ from app.services.health.errors import (
     HealthError,
     ImportFileError,
 )
+
+if TYPE_CHECKING:
+    from app.services.health.sync import SyncResult
 
 # The Google client libraries load slowly: service modules that pull them in are imported
 # inside the commands, so `--help` and the other commands do not wait for them.
@@ -98,7 +101,7 @@ def fit_sync(args: argparse.Namespace) -> int:
     return _report_sync(result)
 
 
-def _report_sync(result: Any) -> int:
+def _report_sync(result: SyncResult) -> int:
     """The run as JSON; exit 1 when days are missing (the next run fetches them)."""
     _print({**vars(result), "complete": result.complete})
     if result.warning:
