@@ -5,7 +5,7 @@
         --uploads 30 --concurrency 10 [--no-wait] [--label "2 OCR workers"]
 
 API_TOKEN comes from --token, the environment or the repository's .env. Every upload is a
-distinct realistic receipt photo (ocr_worker.synth when importable, else a simple drawing), so
+distinct realistic receipt photo (receipt_synth when importable, else a simple drawing), so
 no upload is answered as a duplicate. Prints one JSON object:
 - ack_latency_s: p50 / p95 / max of POST /api/v1/receipts (the 202 answer; no OCR involved);
 - end_to_end: seconds from the first upload until every receipt is done or failed, and
@@ -50,7 +50,7 @@ def make_images(count: int) -> list[bytes]:
     base = secrets.randbelow(10**6)
     sys.path.insert(0, str(ROOT / "ocr-worker"))
     try:
-        from ocr_worker.synth import generate
+        from receipt_synth import generate
     except ImportError:
         generate = None
     if generate is not None:
