@@ -37,12 +37,13 @@ def read_token() -> str:
     if os.environ.get("API_TOKEN"):
         return os.environ["API_TOKEN"]
     env_file = ROOT / ".env"
-    if env_file.exists():
-        for line in env_file.read_text().splitlines():
-            key, _, value = line.partition("=")
-            if key.strip() == "API_TOKEN":
-                return value.strip().strip("'\"")
-    return ""
+    if not env_file.exists():
+        return ""
+    # .env as make up and the native stack read it (one parser: scripts/lib/envfile.py)
+    sys.path.insert(0, str(ROOT / "scripts" / "lib"))
+    from envfile import read_env
+
+    return read_env(env_file).get("API_TOKEN", "")
 
 
 def make_images(count: int) -> list[bytes]:

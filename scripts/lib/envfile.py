@@ -18,20 +18,22 @@ ASSIGNMENT = re.compile(r"^(?P<key>[A-Za-z_][A-Za-z0-9_]*)=(?P<value>.*)$")
 
 def read_env(path: Path) -> dict[str, str]:
     """KEY=VALUE pairs as compose reads them: `export ` prefixes and blanks around the pair are
-    dropped, one pair of surrounding quotes is removed (the value inside is literal), an unquoted
-    value ends at ` #` (a comment). A later line beats an earlier one."""
+    dropped, a quoted value is what stands between its quotes (taken literally; a comment may
+    follow), an unquoted value ends at ` #` (a comment). A later line beats an earlier one."""
     values: dict[str, str] = {}
     for raw in path.read_text(encoding="utf-8").splitlines():
         match = ASSIGNMENT.match(raw.strip().removeprefix("export ").strip())
-        if not match:
-            continue
-        value = match["value"].strip()
-        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
-            value = value[1:-1]
-        else:
-            value = re.split(r"\s+#", value, maxsplit=1)[0].strip()
-        values[match["key"]] = value
+        if match:
+            values[match["key"]] = parse_value(match["value"].strip())
     return values
+
+
+def parse_value(value: str) -> str:
+    if value[:1] in ("'", '"'):
+        end = value.find(value[0], 1)
+        if end > 0:
+            return value[1:end]
+    return re.split(r"\s+#", value, maxsplit=1)[0].strip()
 
 
 def main(argv: list[str]) -> int:
