@@ -16,7 +16,7 @@ MAKEFILE = (ROOT / "Makefile").read_text(encoding="utf-8")
 
 # Where a configuration variable may be read: compose, the services' code, the scripts.
 SOURCES = [
-    ROOT / "docker-compose.yml", ROOT / ".env.example", *(ROOT / "scripts").glob("*"),
+    ROOT / "docker-compose.yml", ROOT / ".env.example", *(ROOT / "scripts").rglob("*"),
     *(ROOT / "backend-core" / "app").rglob("*.py"),
     *(ROOT / "ocr-worker" / "ocr_worker").rglob("*.py"),
     *(ROOT / "gateway").rglob("*"), *(ROOT / "grafana" / "provisioning").rglob("*.yml"),
