@@ -9,15 +9,17 @@
 # Grafana, so only the services `container-env standins --runnable` names are started.
 #
 # Steps: stand-ins for the compose file, `docker compose build` (one service at a time, so a
-# failure names it), `docker compose up -d --wait`; then through the gateway's published port on
-# 127.0.0.1: upload a generated receipt photo with curl, poll until `done`, read it back and check
-# its items; Prometheus (which publishes nothing) has every target up and Alertmanager active,
-# asked from inside its container; the ocr-worker's routing table has no default route (read, never probed with
-# traffic); nothing but the gateway publishes a port; every running container is non-root,
-# without capabilities, with no-new-privileges and a read-only root; without Grafana the gateway
-# still serves the API. It runs its own Compose project (lifeboard-smoke) with a generated env
-# file (fresh secrets, a free port published on 127.0.0.1 only, its own edge subnet) and never
-# reads or touches the user's .env. On every exit: `docker compose down -v`, and
+# failure names it), the Python images' /app against their Dockerfiles' COPY lines (nothing
+# else: no tests, benchmarks, development tooling or caches), `docker compose up -d --wait`;
+# then through the gateway's published port on 127.0.0.1: upload a generated receipt photo with
+# curl, poll until `done`, read it back and check its items; Prometheus (which publishes nothing)
+# has every target up and Alertmanager active, asked from inside its container; the ocr-worker's
+# routing table has no default route (read, never probed with traffic); nothing but the gateway
+# publishes a port; every running container is non-root, without capabilities, with
+# no-new-privileges and a read-only root; without Grafana the gateway still serves the API.
+# It runs its own Compose project (lifeboard-smoke) with a generated env file (fresh secrets, a
+# free port published on 127.0.0.1 only, its own edge subnet) and never reads or touches the
+# user's .env. On every exit: `docker compose down -v`, and
 # `container-env down` when this script started the engine (one already running, e.g. a
 # colleague's, is left as found). One run at a time (flock on /var/tmp).
 # On failure it prints which service failed and why (compose ps, health log, logs tail).
@@ -216,6 +218,22 @@ for name, svc in json.load(sys.stdin)["services"].items():
 for svc in $BUILDS; do
   echo "--- building $svc"
   docker compose build "$svc" || fail "$svc" "its image does not build (see the build output above)"
+done
+
+step "image files"
+# /app of each Python image holds exactly the repository files its Dockerfile copies: no tests,
+# benchmarks, development tooling (the receipt generator) or caches (.dockerignore keeps them out).
+LIST_APP='import os; print("\n".join(sorted(os.path.join(d, f) for d, _, fs in os.walk("/app") for f in fs)))'
+for svc in backend-core ocr-worker; do
+  image=$(docker compose config --format json \
+    | python3 -c 'import json, sys; print(json.load(sys.stdin)["services"][sys.argv[1]]["image"])' "$svc")
+  docker run --rm --network none --entrypoint python "$image" -c "$LIST_APP" >"$WORK/$svc.files" \
+    || fail "$svc" "cannot list /app in its image $image"
+  python3 scripts/lib/dockerfile.py files "$svc" >"$WORK/$svc.expected" \
+    || fail "$svc" "cannot read what its Dockerfile copies"
+  diff -u "$WORK/$svc.expected" "$WORK/$svc.files" >&2 \
+    || fail "$svc" "/app in its image is not what its Dockerfile copies (diff above: + is extra)"
+  echo "image files: $svc: $(wc -l <"$WORK/$svc.files") files in /app, as its Dockerfile copies"
 done
 
 step "docker compose up --wait"

@@ -14,13 +14,15 @@ from __future__ import annotations
 import argparse
 import base64
 import os
-import re
 import secrets
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+# The .env parser shared with scripts/native-stack.sh.
+sys.path.insert(0, str(ROOT / "scripts" / "lib"))
+from envfile import ASSIGNMENT, read_env  # noqa: E402
 
 
 def fernet_key() -> str:
@@ -40,35 +42,17 @@ SECRETS: dict[str, Callable[[], str]] = {
 # Compose refuses to start while one of these is empty (`${VAR:?...}` in docker-compose.yml).
 REQUIRED = ("API_TOKEN", "POSTGRES_PASSWORD", "GRAFANA_ADMIN_PASSWORD", "GRAFANA_DB_PASSWORD")
 
-_ASSIGNMENT = re.compile(r"^(?P<key>[A-Za-z_][A-Za-z0-9_]*)=(?P<value>.*)$")
-
 
 def fill_secrets(example: str, keys: list[str]) -> str:
     """The example text with each empty `KEY=` line of `keys` set to a fresh random value."""
     lines = []
     for line in example.splitlines(keepends=True):
-        match = _ASSIGNMENT.match(line.rstrip("\r\n"))
+        match = ASSIGNMENT.match(line.rstrip("\r\n"))
         if match and match["key"] in keys and not match["value"].strip():
             ending = line[len(line.rstrip("\r\n")):]
             line = f"{match['key']}={SECRETS[match['key']]()}{ending}"
         lines.append(line)
     return "".join(lines)
-
-
-def read_env(path: Path) -> dict[str, str]:
-    """KEY=VALUE pairs as compose reads them (one pair of quotes removed, ` #` comments cut)."""
-    values: dict[str, str] = {}
-    for raw in path.read_text(encoding="utf-8").splitlines():
-        match = _ASSIGNMENT.match(raw.strip().removeprefix("export ").strip())
-        if not match:
-            continue
-        value = match["value"].strip()
-        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
-            value = value[1:-1]
-        else:
-            value = re.split(r"\s+#", value, maxsplit=1)[0].strip()
-        values[match["key"]] = value
-    return values
 
 
 def create(env_file: Path, example: Path, keys: list[str]) -> bool:

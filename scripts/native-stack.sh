@@ -12,10 +12,16 @@
 #   scripts/native-stack.sh render             only render + check the gateway/Prometheus/
 #                                              Alertmanager configs
 #
+# First use: `up` and `start` install what the stack needs, with the same code and into the same
+# venv as scripts/test.sh (scripts/lib/setup.sh: Debian packages, the venv with both services'
+# pinned requirements). ocr-worker and backend-core run the CMD of their Dockerfiles (the same
+# program and flags; only the address is loopback's).
+#
 # Settings: process env > .env (created from .env.example when absent; NATIVE_STACK_ENV_FILE
-# names another file) > defaults. Ports: NATIVE_OCR_PORT (5000), NATIVE_CORE_PORT (8000),
-# GATEWAY_PORT (8080), NATIVE_PROMETHEUS_PORT (9090), NATIVE_ALERTMANAGER_PORT (9093; its
-# receivers come from ALERT_* as in compose), NATIVE_GRAFANA_PORT (3000: where the
+# names another file; read by scripts/lib/envfile.py, as `make up` reads it) > defaults.
+# Ports: NATIVE_OCR_PORT (5000), NATIVE_CORE_PORT (8000), GATEWAY_PORT (8080),
+# NATIVE_PROMETHEUS_PORT (9090), NATIVE_ALERTMANAGER_PORT (9093; its receivers come from ALERT_*
+# as in compose), NATIVE_GRAFANA_PORT (3000: where the
 # gateway's /grafana/ points; Grafana itself is not run natively). The gateway listens on
 # GATEWAY_BIND (127.0.0.1; 0.0.0.0 exposes it to your network), the rest on 127.0.0.1 only.
 # Gateway limits: MAX_UPLOAD_MB and GATEWAY_{UPLOAD,AUTH,API}_{RATE,BURST}, defaults in
@@ -42,29 +48,22 @@ say() { echo "native-stack: $*" >&2; }
 
 # ---- settings --------------------------------------------------------------------------------
 
-# KEY=VALUE lines of an env file, for keys the process env does not set. Values are taken
-# literally (no shell expansion); one pair of surrounding quotes is removed. An empty value
-# means "not set" (the service's default applies), as `${VAR:-default}` does in compose, in the
-# file and in the process env alike: `set -a; . ./.env` exports the file's empty keys, and the
-# services must not see them as set to "".
+# The env file's KEY=VALUE pairs (scripts/lib/envfile.py: compose's reading, shared with
+# `make up`), for keys the process env does not set. An empty value means "not set" (the
+# service's default applies), as `${VAR:-default}` does in compose, in the file and in the
+# process env alike: `set -a; . ./.env` exports the file's empty keys, and the services must not
+# see them as set to "".
 load_env_file() {
-  local file="$1" line key value
-  while IFS= read -r line || [[ -n "$line" ]]; do
-    line="${line%$'\r'}"
-    [[ "$line" =~ ^[[:space:]]*(export[[:space:]]+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$ ]] || continue
-    key="${BASH_REMATCH[2]}"
-    value="${BASH_REMATCH[3]}"
-    if [[ "$value" =~ ^\"(.*)\"[[:space:]]*$ || "$value" =~ ^\'(.*)\'[[:space:]]*$ ]]; then
-      value="${BASH_REMATCH[1]}"
-    else
-      # As compose reads .env: an unquoted value ends at " #" (a comment), blanks trimmed.
-      value="${value%%[[:space:]]#*}"
-      value="${value%"${value##*[![:space:]]}"}"
-    fi
+  local file="$1" pairs=() pair key value
+  mapfile -d '' -t pairs < <(python3 "$ROOT/scripts/lib/envfile.py" "$file")
+  wait "$!" || die "could not read $file"
+  for pair in "${pairs[@]}"; do
+    key="${pair%%=*}"
+    value="${pair#*=}"
     [[ -n "${!key:-}" ]] && continue
     unset "$key"
     [[ -z "$value" ]] || export "$key=$value"
-  done <"$file"
+  done
 }
 
 load_settings() {
@@ -94,8 +93,9 @@ load_settings() {
 
   DIR="${NATIVE_STACK_DIR:-$ROOT/.native-stack}"
   [[ "$DIR" = /* ]] || DIR="$ROOT/$DIR"
-  VENV="${LIFEBOARD_VENV:-$ROOT/.venv}"
-  [[ "$VENV" = /* ]] || VENV="$ROOT/$VENV"
+  # VENV (LIFEBOARD_VENV, which .env may set), the package lists, install_apt_packages, ensure_venv
+  # shellcheck source=scripts/lib/setup.sh
+  . "$ROOT/scripts/lib/setup.sh"
   PY="$VENV/bin/python"
   mkdir -p "$DIR/logs" "$DIR/run"
   DIR="$(cd "$DIR" && pwd)"
@@ -245,10 +245,17 @@ stop_services() {
 
 # ---- preparation -----------------------------------------------------------------------------
 
-need() { command -v "$1" >/dev/null || die "$1 is not installed (${2:-see scripts/test.sh})"; }
+need() { command -v "$1" >/dev/null || die "$1 is not installed (${2:-see scripts/lib/setup.sh})"; }
+
+# What scripts/test.sh installs, by the same code: Debian packages, then the venv. Its progress
+# goes to stderr (stdout carries the URL lines).
+install_needs() {
+  install_apt_packages >&2
+  (cd "$ROOT" && ensure_venv) >&2
+}
 
 check_tools() {
-  [[ -x "$PY" ]] || die "no Python venv at $VENV (run scripts/test.sh once, or set LIFEBOARD_VENV)"
+  [[ -x "$PY" ]] || die "no Python venv at $VENV"
   need curl
   need ss
   need setsid
@@ -346,6 +353,17 @@ alertmanager_bin() { command -v prometheus-alertmanager || command -v alertmanag
 
 # ---- services --------------------------------------------------------------------------------
 
+# The CMD of SERVICE's Dockerfile into the array CMD, with the value of each OPTION VALUE given
+# replaced; its program is the venv's. One source for the flags of both ways to run a service.
+dockerfile_cmd() {
+  local service="$1"
+  shift
+  mapfile -d '' -t CMD < <(python3 "$ROOT/scripts/lib/dockerfile.py" cmd "$ROOT/$service/Dockerfile" "$@")
+  wait "$!" || die "could not read the CMD of $service/Dockerfile"
+  ((${#CMD[@]})) || die "$service/Dockerfile has an empty CMD"
+  CMD[0]="$VENV/bin/${CMD[0]}"
+}
+
 launch() {
   local name="$1" port
   port="$(port_of "$name")"
@@ -359,17 +377,18 @@ launch() {
       local -x PROMETHEUS_MULTIPROC_DIR="$DIR/ocr-worker-metrics"
       rm -rf "$PROMETHEUS_MULTIPROC_DIR"
       mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
-      spawn ocr-worker "$ROOT/ocr-worker" "$VENV/bin/gunicorn" \
-        -c "$ROOT/ocr-worker/gunicorn.conf.py" --bind "$OCR_BIND" 'ocr_worker.app:create_app()'
+      dockerfile_cmd ocr-worker
+      spawn ocr-worker "$ROOT/ocr-worker" "${CMD[@]}"
       ;;
     backend-core)
       [[ -n "${API_TOKEN:-}" ]] \
         || die "API_TOKEN is empty: set one in .env (e.g. API_TOKEN=\$(openssl rand -hex 32))"
       ensure_database
       migrate
-      spawn backend-core "$ROOT/backend-core" "$VENV/bin/uvicorn" app.main:app \
-        --host 127.0.0.1 --port "$port" --workers 1 \
-        --proxy-headers --forwarded-allow-ips 127.0.0.1
+      # uvicorn reads FORWARDED_ALLOW_IPS (127.0.0.1, set above) from the environment, as in
+      # the container.
+      dockerfile_cmd backend-core --host 127.0.0.1 --port "$port"
+      spawn backend-core "$ROOT/backend-core" "${CMD[@]}"
       ;;
     gateway)
       need nginx "Debian package nginx"
@@ -422,13 +441,17 @@ start_service() {
   say "$name healthy on 127.0.0.1:$(port_of "$name")"
 }
 
+# NAME_URL= lines of the services that run (none after `down`: nothing to point a client at).
 print_urls() {
-  echo "GATEWAY_URL=http://127.0.0.1:$(running_port_of gateway)"
-  echo "PROMETHEUS_URL=http://127.0.0.1:$(running_port_of prometheus)"
-  echo "ALERTMANAGER_URL=http://127.0.0.1:$(running_port_of alertmanager)"
+  local name var
+  for name in gateway prometheus alertmanager; do
+    var="${name^^}_URL"
+    if is_running "$name"; then echo "$var=http://127.0.0.1:$(running_port_of "$name")"; fi
+  done
 }
 
 cmd_up() {
+  install_needs
   check_tools
   local name
   # Launch everything first, then wait: the services start in parallel. backend-core last,
@@ -519,7 +542,7 @@ main() {
     up) cmd_up ;;
     down) cmd_down ;;
     status) cmd_status ;;
-    start) check_tools; start_service "$2"; print_urls ;;
+    start) install_needs; check_tools; start_service "$2"; print_urls ;;
     stop) stop_services "$2" ;;
     render)
       render_gateway

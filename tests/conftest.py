@@ -241,7 +241,7 @@ def native_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NativeSta
 @pytest.fixture(scope="session")
 def receipt_photo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A realistic photo of a Polish receipt (the OCR worker's generator), as a JPEG file."""
-    from ocr_worker.synth import generate
+    from receipt_synth import generate
 
     sample = generate(seed=2026, index=0)
     path = tmp_path_factory.mktemp("receipt-photo") / f"{sample.name}.jpg"

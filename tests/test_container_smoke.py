@@ -51,3 +51,6 @@ def test_container_stack_builds_runs_and_is_fenced_in() -> None:
     output = result.stdout + result.stderr
     assert result.returncode == 0, "container-smoke.sh failed:\n" + output[-8000:]
     assert "container-smoke: PASSED" in output
+    # The Python images hold what their Dockerfiles copy and nothing else (tests, tooling...).
+    for service in ("backend-core", "ocr-worker"):
+        assert f"image files: {service}: " in output, output[-4000:]

@@ -9,6 +9,7 @@ import os
 import re
 import socket
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -232,3 +233,72 @@ def test_prometheus_sends_its_alerts_to_the_native_alertmanager(native_stack) ->
         time.sleep(0.5)
     assert active == [expected]
     assert httpx.get(f"{native_stack.alertmanager_url}/-/ready", timeout=10).status_code == 200
+
+
+def _dockerfile_cmd(service: str, *options: str) -> list[str]:
+    """The CMD of service's Dockerfile as scripts/lib/dockerfile.py reads it for the stack."""
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "scripts/lib/dockerfile.py"), "cmd",
+         str(ROOT / service / "Dockerfile"), *options],
+        capture_output=True, check=True, timeout=30,
+    ).stdout
+    return out.decode().split("\0")[:-1]
+
+
+@pytest.mark.parametrize("service", ["backend-core", "ocr-worker"])
+def test_services_run_the_command_of_their_dockerfile(native_stack, service: str) -> None:
+    port = native_stack.core_url.rsplit(":", 1)[1]
+    options = ("--host", "127.0.0.1", "--port", port) if service == "backend-core" else ()
+    expected = _dockerfile_cmd(service, *options)
+    pid = (native_stack.state_dir / "run" / f"{service}.pid").read_text().strip()
+    # The venv's console script runs under its python: [python, VENV/bin/PROGRAM, args...]
+    cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().decode().split("\0")[:-1]
+    program = [i for i, arg in enumerate(cmdline) if Path(arg).name == expected[0]]
+    assert program, f"{service} does not run {expected[0]}: {cmdline}"
+    assert cmdline[program[0] + 1 :] == expected[1:]
+
+
+def test_backend_core_runs_with_the_containers_flags(native_stack) -> None:
+    # --no-server-header and --timeout-graceful-shutdown 20 come from the Dockerfile's CMD.
+    pid = (native_stack.state_dir / "run" / "backend-core.pid").read_text().strip()
+    cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().decode().split("\0")
+    assert "--timeout-graceful-shutdown" in cmdline
+    response = httpx.get(f"{native_stack.core_url}/healthz", timeout=10)
+    assert response.status_code == 200
+    assert "server" not in response.headers
+
+
+def test_status_of_a_stopped_stack_names_no_url(tmp_path: Path, native_stack_script) -> None:
+    # After `down` (or before any `up`) nothing listens: no GATEWAY_URL= a client could follow.
+    status = native_stack_script(tmp_path, "status", timeout=60)
+    assert status.returncode == 3
+    assert service_states(status.stdout) == dict.fromkeys(SERVICES, "stopped")
+    assert "_URL=" not in status.stdout
+
+
+def test_start_installs_the_venv_with_the_test_scripts_code(
+    tmp_path: Path, native_stack_script, free_tcp_ports
+) -> None:
+    # A venv without the requirements' stamp: `start` installs them as scripts/test.sh does
+    # (scripts/lib/setup.sh), here through a pip that only records its arguments.
+    venv = tmp_path / "venv"
+    (venv / "bin").mkdir(parents=True)
+    (venv / "bin" / "python").symlink_to(sys.executable)
+    calls = tmp_path / "pip-calls"
+    pip = venv / "bin" / "pip"
+    pip.write_text(f'#!/bin/sh\necho "$*" >>{calls}\n')
+    pip.chmod(0o755)
+    (port,) = free_tcp_ports(1)
+    try:
+        started = native_stack_script(tmp_path / "state", "start", "gateway", timeout=120,
+                                      LIFEBOARD_VENV=str(venv), GATEWAY_PORT=str(port))
+        assert started.returncode == 0, started.stderr
+        assert f"GATEWAY_URL=http://127.0.0.1:{port}" in started.stdout.splitlines()
+        assert "installing Python requirements" in started.stderr  # progress is not on stdout
+    finally:
+        native_stack_script(tmp_path / "state", "stop", "gateway", LIFEBOARD_VENV=str(venv))
+    installs = calls.read_text()
+    for requirements in ("backend-core/requirements.txt", "ocr-worker/requirements.txt",
+                         "requirements-dev.txt", "ocr-worker/requirements-nodeps.txt"):
+        assert requirements in installs
+    assert (venv / ".requirements.sha256").is_file()

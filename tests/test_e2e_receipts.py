@@ -10,7 +10,7 @@ import time
 import httpx
 import pytest
 
-from ocr_worker.synth import Sample, generate
+from receipt_synth import Sample, generate
 
 pytestmark = pytest.mark.slow
 

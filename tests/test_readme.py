@@ -4,8 +4,10 @@ every variable it documents exists, and the commands, links and CLI calls it sho
 from __future__ import annotations
 
 import json
+import posixpath
 import re
-from pathlib import Path
+import subprocess
+from pathlib import Path, PurePosixPath
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -14,7 +16,7 @@ MAKEFILE = (ROOT / "Makefile").read_text(encoding="utf-8")
 
 # Where a configuration variable may be read: compose, the services' code, the scripts.
 SOURCES = [
-    ROOT / "docker-compose.yml", ROOT / ".env.example", *(ROOT / "scripts").glob("*"),
+    ROOT / "docker-compose.yml", ROOT / ".env.example", *(ROOT / "scripts").rglob("*"),
     *(ROOT / "backend-core" / "app").rglob("*.py"),
     *(ROOT / "ocr-worker" / "ocr_worker").rglob("*.py"),
     *(ROOT / "gateway").rglob("*"), *(ROOT / "grafana" / "provisioning").rglob("*.yml"),
@@ -116,18 +118,76 @@ def test_every_alert_rule_is_named() -> None:
     assert missing == []
 
 
-def test_project_layout_names_real_paths() -> None:
+def layout_paths() -> list[str]:
+    """The repository paths the Project layout tree names, in order: the first column of each
+    line, comma-separated names, `(...)` notes dropped; an indented name is relative to the
+    top-level directory above it."""
     blocks = re.findall(r"```text\n(.*?)```", section("Project layout"), flags=re.S)
     assert blocks, "the Project layout section has no tree"
-    parent = ROOT
-    checked = 0
+    parent = ""
+    paths = []
     for line in blocks[0].splitlines():
         names = re.split(r"\s{2,}", line.strip())[0]
         names = re.sub(r"\([^)]*\)", "", names)
-        base = parent if line.startswith(" ") else ROOT
+        indented = line.startswith(" ")
         for name in filter(None, (n.strip() for n in names.split(","))):
-            assert (base / name).exists(), f"Project layout names {name!r}, which does not exist"
-            checked += 1
-            if not line.startswith(" ") and name.endswith("/"):
-                parent = ROOT / name
-    assert checked > 10
+            paths.append(posixpath.normpath(posixpath.join(parent if indented else "", name)))
+            if not indented and name.endswith("/"):
+                parent = name
+    return paths
+
+
+def tracked_files() -> list[str]:
+    out = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True,
+                         timeout=60).stdout
+    return [f for f in out.decode().split("\0") if f]
+
+
+def tracked_dirs() -> set[str]:
+    return {str(parent) for f in tracked_files() for parent in PurePosixPath(f).parents} - {"."}
+
+
+def test_project_layout_names_real_paths() -> None:
+    paths = layout_paths()
+    missing = [p for p in paths if not (ROOT / p).exists()]
+    assert missing == [], f"Project layout names paths that do not exist: {missing}"
+    assert len(paths) > 10
+
+
+def test_project_layout_lists_every_directory() -> None:
+    # Every directory is named or holds a named path, except hidden ones and the insides of
+    # tests/ and bench/ directories (fixtures, data).
+    listed = {str(parent) for p in layout_paths() for parent in (PurePosixPath(p),
+              *PurePosixPath(p).parents)}
+    required = set()
+    for folder in tracked_dirs():
+        parts = folder.split("/")
+        inside = [i for i, part in enumerate(parts) if part in ("tests", "bench")]
+        if not folder.startswith(".") and (not inside or inside[0] == len(parts) - 1):
+            required.add(folder)
+    assert {"backend-core/app/api/routes", "ocr-worker/ocr_worker/parser", "tests"} <= required
+    missing = sorted(required - listed)
+    assert missing == [], f"add these directories to the README's Project layout: {missing}"
+
+
+# What the docs must not say: they describe Lifeboard, not the machine they were written on.
+MACHINE_WORDS = re.compile(
+    r"stand-in (?:base )?image|container-env|/work/|\.\./shared/(?!receipts-real-dev)"
+    r"|shared (?:with other jobs|cores?|machine)|\b2 shared cores|development machine"
+    r"|this machine's", re.I)
+
+
+def test_docs_say_nothing_about_the_machine_they_were_written_on() -> None:
+    docs = [f for f in tracked_files() if f.endswith(".md")]
+    assert len(docs) > 3
+    found = [f"{doc}: {m.group(0)!r}" for doc in docs
+             for m in MACHINE_WORDS.finditer((ROOT / doc).read_text(encoding="utf-8"))]
+    assert found == [], f"machine-specific text in the docs: {found}"
+
+
+def test_the_machine_words_catch_what_they_should() -> None:
+    for text in ("on this machine's stand-in base images", "here Podman through "
+                 "`../shared/container-env`", "2 cores shared with other jobs",
+                 "## What was measured (this machine, 2 shared cores)"):
+        assert MACHINE_WORDS.search(text), text
+    assert not MACHINE_WORDS.search("`../shared/receipts-real-dev/sroie` holds 312 scans")

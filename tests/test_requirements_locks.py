@@ -203,7 +203,7 @@ def pip_installs(path: str) -> list[str]:
     [
         ("backend-core/Dockerfile", 1),
         ("ocr-worker/Dockerfile", 2),
-        ("scripts/test.sh", 3),
+        ("scripts/lib/setup.sh", 3),  # ensure_venv, for scripts/test.sh and native-stack.sh
     ],
 )
 def test_dockerfiles_and_the_test_venv_install_with_require_hashes(path: str, count: int) -> None:

@@ -1,5 +1,6 @@
-"""scripts/test.sh's package probes, run as the script runs them (bash, ``set -euo pipefail``)
-against stand-in ``apt-cache`` / ``dpkg-query`` programs with long output."""
+"""The package probes of scripts/lib/setup.sh (sourced by scripts/test.sh and native-stack.sh),
+run as the scripts run them (bash, ``set -euo pipefail``) against stand-in ``apt-cache`` /
+``dpkg-query`` programs with long output."""
 
 from __future__ import annotations
 
@@ -10,12 +11,12 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-SCRIPT = (ROOT / "scripts" / "test.sh").read_text(encoding="utf-8")
+SCRIPT = (ROOT / "scripts" / "lib" / "setup.sh").read_text(encoding="utf-8")
 
 
 def probe_functions() -> str:
     found = re.findall(r"^(?:installed|apt_has)\(\) \{.*\}$", SCRIPT, flags=re.MULTILINE)
-    assert len(found) == 2, "scripts/test.sh defines installed() and apt_has() on one line each"
+    assert len(found) == 2, "scripts/lib/setup.sh defines installed() and apt_has() on one line"
     return "\n".join(found)
 
 

@@ -13,7 +13,7 @@ from PIL import Image
 
 def receipt_sample(seed: int = 3, index: int = 0):
     """A realistic phone photo of a Polish receipt with its truth (``.truth.to_json()``)."""
-    from ocr_worker.synth import generate
+    from receipt_synth import generate
 
     return generate(seed=seed, index=index, size_class="normal")
 

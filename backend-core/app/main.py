@@ -1,7 +1,7 @@
 """backend-core FastAPI application: `uvicorn app.main:app`.
 
-Routers are listed in `ROUTERS` (protected, under /api/v1) and `PUBLIC_ROUTERS`; other modules
-add theirs in their own section below.
+Routers are listed in `ROUTERS` (protected, under /api/v1) and `PUBLIC_ROUTERS`; the lifespan
+runs the receipt worker, the consume folder and the health sync scheduler.
 """
 
 from __future__ import annotations
@@ -14,34 +14,41 @@ from contextlib import asynccontextmanager, suppress
 from fastapi import APIRouter, Depends, FastAPI
 
 from app.api.docs_ui import install_docs
-from app.api.routes import health, receipts, summary, transactions
+from app.api.routes import (
+    activity,
+    export,
+    google,
+    health,
+    health_sync,
+    receipts,
+    summary,
+    transactions,
+)
 from app.core.config import Settings, get_settings
 from app.core.db import make_engine, make_session_factory
 from app.core.errors import install_error_handlers
 from app.core.security import require_token
 from app.services import metrics
 from app.services.consume_folder import ConsumeFolder
+from app.services.health.sync import SyncScheduler
 from app.services.ocr_client import OcrClient
 from app.services.receipt_worker import ReceiptWorker
 
 log = logging.getLogger("app")
 
-# Routers under /api/v1, all behind the bearer token.
-ROUTERS: list[APIRouter] = [receipts.router, transactions.router, summary.router]
-# Routers without the token (health checks; OAuth callbacks must handle their own checks).
-PUBLIC_ROUTERS: list[APIRouter] = [health.router]
-
-# --- health module routers (owned by the health engineer) ----------------------------------
-from app.api.routes import google as _google  # noqa: E402
-from app.services.health.sync import SyncScheduler  # noqa: E402
-
-ROUTERS.append(_google.router)
-PUBLIC_ROUTERS.append(_google.callback_router)
-
-# --- data export (CSV) ----------------------------------------------------------------------
-from app.api.routes import export as _export  # noqa: E402
-
-ROUTERS.append(_export.router)
+# Routers under /api/v1, all behind the bearer token. The order is the order of the OpenAPI paths.
+ROUTERS: list[APIRouter] = [
+    receipts.router,
+    transactions.router,
+    summary.router,
+    google.router,
+    health_sync.router,
+    activity.router,
+    export.router,
+]
+# Routers without the token: the liveness check, and Google's OAuth redirect (authenticated by
+# its one-time state).
+PUBLIC_ROUTERS: list[APIRouter] = [health.router, google.callback_router]
 
 
 @asynccontextmanager
@@ -61,13 +68,14 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     if settings.consume_dir is not None and settings.job_worker_enabled:
         consume = ConsumeFolder.from_settings(settings, app.state.sessions)
         consume_task = asyncio.create_task(
-            consume.run(stop, settings.consume_poll_seconds), name="consume-folder")
-    health_sync = SyncScheduler(app.state.sessions, settings)  # health: FIT_SYNC_INTERVAL_MINUTES
+            consume.run(stop, settings.consume_poll_seconds), name="consume-folder"
+        )
+    health_sync = SyncScheduler(app.state.sessions, settings)  # FIT_SYNC_INTERVAL_MINUTES > 0
     health_sync.start()
     try:
         yield
     finally:
-        await health_sync.stop()  # health
+        await health_sync.stop()
         stop.set()
         if consume_task is not None:
             with suppress(asyncio.CancelledError):

@@ -81,9 +81,9 @@ def drop_database(database_url: str) -> None:
 
 
 def receipt_photos(count: int) -> list[bytes]:
-    """Distinct realistic receipt photos (ocr_worker.synth, random base seed)."""
+    """Distinct realistic receipt photos (receipt_synth, random base seed)."""
     sys.path.insert(0, str(ROOT / "ocr-worker"))
-    from ocr_worker.synth import generate
+    from receipt_synth import generate
 
     base = secrets.randbelow(10**6)
     return [generate(seed=base, index=i).image for i in range(count)]

@@ -5,7 +5,7 @@
         --uploads 30 --concurrency 10 [--no-wait] [--label "2 OCR workers"]
 
 API_TOKEN comes from --token, the environment or the repository's .env. Every upload is a
-distinct realistic receipt photo (ocr_worker.synth when importable, else a simple drawing), so
+distinct realistic receipt photo (receipt_synth when importable, else a simple drawing), so
 no upload is answered as a duplicate. Prints one JSON object:
 - ack_latency_s: p50 / p95 / max of POST /api/v1/receipts (the 202 answer; no OCR involved);
 - end_to_end: seconds from the first upload until every receipt is done or failed, and
@@ -37,12 +37,13 @@ def read_token() -> str:
     if os.environ.get("API_TOKEN"):
         return os.environ["API_TOKEN"]
     env_file = ROOT / ".env"
-    if env_file.exists():
-        for line in env_file.read_text().splitlines():
-            key, _, value = line.partition("=")
-            if key.strip() == "API_TOKEN":
-                return value.strip().strip("'\"")
-    return ""
+    if not env_file.exists():
+        return ""
+    # .env as make up and the native stack read it (one parser: scripts/lib/envfile.py)
+    sys.path.insert(0, str(ROOT / "scripts" / "lib"))
+    from envfile import read_env
+
+    return read_env(env_file).get("API_TOKEN", "")
 
 
 def make_images(count: int) -> list[bytes]:
@@ -50,7 +51,7 @@ def make_images(count: int) -> list[bytes]:
     base = secrets.randbelow(10**6)
     sys.path.insert(0, str(ROOT / "ocr-worker"))
     try:
-        from ocr_worker.synth import generate
+        from receipt_synth import generate
     except ImportError:
         generate = None
     if generate is not None:

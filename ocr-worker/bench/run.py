@@ -42,7 +42,7 @@ from ocr_worker.ocr import NEVER_ON_RECEIPTS, read_text
 from ocr_worker.parser import parse_receipt
 from ocr_worker.pipeline import process_image
 from ocr_worker.preprocess import prepare
-from ocr_worker.synth import generate
+from receipt_synth import generate
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".bmp")
 TUNING_SEEDS = (1, 2, 3)
@@ -271,7 +271,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"note: seed {args.seed} was used for tuning; not a held-out set",
                   file=sys.stderr)
         if args.save:
-            from ocr_worker.synth import write_set
+            from receipt_synth import write_set
 
             write_set(args.save, args.n, args.seed, hard=args.set == "hard")
         cases = generated_cases(args.n, args.seed, hard=args.set == "hard")

@@ -12,7 +12,7 @@ import pytest
 
 from ocr_worker.config import Settings
 from ocr_worker.pipeline import process_image
-from ocr_worker.synth import generate_hard
+from receipt_synth import generate_hard
 
 SEED = 7
 

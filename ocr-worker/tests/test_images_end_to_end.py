@@ -11,7 +11,7 @@ import pytest
 from bench.metrics import match_items
 from ocr_worker.config import Settings
 from ocr_worker.pipeline import process_image
-from ocr_worker.synth import generate
+from receipt_synth import generate
 
 CASES = [  # (seed, index, layout): one-line, two-line, UK £, US $ month-first, German SUMME
     (5, 0, "biedronka"),

@@ -8,7 +8,7 @@ import random
 import pytest
 
 from ocr_worker.parser import parse_receipt
-from ocr_worker.synth.layouts import LAYOUTS, PrintLine, make_receipt
+from receipt_synth.layouts import LAYOUTS, PrintLine, make_receipt
 
 
 def _as_text(lines: list[PrintLine], width: int = 40) -> list[str]:

@@ -142,7 +142,7 @@ def test_binarize_keeps_faded_ink_and_drops_uneven_light() -> None:
 
 
 def test_prepare_turns_a_generated_photo_into_upright_level_gray() -> None:
-    from ocr_worker.synth import generate
+    from receipt_synth import generate
 
     sample = generate(5, 1, layout="lidl", size_class="normal")
     prepared = prepare(Image.open(io.BytesIO(sample.image)))

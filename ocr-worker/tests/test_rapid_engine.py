@@ -20,7 +20,7 @@ from ocr_worker.image_input import load_image
 from ocr_worker.ocr import OcrError, OcrWord
 from ocr_worker.preprocess import prepare
 from ocr_worker.rapid_engine import Segment, group_lines, read_text_rapid
-from ocr_worker.synth import generate
+from receipt_synth import generate
 
 FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf")
 WORKER_DIR = Path(__file__).resolve().parents[1]

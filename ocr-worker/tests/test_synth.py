@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageOps
 
-from ocr_worker.synth import LAYOUTS, generate, write_set
-from ocr_worker.synth.layouts import make_receipt
-from ocr_worker.synth.photo import ORIENTATION_TAG
+from receipt_synth import LAYOUTS, generate, write_set
+from receipt_synth.layouts import make_receipt
+from receipt_synth.photo import ORIENTATION_TAG
 
 
 def test_same_seed_and_index_give_the_same_photo_and_truth() -> None:

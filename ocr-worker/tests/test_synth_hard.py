@@ -15,9 +15,9 @@ from PIL import Image, ImageOps
 
 from ocr_worker.parser.brands import match_brand
 from ocr_worker.parser.tax_ids import nip_is_valid
-from ocr_worker.synth import HARD_SCENES, Sample, generate, generate_hard
-from ocr_worker.synth.damage import creases, low_contrast, show_through
-from ocr_worker.synth.hard_layouts import (
+from receipt_synth import HARD_SCENES, Sample, generate, generate_hard
+from receipt_synth.damage import creases, low_contrast, show_through
+from receipt_synth.hard_layouts import (
     APP_CHAINS,
     APP_TOTAL_LABELS,
     GERMAN_TOTAL_LABELS,

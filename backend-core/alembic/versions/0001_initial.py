@@ -1,5 +1,5 @@
 """Initial schema: receipts, receipt_jobs, receipt_items, transactions, category_keywords,
-activity; seeds the keyword table from app.data.category_keywords.
+activity; seeds the keyword table with the Polish keywords of its time (written out below).
 
 Revision ID: 0001_initial
 Revises:
@@ -8,7 +8,6 @@ Create Date: 2026-11-27
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Sequence
 
 import sqlalchemy as sa
@@ -20,9 +19,70 @@ down_revision: str | Sequence[str] | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-# The keyword seed is the app's data module as of the time the migration runs; later edits
-# reach existing databases through `python -m app.cli categories seed`.
-_SEED_MODULE = "app.data.category_keywords"
+# The keyword table as this migration first seeded it (app/data/category_keywords.py when it
+# was written), copied here so that the migration never changes: 0004 adds the English, German
+# and Dutch words, `python -m app.cli categories seed` whatever the app gained later.
+_SEED: dict[str, tuple[str, ...]] = {
+    "dairy": (
+        "mleko", "mlek", "maslo", "ser", "serek", "jogurt", "kefir", "smietan", "twarog", "maslank",
+        "mozzarel", "gouda", "edam", "parmezan", "danone", "actimel", "margaryn", "jaja", "jajka",
+        "skyr", "feta", "zott", "piatnica", "mlekovita",
+    ),
+    "bread": (
+        "chleb", "bulka", "bulki", "bagiet", "rogal", "pieczyw", "grahamk", "kajzer", "tost",
+        "croissant", "bagietk", "chalka", "weka",
+    ),
+    "meat": (
+        "mieso", "kurczak", "filet", "piers", "szynk", "kielbas", "boczek", "schab", "wolow",
+        "wieprz", "indyk", "parowk", "salami", "mielon", "karkowk", "pasztet", "kabanos", "sokolow",
+        "udko", "skrzydel", "poledwic", "salceson", "kaszank",
+    ),
+    "fish": (
+        "ryba", "losos", "sledz", "tunczyk", "dorsz", "makrela", "krewetk", "pstrag", "mintaj",
+    ),
+    "vegetables": (
+        "pomidor", "ogorek", "ogork", "ziemniak", "marchew", "cebul", "czosnek", "salata", "papryk",
+        "kapust", "brokul", "kalafior", "pieczark", "burak", "rzodkiew", "cukini", "warzyw",
+        "fasol", "groszek", "kukurydz", "seler", "szpinak", "pietruszk", "koper", "rukola",
+    ),
+    "fruit": (
+        "jablk", "jablko", "banan", "pomarancz", "cytryn", "mandaryn", "gruszk", "winogr",
+        "truskawk", "malin", "borowk", "sliwk", "kiwi", "owoc", "arbuz", "ananas", "brzoskw",
+        "awokado", "grejpfrut", "nektaryn",
+    ),
+    "grocery": (
+        "makaron", "ryz", "maka", "cukier", "kasza", "olej", "oliwa", "ketchup", "majonez",
+        "musztard", "platki", "musli", "przyprawa", "pieprz", "drozdze", "sos", "koncentrat",
+    ),
+    "drinks": (
+        "woda", "sok", "napoj", "cola", "pepsi", "fanta", "sprite", "kawa", "herbata", "nektar",
+        "oranzad", "energy", "redbull", "tymbark", "kubus", "lipton", "tiger", "kawy",
+    ),
+    "alcohol": (
+        "piwo", "wino", "wodka", "whisky", "gin", "rum", "likier", "tyskie", "zywiec", "lech",
+        "okocim", "harnas", "perla", "warka", "brandy", "prosecco", "cydr", "nalewk", "zubrowk",
+        "soplica", "wyborowa", "zoladkowa",
+    ),
+    "sweets": (
+        "czekolad", "baton", "cukierk", "ciastk", "wafel", "wafle", "lody", "zelki", "haribo",
+        "milka", "wedel", "snickers", "twix", "lizak", "herbatnik", "paczek", "deser", "kinder",
+        "prince", "delicje", "krowk",
+    ),
+    "snacks": (
+        "chipsy", "chrupki", "paluszki", "orzeszki", "lays", "crunchips", "popcorn", "precel",
+    ),
+    "household": (
+        "papier", "reczni", "serwet", "plyn", "proszek", "domestos", "worki", "gabk", "folia",
+        "zmywark", "ariel", "persil", "vizir", "finish", "ludwik", "pranie", "toaletow",
+        "chusteczk", "zapalk", "bateri", "zarowk", "cif", "kapsulki", "pieluch",
+    ),
+    "cosmetics": (
+        "szampon", "mydlo", "pastadozebow", "pastazeb", "dezodorant", "antyperspirant", "krem",
+        "balsam", "zelpodprysznic", "nivea", "colgate", "szczoteczk", "podpask", "patyczki",
+        "golark", "perfum", "odzywk", "kosmetyk", "garnier", "dove",
+    ),
+    "deposit": ("kaucja", "kaucj", "butelkazwrotna"),
+}
 
 _TS = sa.DateTime(timezone=True)
 _STATUS_CHECK = "status IN ('pending','processing','done','failed')"
@@ -139,7 +199,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name="pk_category_keywords"),
         sa.UniqueConstraint("keyword", name="uq_category_keywords_keyword"),
     )
-    seed = importlib.import_module(_SEED_MODULE).DEFAULT_KEYWORDS
+    seed = {keyword: category for category, words in _SEED.items() for keyword in words}
     op.bulk_insert(keywords, [{"keyword": k, "category": c} for k, c in sorted(seed.items())])
 
     op.create_table(

@@ -1,7 +1,9 @@
-"""English, German and Dutch category keywords (app.data.category_keywords.FOREIGN_KEYWORDS,
-the one source of the keyword table) added to the seeded table; keywords already there, e.g.
-set by the user, are kept. `corrected_at` on receipts and receipt_items: when the user last
-corrected them (recategorizing keeps corrected items; a forced reprocess asks first).
+"""English, German and Dutch category keywords (written out below, as they were when this
+migration was made) added to the seeded table; keywords already there, e.g. set by the user,
+are kept. A downgrade deletes these keywords where they still have these categories: none of
+them is among 0001's Polish keywords, so the table is left as 0001 and the user made it.
+`corrected_at` on receipts and receipt_items: when the user last corrected them
+(recategorizing keeps corrected items; a forced reprocess asks first).
 v_receipts (Grafana) gains `needs_review`: the parser left warnings or a check failed, the same
 rule as app.services.receipt_review (its grants stay: CREATE OR REPLACE only appends a column).
 
@@ -12,7 +14,6 @@ Create Date: 2026-11-27
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Sequence
 
 import sqlalchemy as sa
@@ -24,11 +25,53 @@ down_revision: str | Sequence[str] | None = "0003_grafana_reader"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-_SEED_MODULE = "app.data.category_keywords"
 _keywords = sa.table(
     "category_keywords", sa.column("keyword", sa.Text), sa.column("category", sa.Text)
 )
 
+# The keywords this migration adds, frozen: app/data/category_keywords.py may change later.
+_FOREIGN: dict[str, tuple[str, ...]] = {
+    "dairy": (
+        "milk", "butter", "egg", "eggs", "cheese", "cheddar", "yoghurt", "yogurt", "cream",
+        "milch", "eier", "kase", "joghurt", "sahne", "quark", "melk", "boter", "kaas", "eieren",
+    ),
+    "bread": ("bread", "baguette", "toast", "brot", "brotchen", "brood", "broodje"),
+    "meat": (
+        "chicken", "beef", "pork", "ham", "bacon", "sausage", "turkey", "mince", "hahnchen",
+        "rind", "schwein", "schinken", "wurst", "hackfleisch", "kip", "rundvlees", "varkensvlees",
+        "gehakt", "worst",
+    ),
+    "fish": ("fish", "salmon", "tuna", "cod", "fisch", "lachs", "thunfisch", "vis", "zalm"),
+    "vegetables": (
+        "tomato", "potato", "onion", "carrot", "cucumber", "lettuce", "broccoli", "garlic",
+        "tomate", "kartoffel", "zwiebel", "gurke", "karotte", "mohre", "tomaat", "aardappel",
+        "komkommer", "wortel",
+    ),
+    "fruit": (
+        "apple", "banana", "lemon", "grape", "strawberr", "apfel", "zitrone", "erdbeer",
+        "appel", "citroen", "aardbei",
+    ),
+    "drinks": (
+        "coffee", "tea", "water", "juice", "lemonade", "orangejuice", "applejuice", "kaffee",
+        "tee", "wasser", "saft", "apfelsaft", "orangensaft", "koffie", "thee", "sap", "appelsap",
+        "sinaasappelsap",
+    ),
+    "alcohol": ("beer", "wine", "cider", "vodka", "bier", "wein", "wijn"),
+    "sweets": (
+        "chocolat", "candy", "cookie", "biscuit", "schokolad", "milchschokolad", "keks",
+        "snoep", "koek",
+    ),
+    "snacks": ("crisps", "chips", "peanut", "pretzel", "nuts", "brezel", "erdnuss", "pinda"),
+    "household": (
+        "detergent", "toiletpaper", "toiletroll", "papertowel", "kitchenroll", "dishwasher",
+        "washingup", "waschmittel", "spulmittel", "toilettenpapier", "klopapier", "kuchenrolle",
+        "wasmiddel", "afwasmiddel", "wcpapier", "toiletpapier", "keukenrol",
+    ),
+    "cosmetics": (
+        "shampoo", "toothpaste", "toothbrush", "soap", "deodorant", "zahnpasta", "zahncreme",
+        "seife", "duschgel", "tandpasta", "zeep", "douchegel",
+    ),
+}
 
 _RECEIPTS_VIEW = """
     CREATE OR REPLACE VIEW public.v_receipts AS
@@ -43,7 +86,7 @@ _NEEDS_REVIEW = """,
 
 
 def _foreign() -> dict[str, str]:
-    return importlib.import_module(_SEED_MODULE).FOREIGN_KEYWORDS
+    return {keyword: category for category, words in _FOREIGN.items() for keyword in words}
 
 
 def upgrade() -> None:

@@ -1,16 +1,17 @@
 """Settings of backend-core, read from the environment (and `.env` files) by pydantic-settings.
 
-One `Settings` class; other modules (health, ...) append their fields in their own clearly
-marked section at the end. Env names are the upper-case field names (the README's Configuration
-table lists them).
+One `Settings` class, its fields grouped by what they configure. Env names are the upper-case
+field names (the README's Configuration table lists them).
 """
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -88,7 +89,7 @@ class Settings(BaseSettings):
     def max_upload_bytes(self) -> int:
         return int(self.max_upload_mb * 1024 * 1024)
 
-    # --- health (owned by the health engineer) -------------------------------------------
+    # --- health data: Google authorization, sync, imports ---------------------------------
     google_client_id: str = ""
     google_client_secret: SecretStr = SecretStr("")
     google_redirect_uri: str = ""  # e.g. https://host/api/v1/google/auth/callback
@@ -109,3 +110,8 @@ class Settings(BaseSettings):
 @lru_cache
 def get_settings() -> Settings:
     return Settings()
+
+
+def local_today(settings: Settings) -> date:
+    """Today's date in `TZ`: the local day that health data and spending are filed under."""
+    return datetime.now(ZoneInfo(settings.tz)).date()

@@ -7,8 +7,9 @@ and may be followed by more letters (inflection: "mlek" finds "mleko", "apple" f
 the one found earliest wins, then the longest, so "serwetki" (household) beats "ser" (dairy).
 Keywords of 3 letters or fewer must be a whole word of the item name.
 
-This module is the one source of the table: migration 0001 seeded it with the Polish words,
-migration 0004 adds FOREIGN_KEYWORDS. After editing it, run
+This module is the table the app seeds from. The migrations keep their own frozen copies of
+what they inserted (0001 the Polish words, 0004 the foreign ones), so editing this module
+changes no migration: after editing it, run
 `python -m app.cli categories seed` to add new keywords to a running database, and
 `python -m app.cli categories recategorize` to apply them to stored items.
 """

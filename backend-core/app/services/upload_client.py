@@ -1,18 +1,15 @@
-"""`python -m app.cli upload PATH...`: a shoebox of receipts into any Lifeboard, over its HTTP API.
+"""A shoebox of receipts into any Lifeboard, over its HTTP API (`python -m app.cli upload`,
+app/cli/upload.py).
 
 Files and folders (recursively); in folders only files whose content is a receipt format (the
 one list, app/upload_formats.py) are taken, so .DS_Store, notes and thumbnails stay out. A file
 the server already has (same SHA-256, `GET /api/v1/receipts?sha256=`) is skipped without
 uploading it. A `429` from the gateway is waited out (`Retry-After`) and the upload goes on.
 `--wait` follows every receipt until it is done or failed and prints a table.
-
-Exit status: 0 all went in (and, with --wait, were read); 1 some file was refused (or, with
---wait, failed or was still not read at the timeout); 2 bad usage, wrong token or no server.
 """
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import os
 import sys
@@ -27,7 +24,6 @@ from tqdm import tqdm
 from app.models.states import ReceiptStatus
 from app.upload_formats import sniff
 
-HELP = "upload receipt files or folders through the HTTP API of a Lifeboard"
 DEFAULT_RETRY_AFTER_SECONDS = 10.0
 MAX_RATE_LIMIT_WAITS = 60  # per file: an hour at most with the default Retry-After
 FINAL = (ReceiptStatus.DONE, ReceiptStatus.FAILED)
@@ -45,50 +41,6 @@ class Row:
     detail: str = ""
     status: str = ""  # the receipt's status once followed
     receipt: dict | None = None
-
-
-def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("paths", nargs="+", metavar="PATH", type=Path,
-                        help="receipt files, or folders to search recursively")
-    parser.add_argument("--url", default=None,
-                        help="the Lifeboard gateway (default: http://localhost:GATEWAY_PORT, "
-                        "GATEWAY_PORT from the environment, else 8080)")
-    parser.add_argument("--token", default=None,
-                        help="API token (default: API_TOKEN from the environment or .env)")
-    parser.add_argument("--wait", action="store_true",
-                        help="wait until every receipt is read and print a summary table")
-    parser.add_argument("--timeout", type=float, default=900,
-                        help="with --wait: seconds to wait for the last receipt (default 900)")
-
-
-def run(args: argparse.Namespace) -> int:
-    from app.core.config import get_settings
-
-    settings = get_settings()
-    token = args.token or settings.api_token.get_secret_value()
-    if not token:
-        print("error: no API token: pass --token or set API_TOKEN (environment or .env)",
-              file=sys.stderr)
-        return 2
-    url = (args.url or f"http://localhost:{os.environ.get('GATEWAY_PORT') or 8080}").rstrip("/")
-    try:
-        files = collect(args.paths)
-    except FileNotFoundError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"},
-                      timeout=httpx.Timeout(120, connect=10)) as client:
-        try:
-            rows = upload_all(client, files)
-            if args.wait:
-                follow(client, [r for r in rows if r.receipt_id], args.timeout)
-        except Fatal as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 2
-    print_table(rows, waited=args.wait)
-    refused = any(r.outcome == "refused" for r in rows)
-    unread = args.wait and any(r.receipt_id and r.status != ReceiptStatus.DONE for r in rows)
-    return 1 if refused or unread else 0
 
 
 def collect(paths: Iterable[Path]) -> list[Path]:

@@ -122,3 +122,24 @@ def test_activity_shows_heart_points_and_field_sources(health_api, db):
     assert item["field_sources"] == {"steps": "fit", "heart_minutes": "health_api",
                                      "heart_points": "health_api"}
     assert item["source"] == "fit"
+
+
+def test_health_routes_keep_their_operations(health_api):
+    """Clients generated from the OpenAPI document name these operations: moving a route
+    between modules must keep its path, method, operation id, tag and response model."""
+    schema = health_api.get("/openapi.json").json()
+    expected = {
+        ("/api/v1/google/auth/start", "get"): ("auth_start_api_v1_google_auth_start_get",
+                                               "AuthStartOut"),
+        ("/api/v1/health/status", "get"): ("health_status_api_v1_health_status_get",
+                                           "HealthStatusOut"),
+        ("/api/v1/health/sync", "post"): ("health_sync_api_v1_health_sync_post", "SyncOut"),
+        ("/api/v1/activity", "get"): ("list_activity_api_v1_activity_get",
+                                      "Page_ActivityOut_"),
+    }
+    for (path, method), (operation_id, model) in expected.items():
+        operation = schema["paths"][path][method]
+        assert operation["operationId"] == operation_id
+        assert operation["tags"] == ["health"]
+        ok = operation["responses"]["200"]["content"]["application/json"]["schema"]
+        assert ok == {"$ref": f"#/components/schemas/{model}"}

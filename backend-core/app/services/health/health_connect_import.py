@@ -207,8 +207,9 @@ class _Reader:
         return out
 
 
+# Totals come from the app with the largest total; every other metric (weight, heart rate) is
+# an average, taken from the app with the most samples.
 TOTALS = ("steps", "distance_m", "calories_kcal", "sleep_minutes")
-AVERAGES = ("weight_kg", "avg_heart_rate", "resting_heart_rate")
 
 
 def choose_one_app_per_day(

@@ -37,7 +37,7 @@ from googleapiclient.errors import HttpError
 from httplib2 import HttpLib2Error
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.core.config import Settings
+from app.core.config import Settings, local_today
 from app.core.db import session_scope
 from app.core.locks import HEALTH_SYNC_LOCK, try_advisory_lock
 from app.models.health import HealthSyncState
@@ -61,8 +61,6 @@ log = logging.getLogger(__name__)
 
 REFETCH_DAYS = 7
 FIRST_SYNC_DAYS = 30
-# Source label = provider name (activity.source, sync state, metrics): fit | health_api.
-SOURCE_BY_PROVIDER = {"fit": "fit", "health_api": "health_api"}
 NO_DATA_WARNING = (
     "the Google Health API returned no data for {start}..{last}. It serves Fitbit, Pixel Watch "
     "and Google Health app data: a phone-only Google Fit user gets nothing here. Export Health "
@@ -178,18 +176,14 @@ def run_scheduled_sync(
     with health_sync_lock(factory) as acquired:
         if not acquired:
             return None
-        today = today or _today(settings)
+        today = today or local_today(settings)
         with session_scope(factory) as session:
             provider = provider_choice.current_provider(session, settings, today)
-            state = session.get(HealthSyncState, SOURCE_BY_PROVIDER[provider])
+            state = session.get(HealthSyncState, provider)  # a provider syncs as its own source
             last = state.last_attempt_at if state else None
         if last is not None and datetime.now(UTC) - last < interval / 2:
             return None
         return _sync(factory, settings, None, provider_factory, None, None, today)
-
-
-def _today(settings: Settings) -> date:
-    return datetime.now(ZoneInfo(settings.tz)).date()
 
 
 def _sync(
@@ -201,7 +195,7 @@ def _sync(
     on_range: Callable[[date, date], None] | None,
     today: date | None,
 ) -> SyncResult:
-    today = today or _today(settings)
+    today = today or local_today(settings)
     with session_scope(factory) as session:
         provider = provider_choice.active_provider(session, settings, today)
     run = _ProviderRun(factory, settings, provider_factory, on_window, on_range, today)
@@ -237,7 +231,7 @@ class _ProviderRun:
         self.cipher = TokenCipher(settings.token_encryption_key.get_secret_value())
 
     def sync(self, provider_name: str, days: int | None) -> SyncResult:
-        source = SOURCE_BY_PROVIDER[provider_name]
+        source = provider_name  # the source label of a provider's rows, state and metrics
         with session_scope(self.factory) as session:
             credentials = CredentialStore(session, self.cipher).load(provider_name)
             state = session.get(HealthSyncState, source)
@@ -404,7 +398,7 @@ class SyncScheduler:
     def start(self) -> None:
         with contextlib.suppress(Exception), session_scope(self.factory) as session:
             provider = provider_choice.current_provider(
-                session, self.settings, _today(self.settings)
+                session, self.settings, local_today(self.settings)
             )
             sync_state.restore_metrics(session, provider)
         if self.interval > 0:

@@ -1,5 +1,9 @@
 """Realistic receipt photos rendered from structured ground truth (for tests and the benchmark).
 
+Development tooling, not part of the OCR worker: it needs fonts the image lacks, so it lives
+beside `ocr_worker` and is never copied into the image nor imported by the worker
+(tests/test_image_contents.py).
+
     sample = generate(seed=7, index=0)          # one photo + its truth
     sample = generate(seed=7, index=0, hard=True)   # a hard case: scan, screenshot, worn slip
     write_set(folder, n=40, seed=7)             # image + .json ground truth pairs

@@ -1,0 +1,42 @@
+"""What a command of `python -m app.cli` is, and the database sessions commands share."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.core.config import get_settings
+from app.core.db import make_engine, make_session_factory
+
+
+def _no_options(parser: argparse.ArgumentParser) -> None:
+    """A command without arguments configures nothing."""
+
+
+@dataclass(frozen=True)
+class Command:
+    """`name` on the command line; `configure` adds its arguments, `run` returns the exit code."""
+
+    name: str
+    help: str
+    run: Callable[[argparse.Namespace], int]
+    configure: Callable[[argparse.ArgumentParser], None] = _no_options
+
+
+_ENGINES: list[Engine] = []  # disposed when the command ends (no connection left open)
+
+
+def open_sessions() -> sessionmaker[Session]:
+    """A session factory on DATABASE_URL; its engine is disposed by `dispose_engines`."""
+    engine = make_engine(get_settings().sqlalchemy_url, pool_size=2)
+    _ENGINES.append(engine)
+    return make_session_factory(engine)
+
+
+def dispose_engines() -> None:
+    while _ENGINES:
+        _ENGINES.pop().dispose()
