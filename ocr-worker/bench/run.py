@@ -215,7 +215,8 @@ def report(results: dict[str, Any], source: str) -> str:
         f"receipts: {results['receipts']} ({source})",
         f"{'':22s}{'pipeline':>10s}{'plain+parser':>14s}",
     ]
-    for key in ("item_precision", "item_recall", "item_f1", "total", "date", "shop", "amount_due"):
+    for key in ("item_precision", "item_recall", "item_f1", "total", "date", "shop", "shop_near",
+                "amount_due"):
         lines.append(f"{key:22s}{pipe[key]:10.3f}{plain[key]:14.3f}")
     for name, spent in (("wall", wall), ("cpu", cpu)):
         ratio = f"   ratio {spent['pipeline'] / spent['plain']:.2f}" if spent["plain"] else ""

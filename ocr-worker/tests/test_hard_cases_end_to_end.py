@@ -17,18 +17,13 @@ from receipt_synth import generate_hard
 SEED = 7
 
 
-def _xfail(reason: str) -> pytest.MarkDecorator:
-    return pytest.mark.xfail(strict=True, reason=reason)
-
-
 CASES = [
     pytest.param(0, id="flatbed_page-de_shop"),
     pytest.param(5, id="flatbed_page-biedronka"),
     pytest.param(1, id="phone_far-de_shop"),
     pytest.param(6, id="phone_far-biedronka"),
     pytest.param(2, id="worn-de_shop"),
-    pytest.param(7, id="worn-biedronka", marks=_xfail(
-        "creases and show-through: no date found")),
+    pytest.param(7, id="worn-biedronka"),
     pytest.param(3, id="screenshot-biedronka"),
     pytest.param(8, id="screenshot-lidl"),
     pytest.param(13, id="screenshot-kaufland"),

@@ -115,3 +115,24 @@ def test_a_dollar_sign_misread_in_a_code_does_not_make_dates_month_first() -> No
 def test_a_year_far_ahead_is_a_misread_not_a_date() -> None:
     # 2087 for 2017 (1 read as 8): no receipt is printed decades ahead
     assert dates_in_line("20/07/2087", month_first=False) == []
+
+
+@pytest.mark.parametrize(
+    ("lines", "expected"),
+    [
+        # a misread day beside a month name ("05" read as "85")
+        (["SHOP", "Date : 85 Jan 2017 12:41pm", "TOTAL 12.60"], date(2017, 1, 5)),
+        # separators lost: read only when no regular date stands on the receipt
+        (["SHOP", "21032018 ____ No.: 08:20", "TOTAL 79.50"], date(2018, 3, 21)),
+        (["SHOP", "3003/2018 No. CS-20322", "TOTAL 159.00"], date(2018, 3, 30)),
+    ],
+)
+def test_dates_read_by_repair_when_nothing_else_is_a_date(lines: list[str], expected: date) -> None:
+    assert find_purchase_date(lines, month_first=False).value == expected
+
+
+def test_an_eight_digit_number_is_not_a_date_beside_a_real_one() -> None:
+    lines = ["SHOP", "INVOICE 21032018", "Date: 25/12/2018 10:00", "TOTAL 5.00"]
+    assert find_purchase_date(lines, month_first=False).value == date(2018, 12, 25)
+    assert find_purchase_date(["SHOP", "INV 12345678", "TOTAL 5.00"], month_first=False).value \
+        is None

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from ocr_worker.parser import parse_receipt
-from ocr_worker.parser.shops import match_brand
+from ocr_worker.parser.brands import match_brand
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ocr_text"
 NAMES = sorted(path.stem for path in FIXTURES.glob("*.txt"))

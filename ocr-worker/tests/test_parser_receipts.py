@@ -262,6 +262,27 @@ def test_rounded_and_net_totals_win(lines: list[str], total: str) -> None:
     assert result["total"] == total
 
 
+def test_items_and_other_totals_count_before_the_rounding_adjustment() -> None:
+    """Items and the tax-inclusive total add up to the rounded total less the adjustment:
+    they confirm it, not repair it to the unrounded figure."""
+    lines = ["SHOP", "Iced Tea 1.50", "Fried Rice 21.76", "Total (Inclusive of GST): 23.26",
+             "Rounding Adj: -0.01", "TOTAL: 23.25"]
+    result = parse_receipt(lines).to_json()
+    assert result["total"] == "23.25"
+    assert result["checks"]["items_sum_matches_total"] is True
+    assert not any("repaired" in warning for warning in result["warnings"])
+
+
+def test_a_rounding_line_with_the_full_figure_is_the_rounded_total() -> None:
+    lines = ["SHOP", "TIGER BEER 27.28", "Total Sales (Inclusive GST) RM 27.28",
+             "Rounding Adjustment RM .02", "Rounding RM 27.30", "CASH RM 27.30", "CHANGE RM .00"]
+    assert parse_receipt(lines).to_json()["total"] == "27.30"
+    # the misread rounded total (6 for 5) loses to the payment and subtotal + adjustment
+    lines = ["SHOP", "ITEM A 112.47", "Total incl. GST 112.47", "Rounding (RM): -0.02",
+             "Total (RM): 112.46", "CASH : 112.45", "Change (RM): 0.00"]
+    assert parse_receipt(lines).to_json()["total"] == "112.45"
+
+
 @pytest.mark.parametrize(
     ("lines", "currency"),
     [
@@ -272,3 +293,26 @@ def test_rounded_and_net_totals_win(lines: list[str], total: str) -> None:
 )
 def test_currency_of_malaysian_and_indian_receipts(lines: list[str], currency: str) -> None:
     assert parse_receipt(lines).to_json()["currency"] == currency
+
+
+def test_the_amount_paid_without_a_method_confirms_the_total() -> None:
+    """'Paid Amount' and 'Payment' name no method; paid less change still proves the total,
+    so the items (one misread: $8.30 for 58.30) cannot repair it."""
+    lines = ["SHOP", "Durafile H399 100 SR $8.30", "Metal Name Badge Clip 1 SR 21.20",
+             "Total Amt Payable : 79.50", "Paid Amount: 100.00", "Change : 20.50"]
+    result = parse_receipt(lines).to_json()
+    assert result["total"] == "79.50" and result["checks"]["payment_matches"] is True
+    lines = ["SHOP", "1.00 x 15.90 15.90 SR", "Subtotal : 15.90", "Tota Incl. or GST 15.90",
+             "Total Amt Rounded 15.00", "Payment : 50.00", "Change Due : 34.10"]
+    assert parse_receipt(lines).to_json()["total"] == "15.90"
+    # what is still to pay is not what was paid
+    lines = ["SHOP", "ITEM 10.00", "TOTAL 10.00", "Amount To Be Paid: 10.00", "CHANGE 0.00"]
+    assert parse_receipt(lines).payment.paid is None
+
+
+def test_the_tax_summarys_total_row_is_not_the_receipts() -> None:
+    lines = ["SHOP", "3122 7 29.68 29.68 SR", "Total Sales (Excluding GST) : 28.00",
+             "4 Total GST : 1.68", "Total Sales (Inclusive of GST) :", "CASH : 29.68",
+             "Change : 0.00", "Tax Code % Amt (RM) Tax (RM)", "SR 6 28.00 1.68",
+             "Total : 28.00 1.68"]
+    assert parse_receipt(lines).to_json()["total"] == "29.68"

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from ocr_worker.parser.header import find_company, find_nip, find_receipt_number, nip_is_valid
-from ocr_worker.parser.shops import fallback_shop_name, match_brand
+from ocr_worker.parser.brands import BRANDS, match_brand
+from ocr_worker.parser.header import find_company, find_receipt_number
+from ocr_worker.parser.receipt import parse_receipt
+from ocr_worker.parser.shops import fallback_shop_name
+from ocr_worker.parser.tax_ids import find_nip, find_tax_ids, nip_is_valid
 
 
 @pytest.mark.parametrize(
@@ -117,7 +120,7 @@ def test_receipt_number(line: str, number: str) -> None:
          "MR. D.I.Y. (M) SDN BHD"),
         # the name over two lines, & read as 8
         (["THE COFFEE BEAN", "8 TEA LEAF (M) SDN. BHD.", "LOT 1"],
-         "THE COFFEE BEAN & TEA LEAF (M) SDN. BHD."),
+         "THE COFFEE BEAN & TEA LEAF (M) SDN BHD"),
         (["AIK HUAT HARDWARE", "ENTERPRISE (SETIA ALAM) SDN BHD"],
          "AIK HUAT HARDWARE ENTERPRISE (SETIA ALAM) SDN BHD"),
     ],
@@ -129,3 +132,122 @@ def test_fallback_prefers_the_line_with_a_legal_form(lines: list[str], name: str
 def test_fallback_skips_lower_case_and_debris_lines() -> None:
     assert fallback_shop_name(["noz NZ", "tan woon yann", "Yam Fresh bo", "NO 1"]) == "Yam Fresh"
     assert fallback_shop_name(["ee ar ow", "|:", "12 JALAN 3"]) is None
+
+
+@pytest.mark.parametrize(
+    ("lines", "name"),
+    [
+        # SDN BHD with a glyph wrong in either word; what follows the form is not the name
+        (["SUPER SEVEN CASH & CARRY SEN 3HD >? 5 Ok"], "SUPER SEVEN CASH & CARRY SDN BHD"),
+        (["Segi Cash & Carry Sdn.khd", "(317041-W)"], "Segi Cash & Carry SDN BHD"),
+        (["GARDENIA BAKERIES (KL) SDN RHD (139386 X)"], "GARDENIA BAKERIES (KL) SDN BHD"),
+        (["MR. D.I.Y. SDN BHD °C"], "MR. D.I.Y. SDN BHD"),
+        (['" 99 SPEED MART 5/B (519537-X) |'], "99 SPEED MART S/B"),
+        (["Abe 148", "AEON CO. (M) BHD (126926-H)"], "AEON CO. (M) BHD"),
+        # Malay business words name the business without a legal form
+        (["NEONODE aT", "31801 017 ,", "| SYARIKAT PERNIAGAAN GIN KEE", "| (81109-A)"],
+         "SYARIKAT PERNIAGAAN GIN KEE"),
+        # a damaged business word is put right, a name word is not
+        (["- UNIHAKKA INTERNATIGNAL SDN BHD : w"], "UNIHAKKA INTERNATIONAL SDN BHD"),
+        # debris of the logo before the name, a label before it, quote marks glued to it
+        (["7 LIAN HING STATIONERY SDN BHD"], "LIAN HING STATIONERY SDN BHD"),
+        (["N: SANYU SUPPLY SDN BHD"], "SANYU SUPPLY SDN BHD"),
+        (["„„SANYU SUPPLY SDN BHD"], "SANYU SUPPLY SDN BHD"),
+        (["Ą KFA SUPPLY s 4", "(ROC : SA0416111-K)"], "KFA SUPPLY"),
+        # the name goes on after an ampersand
+        (["HOME MASTER HARDWARE &", "ELECTRICAL", "NQ.113G & 115G, JALAN"],
+         "HOME MASTER HARDWARE & ELECTRICAL"),
+        (["Thank You, Please come again.", "TAX INVOICE", "DOMINO'S PIZZA"], "DOMINO'S PIZZA"),
+    ],
+)
+def test_legal_names_as_ocr_reads_them(lines: list[str], name: str) -> None:
+    assert fallback_shop_name(lines) == name
+
+
+def test_words_that_only_look_like_a_legal_form_are_not_one() -> None:
+    assert fallback_shop_name(["SUNWAY VELOCITY", "SEN SAN 12"]) == "SUNWAY VELOCITY"
+
+
+def test_fuzzy_brand_needs_whole_words() -> None:
+    # "CIRCLE" is Circle K short of its K, inside another business's name
+    assert match_brand(["DE LUXE CIRCLE FRESH MART SDN BHD :"])[0] is None
+    brand, confidence = match_brand(["MEDIA MARKI TV-Hifi-Elektro GmbH"])
+    assert brand is not None and brand.name == "Media Markt" and confidence < 1
+
+
+@pytest.mark.parametrize(
+    ("lines", "shop"),
+    [
+        # the logo is an image OCR cannot read: the tax id names the chain
+        (["~~ ~~", "ul. Żniwna 5", "62-025 Kostrzyn", "NIP 779-10-11-327"], "Biedronka"),
+        (["Sklep nr 689", "NIP: 7270019183"], "Rossmann"),
+        (["Markt 4711", "Hauptstr. 1", "UID Nr.: DE812706034"], "REWE"),
+        (["Filiale", "UST-ID-NR: DE 250 063 577"], "Lidl"),
+    ],
+)
+def test_brand_from_tax_id(lines: list[str], shop: str) -> None:
+    brand, confidence = match_brand(lines)
+    assert brand is not None and brand.name == shop and confidence == 0.9
+
+
+def test_tax_ids_are_read_with_their_country_and_checked() -> None:
+    assert find_tax_ids(["NIP 779-10-11-327", "USt-IdNr.: DE 812 706 034"]) == [
+        "PL7791011327", "DE812706034"]
+    assert find_tax_ids(["NIP 779-10-11-328"]) == []  # checksum fails: a misreading
+    assert find_tax_ids(["TEL 03 5542 3208", "GST ID: 000381399040"]) == []
+
+
+def test_every_chain_tax_id_passes_its_check_digit() -> None:
+    def german_vat_ok(digits: str) -> bool:  # ISO 7064 MOD 11,10
+        product = 10
+        for digit in digits[:8]:
+            total = (int(digit) + product) % 10 or 10
+            product = (2 * total) % 11
+        return (11 - product) % 10 == int(digits[8])
+
+    for brand in BRANDS:
+        for tax_id in brand.tax_ids:
+            country, digits = tax_id[:2], tax_id[2:]
+            assert {"PL": nip_is_valid, "DE": german_vat_ok}[country](digits), (brand, tax_id)
+
+
+def test_a_chain_named_below_the_header_is_where_the_shop_stands() -> None:
+    lines = ["MR D.I.Y. (M) SDN BHD", "(CO.REG : 860671-D)", "LOT 1851-A, JALAN KPB 6",
+             "43300 SERI KEMBANGAN", "GST ID: 000306020352", "TAX INVOICE", "Cashier: 1",
+             "Date: 02/03/2018", "ITEM 5.00", "(TESCO PUTRA NILAI)", "TOTAL 5.00"]
+    assert parse_receipt(lines).shop == "MR D.I.Y. (M) SDN BHD"
+    assert parse_receipt(["TESCO", "Superstore", "TOTAL 5.00"]).shop == "Tesco"
+
+
+@pytest.mark.parametrize(
+    ("lines", "name"),
+    [
+        # the name over two lines: a business word or "CO." goes on from the line above, a
+        # damaged business word is mended first
+        (["LIAN CHI PU TIAN VEGETARIAN", "RESTAURANT SDN BHD", "11095514-X"],
+         "LIAN CHI PU TIAN VEGETARIAN RESTAURANT SDN BHD"),
+        (["| POPULAR BOOK", "CO. (M) SDN BHD", "(Co. No. 113825-W)"],
+         "POPULAR BOOK CO. (M) SDN BHD"),
+        (["NC”", "WESTERN EASTERN", "SIAIIONERY SON. BHO", "CO REG WO : 21003b-K"],
+         "WESTERN EASTERN STATIONERY SDN BHD"),
+        # Malay names start with SYARIKAT: the line above is not part of them
+        (["LTE TI", "SYARIKAT PERNIAGAAN GIN KEE", "(81109-A)"], "SYARIKAT PERNIAGAAN GIN KEE"),
+        # a word one letter longer than a business word is a different word
+        (["ELKEN SERVICE SDN BHD"], "ELKEN SERVICE SDN BHD"),
+        # (M) for Malaysia read as (H); ¥ for Y; a name with a colon is not a label
+        (["MR. D.I.Y. (H) SDN BHD A E"], "MR. D.I.Y. (M) SDN BHD"),
+        (["MR. D.I.¥. (M) SDN BHD"], "MR. D.I.Y. (M) SDN BHD"),
+        (["MR. D.I.Y: (M) SDN BHD"], "MR. D.I.Y: (M) SDN BHD"),
+        # the owner's legal name under "Owned By:" is not the shop's
+        (["_ SANYO STATIONERY SHOP", "NO. 31G&33G, JALAN SETIA INDAH", "Owned By:",
+          "SANYU SUPPLY SDN BHD"], "SANYO STATIONERY SHOP"),
+        (["Owned By:", "SANYU SUPPLY SDN BHD"], "SANYU SUPPLY SDN BHD"),
+    ],
+)
+def test_legal_names_over_lines_and_owners(lines: list[str], name: str) -> None:
+    assert fallback_shop_name(lines) == name
+
+
+def test_a_chain_in_brackets_is_where_the_shop_stands() -> None:
+    lines = ["MR D.I.Y. (JOHOR) SDN BHD", "(CO.REG :933109-X)", "(MR DIY TESCO TERBAU)"]
+    assert match_brand(lines)[0] is None

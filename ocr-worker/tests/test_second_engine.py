@@ -5,10 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from ocr_worker.ocr import OcrText, OcrWord
 from ocr_worker.parser import parse_receipt
+from ocr_worker.parser.text import fold
 from ocr_worker.second_engine import (
     AGREED_TOTAL,
+    DATE_WORDS,
     boxes_to_read,
     decisive_rows,
     hybrid_lines,
@@ -50,9 +54,19 @@ def test_decisive_rows_are_the_total_line_and_the_next_payment_and_date() -> Non
     lines, rows = decisive_rows(first, parsed(["SHOP", "TOTAL 9.0O"]))
     assert lines == {2, 3, 4, 6}
     assert rows == [(80, 100), (120, 140), (160, 180), (240, 260)]
-    # the date is not re-read when the first parse has one
+    # the date row is read again even when the first parse has a date: a misread digit
+    # still makes a date
     lines, _ = decisive_rows(first, parsed(["SHOP", "TOTAL 9.0O", "25/12/2018"]))
-    assert 6 not in lines
+    assert 6 in lines
+
+
+def test_equally_sure_dates_go_to_the_second_engine_a_surer_one_stays() -> None:
+    first = parsed(["SHOP", "TOTAL 9.00", "Date: 06/03/2016 10:00"])
+    second = parsed(["SHOP", "TOTAL 9.00", "Date: 06/03/2018 10:00"])
+    result, taken = vote(first, second)
+    assert result["date"] == "2018-03-06" and "date" in taken
+    vague = parsed(["SHOP", "TOTAL 9.00", "06/03/2018"])
+    assert vote(first, vague)[0]["date"] == "2016-03-06"
 
 
 def test_boxes_read_are_those_in_decisive_rows_or_missed_by_tesseract() -> None:
@@ -96,8 +110,18 @@ def test_two_engines_reading_the_same_total_raise_its_confidence() -> None:
 
 
 def test_unconfirmed_totals_that_disagree_ask_for_review() -> None:
-    result, _ = vote(parsed(["SHOP", "TOTAL 8.00"]), parsed(["SHOP", "TOTAL 9.00"]))
+    result, taken = vote(parsed(["SHOP", "TOTAL 8.00"]), parsed(["SHOP", "TOTAL 9.00"]))
     assert any("two OCR engines read different totals" in w for w in result["warnings"])
+    # equally unproven: the second engine's reading of the digits is the likelier one
+    assert result["total"] == "9.00" and taken == ["total"]
+
+
+def test_a_total_the_receipt_proves_wins_the_vote() -> None:
+    proven = parsed(["SHOP", "COFFEE 4.00", "CAKE 5.00", "TOTAL 9.00", "CASH 10.00",
+                     "CHANGE 1.00"])
+    unproven = parsed(["SHOP", "COFFEE 4.00", "CAKE 5.00", "TOTAL 8.00"])
+    assert vote(proven, unproven)[0]["total"] == "9.00"
+    assert vote(unproven, proven)[0]["total"] == "9.00"
 
 
 def test_a_total_below_half_its_subtotal_loses_the_vote() -> None:
@@ -113,3 +137,24 @@ def test_a_total_below_half_its_subtotal_loses_the_vote() -> None:
 def test_a_loyalty_balance_is_not_the_amount_due() -> None:
     result = parsed(["Walgreens", "SUBTOTAL 27.60", "TOTAL", "CLOSING BALANCE $1.40"])
     assert result["total"] != "1.40"
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["Datz; Oct 3, 2615 12:16:25 PM", "fate : 85 Jan 2017", "Dale! O9M4/2078", "21032018 ___",
+     "sag 310 Apr 2018 sags", "18:21 CASHIER 3"],
+)
+def test_a_damaged_date_row_is_read_again(line: str) -> None:
+    assert DATE_WORDS.search(fold(line))
+
+
+def test_rows_without_a_date_are_not_read_again() -> None:
+    assert not any(DATE_WORDS.search(fold(line)) for line in
+                   ["ITEM A 2 x 4.50 9.00", "GST ID : 002136201536", "TEL 03-6058 4088"])
+
+
+def test_a_total_of_nothing_loses_the_vote() -> None:
+    first = parsed(["SHOP", "NASI LEMAK 8.00", "TOTAL 8.00"])
+    second = parsed(["SHOP", "TOTAL 0.00", "CHANGE 0.00"])
+    second["field_confidence"]["total"] = 1.0  # however sure the other parse is of it
+    assert vote(first, second)[0]["total"] == "8.00"

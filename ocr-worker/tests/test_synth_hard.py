@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 from PIL import Image, ImageOps
 
-from ocr_worker.parser.header import nip_is_valid
-from ocr_worker.parser.shops import match_brand
+from ocr_worker.parser.brands import match_brand
+from ocr_worker.parser.tax_ids import nip_is_valid
 from receipt_synth import HARD_SCENES, Sample, generate, generate_hard
 from receipt_synth.damage import creases, low_contrast, show_through
 from receipt_synth.hard_layouts import (

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from ocr_worker.parser.header import nip_is_valid
 from ocr_worker.parser.items import Orphan
 from ocr_worker.parser.model import Item, Receipt
 from ocr_worker.parser.repair import (
@@ -16,6 +15,7 @@ from ocr_worker.parser.repair import (
     reprice_impossible_items,
     settle_single_quantity_lines,
 )
+from ocr_worker.parser.tax_ids import nip_is_valid
 
 ZERO = Decimal("0")
 
@@ -23,12 +23,14 @@ ZERO = Decimal("0")
 def _evidence(receipt: Receipt, printed: list[Decimal] | None = None) -> list[tuple[str, Decimal]]:
     """Independent readings of the total other than the printed SUMA/TOTAL line (``printed``:
     amounts of other lines worded like a total, one vote however often they repeat)."""
-    evidence: list[tuple[str, Decimal]] = [("printed", value) for value in set(printed or [])]
+    # the other total lines, the items and the tax table count before the rounding adjustment
+    rounding = receipt.rounding
+    evidence = [("printed", value + rounding) for value in set(printed or [])]
     if receipt.items and receipt.subtotal is None:
-        evidence.append(("items", receipt.items_net_sum() - receipt.receipt_discount))
+        evidence.append(("items", receipt.items_net_sum() - receipt.receipt_discount + rounding))
     sales = [rate.sales for rate in receipt.vat if rate.sales is not None]
     if sales and len(sales) == len(receipt.vat):
-        evidence.append(("sales", sum(sales, ZERO)))
+        evidence.append(("sales", sum(sales, ZERO) + rounding))
     if receipt.payment.paid is not None:
         paid = receipt.payment.paid - (receipt.payment.change or ZERO)
         evidence.append(("payment", paid - receipt.deposits))

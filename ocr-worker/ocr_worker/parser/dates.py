@@ -35,6 +35,9 @@ _DAY_MONTH_NAME = re.compile(
 _MONTH_NAME_DAY = re.compile(
     rf"(?<![A-Z])(?P<mon>{_MONTH_WORD})\s?(?P<d>\d{{1,2}})(?:ST|ND|RD|TH)?,?\s(?P<y>\d{{4}})(?!\d)"
 )
+#: a date printed without its separators, or with one lost ("21032018", "3003/2018"): read
+#: only as a repair, when no regular date stands on the receipt
+_COMPACT = re.compile(r"(?<![\d.,/-])(?P<d>[0-3]\d)(?P<m>[01]\d)[/.-]?(?P<y>20\d\d)(?![\d.,])")
 TIME_RE = re.compile(
     r"(?<![\d:])(?P<h>[01]?\d|2[0-3])\s?:\s?(?P<m>[0-5]\d)(?:\s?:\s?(?P<s>[0-5]\d))?(?![\d:])"
     r"(?:\s?(?P<ampm>[AP])\.?M\b)?"
@@ -148,10 +151,15 @@ def dates_in_line(line: str, *, month_first: bool, repair: bool = False) -> list
             month = _month(m["mon"])
             if month is None:
                 continue
-            value = _make(_year(m["y"]), month, int(m["d"]))
+            value = _make_or_fix(_year(m["y"]), f"{month:02d}", m["d"], repair)
             if value:
                 found.append((m.start(), value))
                 taken.append(m.span())
+    if repair and not found:
+        for m in _COMPACT.finditer(text):
+            value = _make(int(m["y"]), int(m["m"]), int(m["d"]))
+            if value:
+                found.append((m.start(), value))
     return [value for _, value in sorted(found, key=lambda pair: pair[0])]
 
 

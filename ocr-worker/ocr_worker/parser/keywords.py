@@ -75,6 +75,14 @@ CARD = re.compile(
 CASH = re.compile(
     r"GOTOWK|GOTOWKA|\bCASH\b|\bBAR\b|BARGELD|CONTANT|ESPECES|EFECTIVO|CONTANTI|GEGEBEN|TENDER"
 )
+#: the amount handed over, the method unsaid ("Paid Amount: 100.00", "Payment : 50.00");
+#: what is still to pay is the due amount, not this
+PAID = re.compile(
+    r"^\W*(?:PAYMENT|PAID AMOUNT|AMOUNT PAID|AMOUNT RECEIVED|RECEIVED|TENDERED|BEZAHLT|GEGEBEN|"
+    r"ZAPLACONO)\b(?!.*\b(?:DUE|TO BE PAID|PAYABLE)\b)"
+)
+#: the tax summary table that closes a Malaysian receipt: its "Total" row sums the table
+TAX_SUMMARY = re.compile(r"\b(?:GST|SST|TAX) ?SUMMARY\b|\bTAX ?CODE\b")
 CHANGE = re.compile(
     r"RESZTA|CHANGE|RUCKGELD|RUECKGELD|WECHSELGELD|WISSELGELD|RENDU|MONNAIE|CAMBIO|WYDANO|RESTO"
 )

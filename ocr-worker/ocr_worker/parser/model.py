@@ -87,6 +87,9 @@ class Receipt:
     amount_due: Decimal | None = None
     deposits: Decimal = ZERO
     receipt_discount: Decimal = ZERO
+    #: the rounding adjustment printed between the unrounded and the rounded total (Malaysia
+    #: rounds cash totals to 0.05): items and tax sums add up to the total less it
+    rounding: Decimal = ZERO
     vat: list[VatRate] = field(default_factory=list)
     vat_total: Decimal | None = None
     payment: Payment = field(default_factory=Payment)
@@ -107,7 +110,7 @@ class Receipt:
         discount sits between the items and the total, else the total."""
         if self.subtotal is not None and self.subtotal != self.total:
             return self.subtotal
-        return self.total
+        return None if self.total is None else self.total - self.rounding
 
     def to_json(self) -> dict[str, Any]:
         return {

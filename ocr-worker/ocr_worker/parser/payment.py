@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from ocr_worker.parser.amounts import label_amount, strip_currency
-from ocr_worker.parser.keywords import CARD, CASH, CHANGE
+from ocr_worker.parser.keywords import CARD, CASH, CHANGE, PAID
 from ocr_worker.parser.model import Payment
 from ocr_worker.parser.text import fold
 
@@ -13,6 +13,7 @@ from ocr_worker.parser.text import fold
 def parse_payment(lines: list[str], start: int) -> Payment:
     card: Decimal | None = None
     cash: Decimal | None = None
+    handed: Decimal | None = None  # paid, the method not said on the line
     change: Decimal | None = None
     card_mentioned = cash_mentioned = False
     for line in lines[start:]:
@@ -31,6 +32,8 @@ def parse_payment(lines: list[str], start: int) -> Payment:
             cash_mentioned = True
             if value is not None and cash is None:
                 cash = value
+        elif PAID.search(folded) and value is not None and handed is None:
+            handed = value
     method = None
     if card is not None and cash is not None:
         method = "mixed"
@@ -41,4 +44,6 @@ def parse_payment(lines: list[str], start: int) -> Payment:
     paid = None
     if card is not None or cash is not None:
         paid = (card or Decimal("0")) + (cash or Decimal("0"))
+    elif handed is not None:
+        paid = handed
     return Payment(method=method, paid=paid, change=change)

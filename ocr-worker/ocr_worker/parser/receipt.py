@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import re
 
+from ocr_worker.parser.brands import BRAND_BELOW_HEADER, match_brand
 from ocr_worker.parser.checks import reconcile, run_checks
 from ocr_worker.parser.cleanup import repair_line
 from ocr_worker.parser.currency import detect_currency
 from ocr_worker.parser.dates import find_purchase_date
-from ocr_worker.parser.header import find_company, find_nip, find_receipt_number
+from ocr_worker.parser.header import find_company, find_receipt_number
 from ocr_worker.parser.items import classify, parse_items
 from ocr_worker.parser.keywords import is_paragon_mark
 from ocr_worker.parser.model import Receipt
 from ocr_worker.parser.payment import parse_payment
-from ocr_worker.parser.shops import fallback_shop_name, match_brand
+from ocr_worker.parser.shops import fallback_shop_name, legal_name_line
+from ocr_worker.parser.tax_ids import find_nip
 from ocr_worker.parser.text import clean_line
 from ocr_worker.parser.totals import find_totals, is_end_of_items, payment_start
 from ocr_worker.parser.vat import parse_vat_block
@@ -76,10 +78,14 @@ def parse_receipt(raw_lines: list[str]) -> Receipt:
 
     brand, shop_confidence = match_brand(lines)
     receipt.company = find_company(lines)
-    if brand is not None:
+    legal_name = legal_name_line(lines)
+    if brand is not None and (shop_confidence != BRAND_BELOW_HEADER or legal_name is None):
         receipt.shop = brand.name
     else:
-        receipt.shop = fallback_shop_name(lines)
+        # a chain named only below the header is where the shop stands ("TESCO PUTRA NILAI"
+        # under a tenant's own legal name), not the shop
+        brand = None
+        receipt.shop = legal_name or fallback_shop_name(lines)
         shop_confidence = 0.4 if receipt.shop else 0.0
     fc["shop"] = shop_confidence
     receipt.nip = find_nip(lines)
@@ -121,6 +127,7 @@ def parse_receipt(raw_lines: list[str]) -> Receipt:
     receipt.vat = vat_block.rates
     receipt.vat_total = vat_block.total_tax
     receipt.payment = parse_payment(lines, payment_start(totals, end))
+    receipt.rounding = totals.rounding
 
     reconcile(receipt, totals.total, totals.total_digits, items.orphans, items.blank_discounts,
               totals.other_totals)

@@ -1,203 +1,104 @@
-"""Shop (brand) detection from header and company lines, tolerant of OCR damage."""
+"""The shop's name when no chain is recognised (``brands``): the header line that names the
+business with its legal form, else the first header line that looks like a name."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
-from ocr_worker.parser.text import fold, fuzzy_find, letters_key, similar
+from rapidfuzz import process
+from rapidfuzz.distance import Hamming
 
+from ocr_worker.parser.text import fold
 
-@dataclass(frozen=True)
-class Brand:
-    name: str
-    keys: tuple[str, ...]  # letters keys (see text.letters_key) that identify the brand
-    country: str | None = None  # ISO code of the usual country, a hint for currency/date order
-    strict: bool = False  # short or ambiguous word: match whole words in the header only
-
-
-BRANDS: tuple[Brand, ...] = (
-    Brand("Hebe", ("JERONIMOMARTINSDROGERIE",), "PL"),
-    Brand("Biedronka", ("BIEDRONKA", "JERONIMOMARTINS"), "PL"),
-    Brand("Lidl", ("LIDL",), None, strict=True),
-    Brand("Kaufland", ("KAUFLAND",)),
-    Brand("Żabka", ("ZABKA", "ZABKAPOLSKA"), "PL"),
-    Brand("Auchan", ("AUCHAN",)),
-    Brand("Carrefour", ("CARREFOUR",)),
-    Brand("Rossmann", ("ROSSMANN",)),
-    Brand("Dino", ("DINOPOLSKA", "DINO"), "PL", strict=True),
-    Brand("Netto", ("NETTO",), None, strict=True),
-    Brand("Stokrotka", ("STOKROTKA",), "PL"),
-    Brand("Lewiatan", ("LEWIATAN",), "PL"),
-    Brand("Polomarket", ("POLOMARKET",), "PL"),
-    Brand("Delikatesy Centrum", ("DELIKATESYCENTRUM",), "PL"),
-    Brand("Intermarché", ("INTERMARCHE",)),
-    Brand("E.Leclerc", ("LECLERC",)),
-    Brand("Hebe", ("HEBE",), "PL", strict=True),
-    Brand("Pepco", ("PEPCO",)),
-    Brand("Orlen", ("ORLEN",), "PL"),
-    Brand("Circle K", ("CIRCLEK",)),
-    Brand("IKEA", ("IKEA",), None, strict=True),
-    Brand("Decathlon", ("DECATHLON",)),
-    Brand("Castorama", ("CASTORAMA",)),
-    Brand("Leroy Merlin", ("LEROYMERLIN",)),
-    Brand("Media Markt", ("MEDIAMARKT",)),
-    Brand("Empik", ("EMPIK",), "PL"),
-    Brand("Tesco", ("TESCO",)),
-    Brand("ALDI SÜD", ("ALDISUD", "ALDISUED"), "DE"),
-    Brand("ALDI Nord", ("ALDINORD",), "DE"),
-    Brand("Aldi", ("ALDI",), None, strict=True),
-    Brand("Sainsbury's", ("SAINSBURY",), "GB"),
-    Brand("Asda", ("ASDA",), "GB", strict=True),
-    Brand("Morrisons", ("MORRISONS",), "GB"),
-    Brand("Waitrose", ("WAITROSE",), "GB"),
-    Brand("Marks & Spencer", ("MARKSSPENCER", "MARKSANDSPENCER"), "GB"),
-    Brand("Co-op", ("COOPFOOD", "COOPERATIVE"), "GB"),
-    Brand("Walmart", ("WALMART",), "US"),
-    Brand("Target", ("TARGET",), "US", strict=True),
-    Brand("Costco", ("COSTCO",), "US"),
-    Brand("Kroger", ("KROGER",), "US"),
-    Brand("Whole Foods", ("WHOLEFOODS",), "US"),
-    Brand("Trader Joe's", ("TRADERJOE",), "US"),
-    Brand("Walgreens", ("WALGREENS",), "US"),
-    Brand("CVS", ("CVS",), "US", strict=True),
-    Brand("REWE", ("REWE",), "DE", strict=True),
-    Brand("EDEKA", ("EDEKA",), "DE"),
-    Brand("Penny", ("PENNY",), None, strict=True),
-    Brand("dm", ("DMDROGERIE",), "DE"),
-    Brand("Globus", ("GLOBUS",), None, strict=True),
-    Brand("Norma", ("NORMA",), "DE", strict=True),
-    Brand("Spar", ("SPAR", "EUROSPAR", "INTERSPAR"), None, strict=True),
-    Brand("Billa", ("BILLA",), None, strict=True),
-    Brand("Hofer", ("HOFER",), "AT", strict=True),
-    Brand("Migros", ("MIGROS",), "CH"),
-    Brand("Albert Heijn", ("ALBERTHEIJN",), "NL"),
-    Brand("Jumbo", ("JUMBO",), "NL", strict=True),
-    Brand("Dirk", ("DIRKVANDENBROEK",), "NL"),
-    Brand("Hoogvliet", ("HOOGVLIET",), "NL"),
-    Brand("Plus", ("PLUSRETAIL",), "NL"),
-    Brand("Delhaize", ("DELHAIZE",), "BE"),
-    Brand("Colruyt", ("COLRUYT",), "BE"),
-    Brand("Monoprix", ("MONOPRIX",), "FR"),
-    Brand("Franprix", ("FRANPRIX",), "FR"),
-    Brand("Mercadona", ("MERCADONA",), "ES"),
-    Brand("McDonald's", ("MCDONALD",)),
-    Brand("Starbucks", ("STARBUCKS",)),
-)
-
-_WORD = re.compile(r"[A-Z0-9|$]+")
 _ADDRESS = re.compile(
     r"\b(UL|AL|PL|OS|UL\.|STR|STRASSE|STRAAT|ROAD|RD|STREET|ST|AVE|AVENUE|RUE|TEL|FAX|NIP|VAT|"
     r"REGON|KRS|BDO|WWW|HTTP)\b|@|\d{2}-\d{3}"
 )
 _NOT_A_NAME = re.compile(
     r"PARAGON|FISKALN|RECEIPT|RECHNUNG|KASSENBON|BON\b|FACTURE|TICKET|KASA|KASJER|NIP|"
-    r"WELCOME|WITAMY|ZAPRASZAMY|DZIEKUJEMY|THANK"
+    r"WELCOME|WITAMY|ZAPRASZAMY|DZIEKUJEMY|THANK|INVOICE"
 )
-_COMPANY_SUFFIX = re.compile(
+COMPANY_SUFFIX = re.compile(
     r"\b(SP\.?\s?Z\s?O\.?\s?O\.?|SPOLKA|S\.?\s?A\.?|SP\.?\s?K\.?|SP\.?\s?J\.?|GMBH|LTD|LIMITED|PLC|"
     r"INC|LLC|B\.\s?V\.?|N\.\s?V\.?|SARL|SAS|S\.R\.L|& CO\.? KG|OHG|E\.K\.)(\b|$)|\bAG$"
 )
 
 
-_NOT_A_BRAND_LINE = re.compile(r"STEUER|BRUTTO|MWST|\bVAT\b|SUMME|TOTAL|\bSUMA\b|\d[.,]\d{2}\b")
-
-_COMPANY_SUFFIX_ANY_CASE = re.compile(_COMPANY_SUFFIX.pattern, re.IGNORECASE)
-
-
-def _strict_match(line: str, key: str) -> bool:
-    if _NOT_A_BRAND_LINE.search(fold(line)):
-        return False
-    words = [letters_key(word) for word in _WORD.findall(fold(line))]
-    joined = "".join(words)
-    if key in words:
-        return True
-    # a multi-word key such as DINOPOLSKA matches the concatenation of neighbouring words
-    return len(key) >= 8 and key in joined
-
-
-# Glyph shapes Tesseract swaps in short header words: thin verticals (l, I, 1, |, !), and two
-# thin verticals read as one U ("LIDL" → "UDL"); compared only whole word against whole key,
-# and only on the company line (a legal-form suffix: "Lid! sp. z 0.0. sp.k.").
-_THIN = str.maketrans({"L": "I", "1": "I", "|": "I", "!": "I", "J": "I", "0": "O", "5": "S",
-                       "$": "S", "8": "B"})
-
-
-def shape_key(word: str) -> str:
-    return fold(word).translate(_THIN).replace("II", "U")
-
-
-def _shape_match(line: str, key: str) -> bool:
-    folded = fold(line)
-    if len(key) < 4 or _NOT_A_BRAND_LINE.search(folded):
-        return False
-    if not _COMPANY_SUFFIX.search(folded.replace("0", "O")):
-        return False
-    target = shape_key(key)
-    words = [shape_key(word.strip(".,;:'\"()")) for word in line.split()]
-    return target in words
-
-
-def match_brand(lines: list[str], header_size: int = 8) -> tuple[Brand | None, float]:
-    """The brand named in ``lines`` and a confidence; header lines are searched first."""
-    header = lines[:header_size]
-    for exact_lines, confidence in ((header, 1.0), (lines, 0.85)):
-        for line in exact_lines:
-            key = letters_key(line)
-            for brand in BRANDS:
-                for brand_key in brand.keys:
-                    if brand.strict:
-                        if exact_lines is header and _strict_match(line, brand_key):
-                            return brand, confidence
-                    elif brand_key in key:
-                        return brand, confidence
-    for line in header:
-        for brand in BRANDS:
-            if brand.strict and any(_shape_match(line, k) for k in brand.keys):
-                return brand, 0.6
-    for line in header:
-        key = letters_key(line)
-        for brand in BRANDS:
-            for brand_key in brand.keys:
-                if brand.strict or len(brand_key) < 6:
-                    # a short name only when it is the whole line: "WESCO" for "TESCO"
-                    if len(brand_key) >= 5 and len(key) == len(brand_key) and (
-                        similar(key, brand_key) >= 0.8
-                    ):
-                        return brand, 0.6
-                elif fuzzy_find(key, brand_key, 0.84):
-                    return brand, 0.7
-    return None, 0.0
+_COMPANY_SUFFIX_ANY_CASE = re.compile(COMPANY_SUFFIX.pattern, re.IGNORECASE)
 
 
 def is_company_line(line: str) -> bool:
     folded = fold(line)
-    return bool(_COMPANY_SUFFIX.search(folded)) and not re.search(r"\d[.,]\d{2}\b", folded)
+    return bool(COMPANY_SUFFIX.search(folded)) and not re.search(r"\d[.,]\d{2}\b", folded)
 
 
-#: Legal forms that mark the line naming the business (Malaysian "SDN BHD" as OCR reads it:
-#: "SON BHO", "SDN.BHD"; "S/B"; German, Polish and English forms in ``_COMPANY_SUFFIX``).
-_LEGAL_LINE = re.compile(
-    r"\bS[DO0]N\.?\s?B[HN][DO0]\b|\bS/B\b|\bBERHAD\b|\bENTERPRISES?\b|\bTRADING\b|"
-    r"\bRESTAURANTS?\b|\bRESTORAN\b"
+#: Malaysian legal forms as OCR reads them: SDN BHD with one glyph wrong in either word ("SON
+#: BHO", "SEN 3HD", "Sdn.khd", "SDN RHD"), S/B ("5/B", "S/R"), BHD or BERHAD alone. The name
+#: ends there: what follows is a registration number or debris.
+_MALAYSIAN_FORM = re.compile(
+    r"\b(?P<sdn_bhd>(?:SDN|S\wN|SD\w|\wDN)(?:\.\s?|\s)(?:BHD|B\wD|BH\w|\wHD)\b|SDN\.?BHD\b)\.?"
+    r"|\b(?P<s_b>[S5]\s?/\s?[B8R])\b|\b(?P<bhd>BHD)\b|\b(?P<berhad>BERHAD)\b",
+    re.IGNORECASE,
 )
-_SDN_BHD = re.compile(r"\bS[DO0]N(\.?\s?)B[HN][DO0]\b", re.IGNORECASE)
+_FORM_SPELLING = {"sdn_bhd": "SDN BHD", "s_b": "S/B", "bhd": "BHD", "berhad": "BERHAD"}
+#: Words that name a business where the line has no legal form (English and Malay: "trading",
+#: "restaurant", "company", "shop", "business").
+_BUSINESS_WORD = re.compile(
+    r"\b(?:ENTERPRISES?|TRADING|RESTAURANTS?|RESTORAN|SYARIKAT|PERNIAGAAN|KEDAI)\b"
+)
+#: Words of business names that OCR damages ("INTERNATIGNAL"): a damaged reading of one is put
+#: right when nothing else is as close.
+BUSINESS_WORDS = (
+    "INTERNATIONAL", "ENTERPRISE", "ENTERPRISES", "TRADING", "HARDWARE", "STATIONERY",
+    "RESTAURANT", "RESTORAN", "PERNIAGAAN", "SYARIKAT", "MARKETING", "SUPERMARKET",
+    "HYPERMARKET", "MINIMARKET", "BAKERIES", "BAKERY", "INDUSTRIES", "CORPORATION", "MALAYSIA",
+    "HOLDINGS", "RESOURCES", "SERVICES", "ELECTRICAL", "PHARMACY", "FARMASI", "BOOKSTORE",
+    "MANAGEMENT", "ENGINEERING", "FURNITURE", "GALLERY", "CONFECTIONERY", "DEPARTMENT",
+    "AUTOMOBILE", "ELECTRONICS", "PHOTOGRAPHY", "CATERING", "DISTRIBUTION", "DISTRIBUTOR",
+    "HANDELS",
+    "DROGERIE", "SUPERMARKT", "APOTHEKE", "BACKEREI", "METZGEREI", "PIEKARNIA", "APTEKA",
+    "DELIKATESY", "POLSKA", "DEUTSCHLAND", "VERTRIEB",
+)
+
+
+def _mend_word(word: str) -> str:
+    """An OCR-damaged business word put right ("INTERNATIGNAL" → "INTERNATIONAL",
+    "SIAIIONERY" → "STATIONERY"): upper case words of seven letters or more, a glyph wrong in
+    five at most, never a letter more or less ("SERVICE" is not "SERVICES")."""
+    if len(word) < 7 or not word.isupper() or word in BUSINESS_WORDS:
+        return word
+    same_length = [known for known in BUSINESS_WORDS if len(known) == len(word)]
+    match = process.extractOne(word, same_length, scorer=Hamming.distance,
+                               score_cutoff=max(1, len(word) // 5))
+    return match[0] if match else word
 
 
 def _is_noise_token(token: str) -> bool:
-    """OCR debris at a line's edge: no letter or digit, or a stray lower-case letter or two."""
+    """OCR debris at a line's edge: no letter or digit, a stray lower-case letter or two, or a
+    lone accented capital in an unaccented line ("Ą KFA SUPPLY": a speck read as a letter)."""
     core = token.strip(".,:;!|'\"`()[]{}*=_-~°")
     return not any(ch.isalnum() for ch in token) or (len(core) <= 2 and core.islower()) or (
         len(core) == 0
-    )
+    ) or (len(core) == 1 and not core.isascii())
 
 
 def trim_edge_noise(line: str) -> str:
+    """The line without OCR debris at its edges: marks and stray letters, quote marks glued
+    to the first word ("„SANYU"), a lone character at the end ("KFA SUPPLY s 4") and a label
+    before the name ("N: SANYU SUPPLY", "Dimiliki: ...", owned by)."""
     tokens = line.split()
     while tokens and _is_noise_token(tokens[0]):
         tokens.pop(0)
-    while tokens and _is_noise_token(tokens[-1]):
+    while tokens and (_is_noise_token(tokens[-1]) or (len(tokens[-1]) == 1 and len(tokens) > 2)):
         tokens.pop()
+    label_end = next((i for i, token in enumerate(tokens[:2])
+                      if token.endswith(":") and token[:-1].isalpha()), None)
+    if label_end is not None and len(tokens) > label_end + 2:
+        del tokens[:label_end + 1]
+    if len(tokens) > 2 and tokens[-2].endswith(",") and len(tokens[-1]) <= 2:
+        del tokens[-1]  # "DOMINO'S PIZZA , SE"
+    if tokens:
+        tokens[0] = tokens[0].lstrip("„“”\"'‘’`[({<>»«")
     return " ".join(tokens).strip(" ,:;|=*-_~")
 
 
@@ -212,14 +113,23 @@ def _looks_like_name(text: str) -> bool:
                for word in re.split(r"[^\w]+", text))
 
 
-_DIGIT_IN_WORD = str.maketrans({"0": "O", "1": "I", "5": "S", "8": "B", "|": "I"})
+_DIGIT_IN_WORD = str.maketrans({"0": "O", "1": "I", "5": "S", "8": "B", "|": "I", "¥": "Y"})
+#: "(M)" (Malaysia) before the legal form, its M read as H, W, N or KH
+_MALAYSIA_MARK = re.compile(r"\((?:[HWN]|KH|NH|HM|IM|RN)\)(?= SDN BHD$)")
+#: the owner's legal name under the shop's own, on the line after "Owned By:" ("SANYU
+#: STATIONERY SHOP" ... "Owned By:" / "SANYU SUPPLY SDN BHD"): the shop is the first name
+_OWNER = re.compile(r"\bOWNE?D?\s?BY\b|\bDIMILIKI\b|\bOPERATED BY\b|\bBETRIEBEN VON\b")
 #: a registration number after the legal form: "(139386 X)", "862725-U", "(CO.REG 933109-X)"
 _REGISTRATION_TAIL = re.compile(r"[\s(\[{]*(?:CO\.?\s?REG\.?\s?(?:NO\.?)?:?\s*)?"
                                 r"\d[\d\s-]{3,}[A-Z]?[)\]}]?\W*$", re.IGNORECASE)
 #: a legal-name line that continues the line above ("AIK HUAT HARDWARE" / "ENTERPRISE (SETIA
 #: ALAM) SDN BHD", "THE COFFEE BEAN" / "& TEA LEAF (M) SDN. BHD.", with & read as 8)
-_CONTINUATION = re.compile(r"^(?:&|8\s|ENTERPRISE|TRADING|SDN|S/B|\(M\)|BHD|GMBH|SP\.)",
-                           re.IGNORECASE)
+#: business words that end a name, not start it (Malay puts SYARIKAT, KEDAI first)
+_TRAILING_WORDS = [word for word in BUSINESS_WORDS
+                   if word not in ("SYARIKAT", "PERNIAGAAN", "RESTORAN", "POLSKA")]
+_CONTINUATION = re.compile(
+    rf"^(?:&|8\s|CO\.|SDN|S/B|\(M\)|BHD|GMBH|SP\.|(?:{'|'.join(_TRAILING_WORDS)})\b)",
+    re.IGNORECASE)
 
 
 def _letters_for_digits(name: str) -> str:
@@ -230,25 +140,44 @@ def _letters_for_digits(name: str) -> str:
         return token.translate(_DIGIT_IN_WORD) if letters and letters >= digits else token
     words = [fix(word) for word in name.split()]
     # a lone 8 between words of a name is an ampersand ("THE COFFEE BEAN 8 TEA LEAF")
-    return " ".join("&" if word == "8" and 0 < i < len(words) - 1 else word
+    name = " ".join("&" if word == "8" and 0 < i < len(words) - 1 else word
                     for i, word in enumerate(words))
+    return _MALAYSIA_MARK.sub("(M)", name)
 
 
-def _clean_legal_name(line: str) -> str:
-    name = _SDN_BHD.sub(lambda m: f"SDN{m[1]}BHD", trim_edge_noise(line))
-    name = _REGISTRATION_TAIL.sub("", name).strip()
-    # European legal forms are left out of the shop's name, as the brand names are
+def _end_at_legal_form(name: str) -> str:
+    """The name up to its Malaysian legal form, the form spelled right; European legal forms
+    are left out of the name, as the brand names are."""
+    form = _MALAYSIAN_FORM.search(name)
+    if form is not None:
+        name = f"{name[:form.start()].rstrip()} {_FORM_SPELLING[str(form.lastgroup)]}"
+    else:
+        name = _REGISTRATION_TAIL.sub("", name).strip()
     return re.sub(r"\s{2,}", " ", _COMPANY_SUFFIX_ANY_CASE.sub("", name)).strip(" ,-*")
 
 
-def legal_name_line(lines: list[str], header_size: int = 10) -> str | None:
+def _clean_legal_name(line: str) -> str:
+    tokens = trim_edge_noise(line).split()
+    # a lone digit before the name is debris of the logo ("7 LIAN HING STATIONERY SDN BHD");
+    # an 8 is an ampersand that continues the line above ("8 TEA LEAF (M) SDN BHD")
+    if len(tokens) > 2 and len(tokens[0]) == 1 and tokens[0].isdigit() and tokens[0] != "8":
+        tokens = tokens[1:]
+    return _end_at_legal_form(" ".join(_mend_word(token) for token in tokens))
+
+
+def legal_name_line(lines: list[str], header_size: int = 10, *, owner: bool = False
+                    ) -> str | None:
     """The header line that names the business with its legal form (``... SDN BHD``), joined
-    to the line above when it only continues it."""
+    to the line above when it only continues it; the owner's (under "Owned by") only with
+    ``owner``."""
     for index, line in enumerate(lines[:header_size]):
         folded = fold(line)
         if re.search(r"\d[.,]\d{2}\b", folded) or _NOT_A_NAME.search(folded):
             continue
-        if not (_LEGAL_LINE.search(folded) or _COMPANY_SUFFIX.search(folded)):
+        if not owner and index > 0 and _OWNER.search(fold(lines[index - 1])):
+            continue
+        if not (_MALAYSIAN_FORM.search(folded) or _BUSINESS_WORD.search(folded)
+                or COMPANY_SUFFIX.search(folded)):
             continue
         name = _clean_legal_name(line)
         if index > 0 and _CONTINUATION.match(name):
@@ -269,14 +198,17 @@ def fallback_shop_name(lines: list[str], header_size: int = 6) -> str | None:
     legal = legal_name_line(lines)
     if legal is not None:
         return legal
-    for line in lines[:header_size]:
-        folded = fold(line)
+    for index, line in enumerate(lines[:header_size]):
+        folded = fold(trim_edge_noise(line))
         if any(ch.isdigit() for ch in folded):
             continue  # numbers belong to addresses, phone and shop numbers, not to names
-        if _ADDRESS.search(folded) or _NOT_A_NAME.search(folded):
+        if _ADDRESS.search(folded) or _NOT_A_NAME.search(folded) or _OWNER.search(folded):
             continue
-        name = _COMPANY_SUFFIX_ANY_CASE.sub("", trim_edge_noise(line)).strip(" ,.-*")
+        name = trim_edge_noise(line)
+        if line.rstrip(" .,").endswith("&") and index + 1 < len(lines):
+            name = f"{name} & {trim_edge_noise(lines[index + 1])}"  # "HARDWARE &" / "ELECTRICAL"
+        name = _COMPANY_SUFFIX_ANY_CASE.sub("", name).strip(" ,.-*")
         name = re.sub(r"\s{2,}", " ", name)
         if _looks_like_name(name):
             return name
-    return None
+    return legal_name_line(lines, owner=True)

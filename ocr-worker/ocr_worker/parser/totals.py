@@ -16,6 +16,7 @@ from ocr_worker.parser.keywords import (
     PTU_BLOCK,
     ROUNDING,
     SUBTOTAL,
+    TAX_SUMMARY,
     is_generic_total,
     is_polish_sum,
     is_ptu_line,
@@ -24,6 +25,9 @@ from ocr_worker.parser.keywords import (
 from ocr_worker.parser.text import fold
 
 ZERO = Decimal("0")
+#: A rounding line's figure up to this is the adjustment; above it, the rounded total itself
+#: ("Rounding Adjustment RM .02" / "Rounding RM 27.30").
+_ADJUSTMENT_LIMIT = Decimal("0.10")
 _SPACE_FOR_SEPARATOR = re.compile(r"(?<![\d.,])(\d{1,6}) (\d{2})\s*$")
 _TAX_LINE = re.compile(r"^\W*(?:SALES\s+)?TAX\b|^\W*(?:VAT|MWST|TVA|BTW)\b")
 _BARE_DIGITS = re.compile(r"(?<![\d.,])(\d{3,7})(?![\d.,])")
@@ -46,6 +50,7 @@ class Totals:
     tax: Decimal | None = None  # a sales-tax line between the items and the total (US)
     total_digits: str | None = None  # "75735": a total whose decimal separator was lost
     total_rank: int = 0  # keywords.total_rank of the total line
+    rounding: Decimal = ZERO  # the adjustment printed above the total line (it is rounded)
     #: amounts of other lines worded like a total ("Tota) (Inclusive of GST); 9.60"): a second
     #: printed reading, evidence when the chosen total line was misread
     other_totals: list[Decimal] = field(default_factory=list)
@@ -74,9 +79,12 @@ def _line_amount(lines: list[str], index: int) -> Decimal | None:
 def find_totals(lines: list[str], start: int) -> Totals:
     result = Totals()
     rounded = False
+    adjustment = ZERO
     for index in range(start, len(lines)):
         line = lines[index]
         folded = fold(line)
+        if TAX_SUMMARY.search(folded):
+            break  # the table's own Total row follows: no total of the receipt's after it
         if AMOUNT_DUE.search(folded) and not NOT_TOTAL.search(folded):
             if result.due is None:
                 result.due = _line_amount(lines, index)
@@ -97,19 +105,26 @@ def find_totals(lines: list[str], start: int) -> Totals:
             _BARE_SUMA.match(folded) and index > start and _is_ptu_rate_line(lines[index - 1])
         )
         if ROUNDING.search(folded) and not is_total:
-            rounded = True  # the next total is the rounded one
-            continue
+            value = _line_amount(lines, index)
+            if not (rounded and value is not None and abs(value) > _ADJUSTMENT_LIMIT):
+                rounded = True  # the next total is the rounded one
+                if value is not None and abs(value) <= _ADJUSTMENT_LIMIT:
+                    adjustment = value
+                continue
+            is_total = True  # a second rounding line with a full figure: the rounded total
         rank = 2 if rounded else total_rank(folded)
         if is_total and result.total is not None:
             # a later line that says its figure is more final wins (TOTAL, ROUNDING, TOTAL)
             value = _line_amount(lines, index)
             if rank > result.total_rank and value is not None and value > 0:
                 result.total, result.total_line, result.total_rank = value, index, rank
+                result.rounding = adjustment if rounded else ZERO
             continue
         if result.total is None and is_total:
             value = _line_amount(lines, index)
             if value is not None and value >= 0:
                 result.total, result.total_line, result.total_rank = value, index, rank
+                result.rounding = adjustment if rounded else ZERO
             elif result.total_line is None:
                 # the label is legible, its amount is not: deposits still follow it
                 result.total_line = index
