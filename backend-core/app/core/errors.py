@@ -74,8 +74,9 @@ def summarize(errors: list[Any]) -> str:
 
 
 async def _request_invalid(request: Request, exc: Exception) -> JSONResponse:
-    errors = _printable(jsonable_encoder(exc.errors() if isinstance(exc, RequestValidationError)
-                                         else []))
+    errors = _printable(
+        jsonable_encoder(exc.errors() if isinstance(exc, RequestValidationError) else [])
+    )
     return JSONResponse(status_code=422, content=invalid_body(errors))
 
 
@@ -94,7 +95,8 @@ def _document_message(app: FastAPI) -> None:
         invalid = schema.get("components", {}).get("schemas", {}).get("HTTPValidationError")
         if fresh and invalid is not None:
             invalid.setdefault("properties", {})["message"] = {
-                "type": "string", "title": "Message",
+                "type": "string",
+                "title": "Message",
                 "description": "The first error in words: where, then what",
                 "examples": ["query.limit: Input should be greater than or equal to 1"],
             }
