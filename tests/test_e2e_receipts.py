@@ -4,11 +4,13 @@ backend-core -> ocr-worker -> PostgreSQL and comes back parsed; Prometheus scrap
 
 from __future__ import annotations
 
+import io
 import re
 import time
 
 import httpx
 import pytest
+from PIL import Image, ImageOps
 
 from receipt_synth import Sample, generate
 
@@ -82,6 +84,29 @@ def test_same_photo_again_is_the_same_receipt(
     assert response.status_code == 202
     assert response.json()["id"] == uploaded["id"]
     assert response.json()["duplicate"] is True
+
+
+def test_a_pdf_of_the_same_purchase_is_held_not_booked(
+    client: httpx.Client, receipt: Sample, uploaded: dict
+) -> None:
+    """Other bytes, same purchase: read with the same shop, date and total, it waits for a
+    person instead of booking the spending twice."""
+    page = ImageOps.exif_transpose(Image.open(io.BytesIO(receipt.image))).convert("RGB")
+    pdf = io.BytesIO()
+    page.save(pdf, format="PDF", resolution=300)
+    response = client.post(
+        "/api/v1/receipts", files={"file": ("scan.pdf", pdf.getvalue(), "application/pdf")}
+    )
+    assert response.status_code == 202 and response.json()["duplicate"] is False
+    held = wait_until_finished(client, response.json()["id"])
+    assert (held["status"], held["shop"], held["date"], held["total"]) == (
+        "done", uploaded["shop"], uploaded["date"], uploaded["total"]
+    ), held
+    assert held["transaction_id"] is None and held["needs_review"] is True
+    assert held["possible_duplicate_of"] == uploaded["id"], held
+    assert held["booking_problems"][0].startswith(f"possible duplicate of receipt {uploaded['id']}")
+    # the person says it is the same purchase: the copy goes, the one booking stays
+    assert client.delete(f"/api/v1/receipts/{held['id']}").status_code == 204
 
 
 def test_healthz_through_the_gateway(native_stack) -> None:

@@ -256,9 +256,13 @@ def test_parser_doubts_are_shown_and_filterable(api, parsed_receipt, clean_db) -
                 "bogus": "yes"},
         confidence=0.61,
     )
-    failed_check = parsed_receipt(checks={"payment_matches": False}, warnings=[])
-    clean = parsed_receipt(checks={"items_sum_matches_total": True}, warnings=[], confidence=0.95)
-    bare = parsed_receipt(checks={}, confidence=None)  # as a stored result without them
+    # one day each: four purchases, none held as a possible duplicate of another
+    failed_check = parsed_receipt(checks={"payment_matches": False}, warnings=[],
+                                  date="2026-11-21")
+    clean = parsed_receipt(checks={"items_sum_matches_total": True}, warnings=[], confidence=0.95,
+                           date="2026-11-22")
+    bare = parsed_receipt(checks={}, confidence=None,  # as a stored result without them
+                          date="2026-11-23")
 
     body = api.get(f"/api/v1/receipts/{doubted}").json()
     assert body["warnings"] == ["sum of items 28.43 differs from total 30.00"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import uuid
 
 import pytest
@@ -191,6 +192,56 @@ def test_validation_errors_have_a_readable_message(api) -> None:
     assert both["message"].endswith("(and 1 more)")
     schema = api.get("/openapi.json").json()
     assert "message" in schema["components"]["schemas"]["HTTPValidationError"]["properties"]
+
+
+def test_every_422_has_detail_and_a_readable_message(api, parsed_receipt) -> None:
+    """One error format: a route's own 422 and a refused value say it in `message` too, as
+    request validation does (where `detail` stays FastAPI's list)."""
+    receipt_id = parsed_receipt()
+    item_id = api.get(f"/api/v1/receipts/{receipt_id}").json()["items"][0]["id"]
+    answers = {
+        "validation": api.get("/api/v1/receipts", params={"limit": 0}),
+        "route": api.patch(f"/api/v1/receipts/{receipt_id}", json={"date": None}),
+        "item": api.patch(
+            f"/api/v1/receipts/{receipt_id}/items/{item_id}", json={"discount": "99.00"}
+        ),
+    }
+    for name, response in answers.items():
+        assert response.status_code == 422, (name, response.text)
+        body = response.json()
+        assert set(body) == {"detail", "message"}, (name, body)
+        assert isinstance(body["message"], str) and body["message"], (name, body)
+    assert answers["route"].json() == {
+        "detail": "date cannot be null",
+        "message": "date cannot be null",
+    }
+    assert "larger than price" in answers["item"].json()["message"]
+
+
+def test_a_refused_value_is_a_422_with_a_message() -> None:
+    import asyncio
+
+    from sqlalchemy.exc import DataError
+    from starlette.requests import Request
+
+    from app.core import errors
+
+    request = Request({"type": "http", "method": "POST", "path": "/x", "headers": []})
+    refused = DataError("INSERT ...", {}, Exception("value out of range"))
+    response = asyncio.run(errors._invalid_value(request, refused))
+    assert response.status_code == 422
+    assert json.loads(bytes(response.body)) == {
+        "detail": "a value is not acceptable",
+        "message": "a value is not acceptable",
+    }
+
+
+def test_other_errors_keep_their_body_and_headers(api) -> None:
+    missing = api.get(f"/api/v1/receipts/{uuid.uuid4()}")
+    assert (missing.status_code, missing.json()) == (404, {"detail": "receipt not found"})
+    denied = api.get("/api/v1/receipts", headers={"Authorization": "Bearer wrong"})
+    assert denied.status_code == 401 and set(denied.json()) == {"detail"}
+    assert denied.headers["WWW-Authenticate"] == "Bearer"
 
 
 def test_list_finds_a_receipt_by_the_sha256_of_its_file(api, make_receipt_image) -> None:

@@ -168,3 +168,75 @@ def test_jobs_lists_counts_and_jobs_without_warnings(cli_db, parsed_receipt, cap
     assert lines[0] == {"counts": {"done": 1}}
     assert lines[1]["receipt_id"] == receipt_id and lines[1]["status"] == "done"
 
+
+
+# --- a database that is unreachable or fails: one line on stderr, exit 1, no traceback ------
+UNREACHABLE = "postgresql+psycopg://lifeboard@127.0.0.1:9/lifeboard"  # discard port: refused
+
+
+@pytest.fixture
+def no_database(monkeypatch) -> Iterator[None]:
+    from app.core.config import get_settings
+
+    monkeypatch.setenv("DATABASE_URL", UNREACHABLE)
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["migrate"],
+        ["create-db"],
+        ["jobs"],
+        ["reprocess", "--all-failed"],
+        ["categories", "list"],
+        ["export", "transactions"],
+        ["export", "items", "-o", "OUT"],
+    ],
+)
+def test_an_unreachable_database_is_one_line_and_exit_1(
+    no_database, argv, tmp_path, capsys
+) -> None:
+    argv = [str(tmp_path / "x.csv") if arg == "OUT" else arg for arg in argv]
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err, err
+    assert err.startswith(f"python -m app.cli {argv[0]}: database unavailable"), err
+    assert "Connection refused" in err or "connection" in err.lower()
+    assert not list(tmp_path.iterdir())  # no partial export left behind
+
+
+def test_a_failing_statement_is_one_line_and_exit_1(core_db_url, monkeypatch, capsys) -> None:
+    from sqlalchemy.engine import make_url
+
+    from app.core.config import get_settings
+
+    # reachable, without Lifeboard's tables: the export's query fails (read only, no harm)
+    server_db = make_url(core_db_url).set(database="postgres")
+    monkeypatch.setenv("DATABASE_URL", server_db.render_as_string(hide_password=False))
+    get_settings.cache_clear()
+    try:
+        assert main(["export", "transactions"]) == 1
+    finally:
+        get_settings.cache_clear()
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err, err
+    assert err.startswith("python -m app.cli export: database error:"), err
+    assert "does not exist" in err
+
+
+def test_the_real_command_prints_no_traceback(tmp_path) -> None:
+    env = {"PATH": "/usr/bin:/bin", "DATABASE_URL": UNREACHABLE, "API_TOKEN": "t"}
+    run = subprocess.run(
+        [sys.executable, "-m", "app.cli", "export", "transactions"],
+        cwd=CORE,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert run.returncode == 1 and run.stdout == ""
+    assert "Traceback" not in run.stderr and run.stderr.count("\n") == 1, run.stderr

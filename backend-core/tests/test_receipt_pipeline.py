@@ -7,6 +7,7 @@ dies holding jobs, duplicates, 30 concurrent uploads, a poison image, retries an
 from __future__ import annotations
 
 import asyncio
+import itertools
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -89,8 +90,12 @@ def test_ocr_down_during_uploads_then_back(
 
 
 def test_worker_that_dies_holding_jobs_is_replaced_after_the_lease(
-    api, clean_db, ocr_server, make_worker, drive, make_receipt_image
+    api, clean_db, scripted_ocr, ocr_result, make_worker, drive, make_receipt_image
 ) -> None:
+    totals = itertools.count(1)  # three purchases: none is held as a duplicate of another
+    ocr_server = scripted_ocr(
+        lambda body: (200, {**ocr_result, "total": f"{next(totals)}.00", "amount_due": None}, 0.0)
+    )
     for _ in range(3):
         upload(api, make_receipt_image())
     with session_scope(clean_db) as session:  # a worker claims two jobs and is "killed"

@@ -7,9 +7,12 @@ receipt jobs, categories, health data, export, upload. `AREAS` is the order of `
 from __future__ import annotations
 
 import argparse
+import sys
+
+from sqlalchemy.exc import SQLAlchemyError
 
 from app.cli import categories, database, export, health, jobs, upload
-from app.cli.command import Command, dispose_engines
+from app.cli.command import Command, database_error_line, dispose_engines
 from app.cli.database import alembic_config
 
 AREAS = (database, jobs, categories, health, export, upload)
@@ -27,8 +30,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command; its exit code. A database that is unreachable or fails is one line on
+    stderr and exit code 1, never a traceback (for every command, here in one place)."""
     args = build_parser().parse_args(argv)
     try:
         return COMMANDS[args.command].run(args)
+    except SQLAlchemyError as exc:
+        print(database_error_line(f"python -m app.cli {args.command}", exc), file=sys.stderr)
+        return 1
     finally:
         dispose_engines()

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.core.config import get_settings
@@ -40,3 +41,17 @@ def open_sessions() -> sessionmaker[Session]:
 def dispose_engines() -> None:
     while _ENGINES:
         _ENGINES.pop().dispose()
+
+
+def database_error_line(command: str, exc: SQLAlchemyError) -> str:
+    """One line for a command the database failed: unreachable (or refused the connection), or
+    an error of a statement; the driver's first line, without SQLAlchemy's wrapping."""
+    cause = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
+    reason = (str(cause).strip().splitlines() or [type(cause).__name__])[0]
+    unreachable = isinstance(exc, (OperationalError, InterfaceError))
+    what = (
+        "database unavailable (is DATABASE_URL right and PostgreSQL up?)"
+        if unreachable
+        else "database error"
+    )
+    return f"{command}: {what}: {reason}"

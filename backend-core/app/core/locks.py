@@ -19,6 +19,7 @@ from sqlalchemy.exc import DBAPIError
 
 HEALTH_SYNC_LOCK = "lifeboard.health-sync"
 HEALTH_CONNECT_FOLDER_LOCK = "lifeboard.health-connect-folder"
+RECEIPT_BOOKING_LOCK = "lifeboard.receipt-booking"
 
 
 def lock_key(name: str) -> int:

@@ -51,6 +51,12 @@ class Receipt(Base):
     currency: Mapped[str | None] = mapped_column(String(3))
     raw_ocr: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     error: Mapped[str | None] = mapped_column(Text)
+    # No foreign key: the hold outlives a deletion of the other receipt; only a person's
+    # correction (PATCH) lifts it.
+    duplicate_of: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True),
+        doc="A booked receipt with the same shop, date and total: this one waits for a person",
+    )
     corrected_at: Mapped[datetime | None] = mapped_column(
         DateTime(timezone=True), doc="When the user last corrected shop, date or amounts"
     )

@@ -44,6 +44,23 @@ class SwitchOut(BaseModel):
     reason: str
 
 
+class GoogleConfigOut(BaseModel):
+    configured: bool = Field(
+        description="False while the Google OAuth client (or the token key) is not set in .env: "
+        "no authorization and no sync can happen"
+    )
+    missing: list[str] = Field(
+        description="The .env variables still to set", examples=[["GOOGLE_CLIENT_ID"]]
+    )
+    message: str | None = Field(
+        description="What to do, while not configured",
+        examples=[
+            "Google is not configured: set GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET in "
+            ".env (see .env.example) and restart the core"
+        ],
+    )
+
+
 class HealthStatusOut(BaseModel):
     provider: str = Field(examples=["auto"], description="HEALTH_PROVIDER as configured")
     active_provider: str = Field(examples=["fit"], description="What the next sync uses")
@@ -54,6 +71,7 @@ class HealthStatusOut(BaseModel):
     switch: SwitchOut | None = Field(description="When auto moved from Fit to the Health API")
     providers: list[ProviderOut]
     sources: list[SourceStateOut]
+    google: GoogleConfigOut = Field(description="Whether Google authorization is set up at all")
 
 
 class SyncOut(BaseModel):

@@ -141,7 +141,7 @@ class ReceiptOut(ReceiptSummaryOut):
                     "updated_at": "2026-11-20T17:02:14+01:00", "corrected_at": None,
                     "entered_manually": False,
                     "warnings": ["sum of items 35.47 differs from total 36.47"],
-                    "booking_problems": [],
+                    "booking_problems": [], "possible_duplicate_of": None,
                     "checks": {"items_sum_matches_total": False, "lines_consistent": True,
                                "payment_matches": None},
                     "confidence": 0.82,
@@ -174,7 +174,13 @@ class ReceiptOut(ReceiptSummaryOut):
         default_factory=list,
         description="What could not be booked from the OCR result until a correction supplies "
         "it: no total (the receipt is not booked as spending), no date (booked on the upload "
-        "day). Each one keeps needs_review true.",
+        "day), a possible duplicate of a booked receipt (not booked until a correction "
+        "confirms it). Each one keeps needs_review true.",
+    )
+    possible_duplicate_of: uuid.UUID | None = Field(
+        None,
+        description="The booked receipt with the same shop, date and total; this one is "
+        "not booked until a correction (PATCH, even an empty one) confirms it",
     )
     checks: dict[str, bool | None] = Field(
         default_factory=dict,

@@ -49,11 +49,18 @@ def review_of(raw: Any) -> Review:
 
 def booking_problems(receipt: Receipt) -> list[str]:
     """What the core could not book from a receipt's OCR result, for a person to fix: without
-    a total it is not booked at all; without a date it is booked on the upload day. A receipt
-    entered by hand (no OCR result) always has both."""
+    a total it is not booked at all; without a date it is booked on the upload day; read with
+    the same shop, date and total as a booked receipt it is not booked until a person confirms
+    it. A receipt entered by hand (no OCR result) always has date and total."""
     if receipt.status != ReceiptStatus.DONE or receipt.raw_ocr is None:
         return []
     problems = []
+    if receipt.duplicate_of is not None:
+        problems.append(
+            f"possible duplicate of receipt {receipt.duplicate_of} (same shop, date and total): "
+            "not booked as spending until a correction confirms it; delete it if it is the same "
+            "purchase"
+        )
     if receipt.total is None and receipt.amount_due is None:
         problems.append("no total was read: the receipt is not booked as spending until its "
                         "total or amount due is entered")
@@ -69,7 +76,7 @@ def booking_problems_clause() -> ColumnElement[bool]:
         Receipt.status == ReceiptStatus.DONE,
         Receipt.raw_ocr.is_not(None),
         or_(and_(Receipt.total.is_(None), Receipt.amount_due.is_(None)),
-            Receipt.purchase_date.is_(None)),
+            Receipt.purchase_date.is_(None), Receipt.duplicate_of.is_not(None)),
     )
 
 

@@ -16,6 +16,7 @@ from app.models.states import ReceiptStatus, TransactionSource
 from app.services import job_queue
 from app.services.categorize import Categorizer
 from app.services.ocr_result import ParsedReceipt
+from app.services.receipt_duplicates import booked_twin
 
 
 class NothingToBook(ValueError):
@@ -56,8 +57,10 @@ def correct_receipt(
     session: Session, receipt: Receipt, changes: dict[str, Any], tz: str
 ) -> Transaction | None:
     """Apply a user's correction (shop, date, total, amount_due, currency) to a done receipt
-    and keep its transaction in step."""
+    and keep its transaction in step. The correction is the person's review: a receipt held
+    as a possible duplicate is booked by it (even by an empty one)."""
     receipt.corrected_at = func.now()
+    receipt.duplicate_of = None
     if "shop" in changes:
         receipt.shop = changes["shop"]
     if changes.get("currency"):
@@ -77,7 +80,8 @@ def correct_receipt(
     ).one_or_none()
     amount = receipt.amount_due if receipt.amount_due is not None else receipt.total
     if transaction is None and amount is not None and receipt.raw_ocr is not None:
-        # OCR read no total, so the receipt was not booked: the person's total books it now
+        # OCR read no total (or the receipt was held as a possible duplicate), so it was not
+        # booked: the person's correction books it now
         transaction = _book(session, receipt, amount, tz)
     if transaction is not None:
         transaction.shop = receipt.shop
@@ -150,7 +154,8 @@ def store_parsed(
     tz: str,
 ) -> Transaction | None:
     """Replace the receipt's parsed data (idempotent: a re-run updates the same rows) and book
-    its transaction; None (and no transaction) when no total was read (`booking_problems`)."""
+    its transaction; None (and no transaction) when no total was read, or when another receipt
+    is booked with the same shop, date and total (`booking_problems` says which)."""
     if not parsed.shows_money:
         raise NothingToBook("no total, amount due or item prices were found on the receipt")
     receipt = session.get(Receipt, receipt_id)
@@ -166,6 +171,9 @@ def store_parsed(
     receipt.currency = parsed.currency
     receipt.raw_ocr = raw
     receipt.corrected_at = None
+    receipt.duplicate_of = booked_twin(
+        session, receipt_id, parsed.shop, parsed.purchase_date, parsed.spent
+    )
 
     session.execute(delete(ReceiptItem).where(ReceiptItem.receipt_id == receipt_id))
     items = [
@@ -188,7 +196,9 @@ def store_parsed(
     transaction = session.scalars(
         select(Transaction).where(Transaction.receipt_id == receipt_id)
     ).one_or_none()
-    if parsed.spent is None:  # not the item sum: a person enters the total (correct_receipt)
+    # Without a total, not the item sum: a person enters the total (correct_receipt); a
+    # possible duplicate waits for a person's confirmation the same way.
+    if parsed.spent is None or receipt.duplicate_of is not None:
         if transaction is not None:
             session.delete(transaction)
         session.flush()

@@ -143,3 +143,21 @@ def test_health_routes_keep_their_operations(health_api):
         assert operation["tags"] == ["health"]
         ok = operation["responses"]["200"]["content"]["application/json"]["schema"]
         assert ok == {"$ref": f"#/components/schemas/{model}"}
+
+
+def test_status_says_plainly_when_google_is_not_configured(api):
+    """Without the OAuth client in .env the status must not look like a sync never run."""
+    status = api.get("/api/v1/health/status")
+    assert status.status_code == 200, status.text
+    google = status.json()["google"]
+    assert google["configured"] is False
+    assert {"GOOGLE_CLIENT_ID", "GOOGLE_CLIENT_SECRET"} <= set(google["missing"])
+    assert google["message"].startswith("Google is not configured: set GOOGLE_CLIENT_ID, ")
+    assert ".env" in google["message"]
+    # the fields clients already read are still there
+    assert {"provider", "active_provider", "source", "auth_state", "sources"} <= set(status.json())
+
+
+def test_status_says_configured_when_it_is(health_api):
+    google = health_api.get("/api/v1/health/status").json()["google"]
+    assert google == {"configured": True, "missing": [], "message": None}

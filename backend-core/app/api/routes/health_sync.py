@@ -12,11 +12,12 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from sqlalchemy.orm import Session
 
 from app.api.deps import SessionDep, SettingsDep
-from app.core.config import local_today
+from app.core.config import Settings, local_today
 from app.models import HealthProviderSwitch
 from app.schemas.common import ERROR_RESPONSES, ErrorOut
 from app.schemas.health import (
     NOT_READY_RESPONSES,
+    GoogleConfigOut,
     HealthStatusOut,
     ProviderOut,
     SourceStateOut,
@@ -31,6 +32,7 @@ from app.services.health.errors import (
     HealthError,
     SyncBusyError,
 )
+from app.services.health.oauth import missing_settings
 from app.services.health.sync import SyncResult, run_sync
 
 router = APIRouter(tags=["health"], responses=ERROR_RESPONSES)
@@ -56,7 +58,21 @@ def health_status(session: SessionDep, settings: SettingsDep) -> HealthStatusOut
         switch=_switch_out(provider_choice.latest_switch(session)),
         providers=providers,
         sources=[SourceStateOut(**sync_state.describe(r)) for r in sources],
+        google=_google_out(settings),
     )
+
+
+def _google_out(settings: Settings) -> GoogleConfigOut:
+    """Not configured is said as such: without it the status looks like a sync never run."""
+    missing = missing_settings(settings)
+    names = " and ".join([", ".join(missing[:-1]), missing[-1]] if len(missing) > 1 else missing)
+    message = (
+        f"Google is not configured: set {names} in .env (see .env.example) and restart the "
+        "core; until then nothing is authorized or synced"
+        if missing
+        else None
+    )
+    return GoogleConfigOut(configured=not missing, missing=missing, message=message)
 
 
 def _provider_out(session: Session, name: str, last_success_at: datetime | None) -> ProviderOut:

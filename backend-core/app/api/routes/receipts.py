@@ -101,6 +101,9 @@ def receipt_out(session: Session, receipt: Receipt) -> ReceiptOut:
         **base,
         warnings=review.warnings,
         booking_problems=booking_problems(receipt),
+        possible_duplicate_of=(
+            receipt.duplicate_of if receipt.status == ReceiptStatus.DONE else None
+        ),
         checks=review.checks,
         confidence=review.confidence,
         content_type=receipt.content_type,

@@ -33,17 +33,31 @@ def scopes_for(provider: str) -> list[str]:
     return list(HEALTH_API_SCOPES if provider == "health_api" else FIT_SCOPES)
 
 
-def client_config(settings: Settings) -> dict[str, Any]:
-    secret = settings.google_client_secret.get_secret_value()
-    missing = [
+def missing_client_settings(settings: Settings) -> list[str]:
+    """The .env variables of the Google OAuth client that are not set (empty: configured)."""
+    return [
         name
         for name, value in (
             ("GOOGLE_CLIENT_ID", settings.google_client_id),
-            ("GOOGLE_CLIENT_SECRET", secret),
+            ("GOOGLE_CLIENT_SECRET", settings.google_client_secret.get_secret_value()),
             ("GOOGLE_REDIRECT_URI", settings.google_redirect_uri),
         )
         if not value
     ]
+
+
+def missing_settings(settings: Settings) -> list[str]:
+    """Every .env variable Google authorization still needs: the OAuth client's, and the key
+    the credentials are stored encrypted with."""
+    missing = missing_client_settings(settings)
+    if not settings.token_encryption_key.get_secret_value():
+        missing.append("TOKEN_ENCRYPTION_KEY")
+    return missing
+
+
+def client_config(settings: Settings) -> dict[str, Any]:
+    secret = settings.google_client_secret.get_secret_value()
+    missing = missing_client_settings(settings)
     if missing:
         raise HealthConfigError(f"Google OAuth is not configured: set {', '.join(missing)}")
     return {
