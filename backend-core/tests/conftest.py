@@ -360,3 +360,39 @@ def run_until(worker, condition: Callable[[], bool], timeout: float = 20.0) -> N
 @pytest.fixture
 def drive():
     return run_until
+
+
+@pytest.fixture
+def empty_database(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The URL of a new database with nothing in it (no migrations applied); dropped after."""
+    monkeypatch.delenv("GRAFANA_DB_PASSWORD", raising=False)  # no cluster-wide role here
+    server = make_url(os.environ.get("TEST_PG_URL", DEFAULT_TEST_PG_URL))
+    name = f"lifeboard_t_empty_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+Migrate = Callable[[str, str, str], None]
+
+
+@pytest.fixture
+def migrate() -> Migrate:
+    """``migrate(url, "upgrade" | "downgrade", revision)``: Alembic against ``url``, leaving
+    the test's logging be."""
+    from alembic import command
+
+    from app.cli import alembic_config
+
+    def run(url: str, direction: str, revision: str) -> None:
+        config = alembic_config(url)
+        config.attributes["configure_logger"] = False
+        getattr(command, direction)(config, revision)
+
+    return run

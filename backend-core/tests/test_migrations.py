@@ -6,22 +6,15 @@ keywords of its time, 0004 adds the foreign ones, and downgrading 0004 removes o
 from __future__ import annotations
 
 import ast
-import os
 import shutil
 import subprocess
-import uuid
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 
-import pytest
-from alembic import command
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from app.cli import alembic_config
-
 VERSIONS = Path(__file__).resolve().parents[1] / "alembic" / "versions"
-TEST_PG_URL = os.environ.get("TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 POLISH_SEED = 247  # keywords 0001 inserted
 FOREIGN_SEED = 154  # keywords 0004 added
 FORBIDDEN_MODULES = {"app", "importlib", "__import__"}
@@ -70,28 +63,6 @@ def test_no_migration_imports_the_application() -> None:
     assert found == {}, "a migration must hold its data literally, not import it"
 
 
-@pytest.fixture
-def empty_database(monkeypatch) -> Iterator[str]:
-    monkeypatch.delenv("GRAFANA_DB_PASSWORD", raising=False)  # no cluster-wide role here
-    server = make_url(TEST_PG_URL)
-    name = f"lifeboard_t_migrations_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
-def migrate(url: str, direction: str, revision: str) -> None:
-    config = alembic_config(url)
-    config.attributes["configure_logger"] = False
-    getattr(command, direction)(config, revision)
-
-
 def schema(url: str) -> str:
     """pg_dump's schema of the database: tables, views, constraints, indexes, grants."""
     pg_dump = shutil.which("pg_dump")
@@ -131,7 +102,8 @@ def keywords(url: str) -> dict[str, str]:
     return {keyword: category for keyword, category in found}
 
 
-def test_upgrade_downgrade_upgrade_gives_the_same_schema_and_seed(empty_database: str) -> None:
+def test_upgrade_downgrade_upgrade_gives_the_same_schema_and_seed(
+    empty_database: str, migrate: Callable[[str, str, str], None]) -> None:
     migrate(empty_database, "upgrade", "head")
     schema_at_head, rows_at_head = schema(empty_database), rows(empty_database)
     assert "CREATE TABLE public.category_keywords" in schema_at_head
@@ -146,7 +118,8 @@ def test_upgrade_downgrade_upgrade_gives_the_same_schema_and_seed(empty_database
     assert rows(empty_database) == rows_at_head
 
 
-def test_0001_seeds_its_keywords_and_0004_adds_only_its_own(empty_database: str) -> None:
+def test_0001_seeds_its_keywords_and_0004_adds_only_its_own(
+    empty_database: str, migrate: Callable[[str, str, str], None]) -> None:
     migrate(empty_database, "upgrade", "0001_initial")
     polish = keywords(empty_database)
     assert len(polish) == POLISH_SEED

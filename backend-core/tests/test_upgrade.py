@@ -11,16 +11,13 @@ must say so in MOVED, so the comparison follows it instead of reporting the data
 
 from __future__ import annotations
 
-import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable
 
-import pytest
-from alembic import command
 from alembic.script import ScriptDirectory
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.engine import Connection
 
 from app.cli import alembic_config
 from app.core.config import Settings
@@ -31,34 +28,10 @@ PREVIOUS_RELEASE = "0004_keywords_corrections"
 # (table, column) of PREVIOUS_RELEASE → (table, column) at head, for data moved on purpose.
 MOVED: dict[tuple[str, str], tuple[str, str]] = {}
 
-TEST_PG_URL = os.environ.get("TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 API_TOKEN = "upgrade-test-" + uuid.uuid4().hex
 RECEIPT = uuid.UUID("7a0c1d2e-3f40-4a5b-8c6d-7e8f90a1b2c3")
 FAILED_RECEIPT = uuid.UUID("0b1c2d3e-4f50-4617-8293-a4b5c6d7e8f9")
 IMAGE = bytes(range(256)) * 64 + b"\xff\xd9"  # binary, with every byte value
-
-
-@pytest.fixture
-def database(monkeypatch) -> Iterator[str]:
-    """An empty database (no migrations applied); dropped afterwards."""
-    monkeypatch.delenv("GRAFANA_DB_PASSWORD", raising=False)  # no cluster-wide role here
-    server = make_url(TEST_PG_URL)
-    name = f"lifeboard_t_upgrade_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
-def migrate(url: str, direction: str, revision: str) -> None:
-    config = alembic_config(url)
-    config.attributes["configure_logger"] = False
-    getattr(command, direction)(config, revision)
 
 
 def fill(conn: Connection) -> None:
@@ -181,9 +154,10 @@ def test_previous_release_is_an_ancestor_of_head() -> None:
     assert PREVIOUS_RELEASE in ancestors
 
 
-def test_upgrade_from_the_previous_release_keeps_every_row(database: str) -> None:
-    migrate(database, "upgrade", PREVIOUS_RELEASE)
-    engine = create_engine(database)
+def test_upgrade_from_the_previous_release_keeps_every_row(
+    empty_database: str, migrate: Callable[[str, str, str], None]) -> None:
+    migrate(empty_database, "upgrade", PREVIOUS_RELEASE)
+    engine = create_engine(empty_database)
     try:
         with engine.begin() as conn:
             fill(conn)
@@ -194,14 +168,14 @@ def test_upgrade_from_the_previous_release_keeps_every_row(database: str) -> Non
         assert counts["transactions"] == 3 and counts["activity"] == 400
         assert counts["category_keywords"] > 100  # the seeded table plus the user's keyword
 
-        migrate(database, "upgrade", "head")
+        migrate(empty_database, "upgrade", "head")
         with engine.connect() as conn:
             assert_nothing_lost(before, snapshot(conn))
 
         # This release's code reads the upgraded data.
         from app.main import create_app
 
-        app = create_app(Settings(_env_file=None, api_token=API_TOKEN, database_url=database,
+        app = create_app(Settings(_env_file=None, api_token=API_TOKEN, database_url=empty_database,
                                   job_worker_enabled=False, TZ="Europe/Warsaw"))
         headers = {"Authorization": f"Bearer {API_TOKEN}"}
         with TestClient(app, headers=headers, raise_server_exceptions=False) as api:
@@ -214,10 +188,10 @@ def test_upgrade_from_the_previous_release_keeps_every_row(database: str) -> Non
             assert exported.status_code == 200 and len(exported.text.splitlines()) == 401
 
         # Rolling back to the previous release and forward again loses nothing either.
-        migrate(database, "downgrade", PREVIOUS_RELEASE)
+        migrate(empty_database, "downgrade", PREVIOUS_RELEASE)
         with engine.connect() as conn:
             assert_nothing_lost(before, snapshot(conn))
-        migrate(database, "upgrade", "head")
+        migrate(empty_database, "upgrade", "head")
         with engine.connect() as conn:
             assert_nothing_lost(before, snapshot(conn))
     finally:

@@ -50,13 +50,15 @@ TOTAL_WORDS = re.compile(
     r"ZAHLEN|RAZEM|OGOLEM|BETRAG|GESAMT|ZAPLATY"
 )
 PAYMENT_WORDS = re.compile(r"\bCASH\b|CHANGE|TENDER|\bBAR\b|RUCKGELD|KART|CARD|RESZTA")
+#: a month by its name or its usual abbreviation, as a whole word ("MARGARINE" is not March)
+_MONTH = (r"(?:JAN(?:UARY)?|FEB(?:RUARY)?|MAR(?:CH)?|APR(?:IL)?|MAY|JUNE?|JULY?|AUG(?:UST)?|"
+          r"SEPT?(?:EMBER)?|OCT(?:OBER)?|NOV(?:EMBER)?|DEC(?:EMBER)?)\b")
 DATE_WORDS = re.compile(
     r"\bDATE\b|\bDATA\b|\bDATUM\b|\d{1,4}\s?[./-]\s?\d{1,2}\s?[./-]\s?\d{2,4}|"
     # the label with a glyph misread ("Datz;", "fate :", "Dale!"), a month name by a number,
     # a date that lost its separators, the time printed beside the date
-    r"\b(?:D\wTE|DA\wE|DAT\w|\wATE)\b|"
-    r"\b(?:JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)[A-Z]*\.?,?\s?\d|"
-    r"\d\s?(?:JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)|"
+    r"\b(?:D\wTE|DA\wE|DAT\w|\wATE)\s?[:;!.]|"
+    rf"\b{_MONTH}\.?,?\s?\d|\d\s?{_MONTH}\b|"
     r"\b[0-3]\d[01]\d[/.-]?20\d\d\b|\b\d{1,2}:\d{2}\b"
 )
 

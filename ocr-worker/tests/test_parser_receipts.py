@@ -316,3 +316,14 @@ def test_the_tax_summarys_total_row_is_not_the_receipts() -> None:
              "Change : 0.00", "Tax Code % Amt (RM) Tax (RM)", "SR 6 28.00 1.68",
              "Total : 28.00 1.68"]
     assert parse_receipt(lines).to_json()["total"] == "29.68"
+
+
+def test_no_item_read_then_total_and_payment_the_tax_table_below_is_not_items() -> None:
+    """An illegible item line, then SUBTOTAL, ROUNDING, TOTAL and CASH: the footer's tax table
+    rows ('CR 13.21 0.79') are not the items, and the TOTAL above them is the total."""
+    lines = ["AIK HUAT HARDWARE ENTERPRISE", "TAX INVOICE", "1795676000 1 14,00: AR ci:",
+             "SUBTOTAL (GST) 14.00", "ROUNDING", "TOTAL 14.00", "CASH 14.00", "0.00",
+             "*GST @ 6% INCLUDED IN TOTAL", "CR 13.21 0.79", "TAXTOTAL: 0.79"]
+    result = parse_receipt(lines).to_json()
+    assert result["total"] == "14.00"
+    assert all(item["name"] not in ("CR", "TAXTOTAL") for item in result["items"])

@@ -11,12 +11,12 @@ from ocr_worker.parser.currency import detect_currency
 from ocr_worker.parser.dates import find_purchase_date
 from ocr_worker.parser.header import find_company, find_receipt_number
 from ocr_worker.parser.items import classify, parse_items
-from ocr_worker.parser.keywords import is_paragon_mark
+from ocr_worker.parser.keywords import PAYMENT_START, is_paragon_mark
 from ocr_worker.parser.model import Receipt
 from ocr_worker.parser.payment import parse_payment
 from ocr_worker.parser.shops import fallback_shop_name, legal_name_line
 from ocr_worker.parser.tax_ids import find_nip
-from ocr_worker.parser.text import clean_line
+from ocr_worker.parser.text import clean_line, fold
 from ocr_worker.parser.totals import find_totals, is_end_of_items, payment_start
 from ocr_worker.parser.vat import parse_vat_block
 
@@ -52,6 +52,10 @@ def _item_section(lines: list[str]) -> tuple[int, int]:
                 return start, index
             if first_end is None:
                 first_end = index
+            elif PAYMENT_START.match(fold(line)):
+                # paid after total-looking lines, no item read: this is the footer, and the tax
+                # table's rows below it are not items
+                return first_end, first_end
             start = index + 1  # a tax-number or total-looking line still in the header
             continue
         if not seen_item and not marked and _RULE.match(line):
