@@ -78,6 +78,7 @@ def upload_receipt(
         raise HTTPException(exc.status_code, exc.message) from None
     intake = accept_upload(session, data, image, file.filename, settings.job_max_attempts)
     session.commit()
+    # Intake.status is the stored text; pydantic checks it against ReceiptStatus at run time.
     return ReceiptAccepted(id=intake.id, status=intake.status, duplicate=intake.duplicate)  # type: ignore[arg-type]
 
 
