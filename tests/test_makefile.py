@@ -84,7 +84,7 @@ def test_command_runs_what_the_readme_says(target: str, expected: str) -> None:
 def test_lint_runs_every_linter() -> None:
     script = dry_run("lint")
     for needle in (
-        "ruff check", "hadolint", "vendor.compose-spec docker-compose.yml",
+        "ruff check", "mypy", "hadolint", "vendor.compose-spec docker-compose.yml",
         "vendor.github-workflows", "tests/test_workflows.py",
     ):
         assert needle in script

@@ -24,7 +24,8 @@ def _upload_bytes() -> bytes:
         upload = request.files.get("file")
         if upload is None:
             raise InputError("missing_file", "Send the image in the multipart field 'file'.")
-        return upload.read()
+        data: bytes = upload.read()
+        return data
     if request.mimetype in ("multipart/form-data", "application/x-www-form-urlencoded"):
         raise InputError("missing_file", "Send the image in the multipart field 'file'.")
     return request.get_data(cache=False)

@@ -141,10 +141,11 @@ def local_mean(g: np.ndarray, k: int) -> np.ndarray:
     padded = np.pad(g, pad, mode="edge")
     integral = np.pad(padded.cumsum(0).cumsum(1), ((1, 0), (1, 0)))
     h, w = g.shape
-    return (
+    mean: np.ndarray = (
         integral[k:k + h, k:k + w] - integral[0:h, k:k + w] - integral[k:k + h, 0:w]
         + integral[0:h, 0:w]
     ) / (k * k)
+    return mean
 
 
 def binarize(gray: Image.Image, window: int, offset: float) -> Image.Image:

@@ -16,6 +16,10 @@ import re
 import threading
 import warnings
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # annotations only: open_pdf imports pypdfium2 when a PDF arrives
+    from pypdfium2 import PdfDocument
 
 from PIL import Image, UnidentifiedImageError
 
@@ -191,7 +195,7 @@ class PdfLayout:
         return width, height
 
 
-def open_pdf(data: bytes):  # -> pypdfium2.PdfDocument; call with PDFIUM_LOCK held
+def open_pdf(data: bytes) -> PdfDocument:  # call with PDFIUM_LOCK held
     import pypdfium2 as pdfium
 
     try:
@@ -204,7 +208,7 @@ def open_pdf(data: bytes):  # -> pypdfium2.PdfDocument; call with PDFIUM_LOCK he
         raise FormatRejected("invalid_pdf", f"The PDF cannot be read: {exc}") from exc
 
 
-def pdf_layout(document, max_pixels: int) -> PdfLayout:
+def pdf_layout(document: PdfDocument, max_pixels: int) -> PdfLayout:
     """Page count and sizes checked; the render scale: PDF_RENDER_DPI, less if the stacked pages
     would exceed ``max_pixels`` or MAX_SIDE_PIXELS. Call with PDFIUM_LOCK held."""
     pages = len(document)

@@ -455,8 +455,16 @@ def dutch_receipt(rng: random.Random, width: int) -> tuple[ReceiptTruth, list[Pr
 
 Builder = Callable[[random.Random, int], tuple[ReceiptTruth, list[PrintLine]]]
 
+
+def _polish_builder(key: str) -> Builder:
+    def build(rng: random.Random, width: int) -> tuple[ReceiptTruth, list[PrintLine]]:
+        return polish_receipt(rng, key, width)
+
+    return build
+
+
 LAYOUTS: dict[str, Builder] = {
-    **{key: (lambda rng, width, key=key: polish_receipt(rng, key, width)) for key in POLISH_CHAINS},
+    **{key: _polish_builder(key) for key in POLISH_CHAINS},
     "uk": uk_receipt,
     "us": us_receipt,
     "de": german_receipt,

@@ -116,7 +116,7 @@ def photograph(paper: Image.Image, style: PhotoStyle, rng: random.Random) -> Ima
     new_size = (max(1, round(canvas.width * scale)), max(1, round(canvas.height * scale)))
     canvas = canvas.resize(new_size, Image.Resampling.LANCZOS)
 
-    arr = np.asarray(canvas, dtype=np.float32)
+    arr: np.ndarray = np.asarray(canvas, dtype=np.float32)
     h, w = arr.shape[:2]
     if style.light > 0:
         gx = np.linspace(-1, 1, w, dtype=np.float32)[None, :] * rng.uniform(-1, 1)

@@ -54,7 +54,8 @@ def random_screen_style(rng: random.Random, dark: bool, long_capture: bool) -> S
     width, height = rng.choice(SCREEN_SIZES)
     if dark:
         bg = rng.choice([(0, 0, 0), (18, 18, 18), (28, 28, 30)])
-        card = tuple(min(255, c + rng.choice([0, 12, 20])) for c in bg)
+        r, g, b = (min(255, c + rng.choice([0, 12, 20])) for c in bg)
+        card = (r, g, b)
         ink = rng.choice([(255, 255, 255), (235, 235, 235), (225, 227, 230)])
         muted, rule = (160, 160, 165), (70, 70, 74)
     else:

@@ -10,7 +10,6 @@ from ocr_worker.parser.amounts import (
     find_amounts,
     format_money,
     format_quantity,
-    last_amount,
     parse_amount,
     repair_numeric_tokens,
 )
@@ -59,9 +58,9 @@ def test_find_amounts_skips_dates_quantities_and_rates() -> None:
     assert [v for v, _ in find_amounts("0,520 kg x 9,99 5,19 A")] == [
         Decimal("9.99"), Decimal("5.19")
     ]
-    assert last_amount("SUMA PLN 1 249,99", spaced=True) == Decimal("1249.99")
-    assert last_amount("Mleko 2 x 3,49 6,98") == Decimal("6.98")
-    assert last_amount("Rabat -1,00") == Decimal("-1.00")
+    assert [v for v, _ in find_amounts("SUMA PLN 1 249,99", spaced=True)] == [Decimal("1249.99")]
+    assert [v for v, _ in find_amounts("Mleko 2 x 3,49 6,98")] == [Decimal("3.49"), Decimal("6.98")]
+    assert [v for v, _ in find_amounts("Rabat -1,00")] == [Decimal("-1.00")]
 
 
 def test_label_amount_with_split_decimals() -> None:
@@ -70,6 +69,8 @@ def test_label_amount_with_split_decimals() -> None:
     assert label_amount("SUMA PLN 32, 94") == Decimal("32.94")
     assert label_amount("Rabat -8, 44") == Decimal("8.44")
     assert label_amount("SUMA PLN 36,47") == Decimal("36.47")
+    assert label_amount("SUMA PLN 1 249,99") == Decimal("1249.99")
+    assert label_amount("Mleko 2 x 3,49 6,98") == Decimal("6.98")  # the last of several
     assert label_amount("SUMA PLN") is None
 
 

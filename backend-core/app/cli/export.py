@@ -62,6 +62,7 @@ def export(args: argparse.Namespace) -> int:
 
 
 def _write_stdout(chunks: Iterable[str]) -> None:
+    # typeshed types sys.stdout as TextIO; a CLI's is a TextIOWrapper, which has this.
     sys.stdout.reconfigure(encoding="utf-8", newline="")  # type: ignore[union-attr]
     for chunk in chunks:
         sys.stdout.write(chunk)

@@ -102,6 +102,7 @@ def _document_message(app: FastAPI) -> None:
             }
         return schema
 
+    # Replacing the method is FastAPI's documented way to extend the generated schema.
     app.openapi = openapi  # type: ignore[method-assign]
 
 

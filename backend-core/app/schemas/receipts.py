@@ -6,6 +6,7 @@ import datetime as dt
 import uuid
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
+from pydantic.config import JsonDict
 
 from app.models.states import ReceiptStatus
 from app.schemas.common import (
@@ -18,7 +19,7 @@ from app.schemas.common import (
     Text,
 )
 
-_ITEM_EXAMPLE = {
+_ITEM_EXAMPLE: JsonDict = {
     "id": 17, "position": 1, "name": "MLEKO 3,2% 1L", "quantity": "2", "unit_price": "3.49",
     "price": "6.98", "discount": None, "vat": "C", "category": "dairy", "corrected_at": None,
 }
@@ -97,7 +98,7 @@ class ReceiptItemPatch(BaseModel):
     category: Category | None = None
 
 
-_SUMMARY_EXAMPLE = {
+_SUMMARY_EXAMPLE: JsonDict = {
     "id": "0b6f3c1e-4a52-4b8e-9d6b-2f9b1c9e7a10", "status": ReceiptStatus.DONE.value,
     "filename": "biedronka.jpg",
     "shop": "BIEDRONKA", "date": "2026-11-20", "total": "36.47", "currency": "PLN",

@@ -6,11 +6,12 @@ import uuid
 from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.config import JsonDict
 
 from app.models.states import TransactionSource
 from app.schemas.common import Category, Currency, Money, SpendingDate, SpendingTime, Text
 
-_MANUAL_EXAMPLE = {
+_MANUAL_EXAMPLE: JsonDict = {
     "occurred_on": "2026-11-21", "amount": "120.00", "currency": "PLN", "shop": "Orlen",
     "category": "fuel", "description": "Tankowanie",
 }

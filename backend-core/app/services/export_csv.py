@@ -21,7 +21,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Engine, Select, select
+from sqlalchemy import Engine, Select, SQLColumnExpression, select
 
 from app.models import Activity, Receipt, ReceiptItem, Transaction
 
@@ -33,18 +33,20 @@ MEDIA_TYPE = "text/csv; charset=utf-8; header=present"
 class Export:
     name: str
     description: str
-    columns: dict[str, ColumnElement[Any]]  # header → column, in file order
-    day: ColumnElement[date]  # what `from` / `to` filter on (local days, inclusive)
-    order_by: tuple[ColumnElement[Any], ...]
+    columns: dict[str, SQLColumnExpression[Any]]  # header → column, in file order
+    day: SQLColumnExpression[date | None]  # what `from` / `to` filter on (local days, inclusive)
+    order_by: tuple[SQLColumnExpression[Any], ...]
     joins: tuple[Any, ...] = ()  # (target, on clause) pairs beyond the first column's table
 
-    def query(self, date_from: date | None, date_to: date | None) -> Select[Any]:
+    def query(self, date_from: date | None, date_to: date | None) -> Select[*tuple[Any, ...]]:
         where = []
         if date_from is not None:
             where.append(self.day >= date_from)
         if date_to is not None:
             where.append(self.day <= date_to)
-        query = select(*(column.label(header) for header, column in self.columns.items()))
+        query: Select[*tuple[Any, ...]] = select(
+            *(column.label(header) for header, column in self.columns.items())
+        )
         for target, on in self.joins:
             query = query.join(target, on)
         return query.where(*where).order_by(*self.order_by)
@@ -95,8 +97,12 @@ EXPORTS: dict[str, Export] = {
             },
             day=Receipt.purchase_date,
             joins=((Receipt, Receipt.id == ReceiptItem.receipt_id),),
-            order_by=(Receipt.purchase_date, ReceiptItem.receipt_id, ReceiptItem.position,
-                      ReceiptItem.id),
+            order_by=(
+                Receipt.purchase_date,
+                ReceiptItem.receipt_id,
+                ReceiptItem.position,
+                ReceiptItem.id,
+            ),
         ),
         Export(
             name="activity",
@@ -138,7 +144,11 @@ def _formatter(tz: str) -> Callable[[Any], str]:
 
 
 def csv_chunks(
-    engine: Engine, export: Export, date_from: date | None, date_to: date | None, tz: str,
+    engine: Engine,
+    export: Export,
+    date_from: date | None,
+    date_to: date | None,
+    tz: str,
 ) -> Iterator[str]:
     """The CSV text of `export`: the header, then one chunk per batch of rows.
 
@@ -150,7 +160,11 @@ def csv_chunks(
 
 
 def _chunks(
-    engine: Engine, export: Export, date_from: date | None, date_to: date | None, tz: str,
+    engine: Engine,
+    export: Export,
+    date_from: date | None,
+    date_to: date | None,
+    tz: str,
 ) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer, dialect="excel", lineterminator="\r\n")  # RFC 4180

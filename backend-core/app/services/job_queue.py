@@ -14,8 +14,9 @@ from __future__ import annotations
 import random
 import uuid
 from dataclasses import dataclass
+from typing import Any, cast
 
-from sqlalchemy import text, update
+from sqlalchemy import CursorResult, Result, text, update
 from sqlalchemy.orm import Session
 
 from app.models import Receipt, ReceiptJob
@@ -126,6 +127,11 @@ def claim(session: Session, token: str, lease_seconds: float) -> ClaimedJob | No
     return job
 
 
+def _rowcount(result: Result[*tuple[Any, ...]]) -> int:
+    # Session.execute is typed as returning a Result; for UPDATE it is a CursorResult.
+    return cast("CursorResult[*tuple[Any, ...]]", result).rowcount
+
+
 def _fenced(session: Session, job: ClaimedJob, **values: object) -> bool:
     result = session.execute(
         update(ReceiptJob)
@@ -136,7 +142,7 @@ def _fenced(session: Session, job: ClaimedJob, **values: object) -> bool:
         )
         .values(**values)
     )
-    return result.rowcount == 1
+    return _rowcount(result) == 1
 
 
 _DURATION = text("(EXTRACT(EPOCH FROM now() - started_at) * 1000)::int")
@@ -216,7 +222,7 @@ def requeue(
             finished_at=None,
         )
     )
-    if result.rowcount != 1:
+    if _rowcount(result) != 1:
         return False
     _set_receipt(session, receipt_id, status=PENDING, error=None)
     return True
@@ -230,4 +236,4 @@ def settle_failed_by_hand(session: Session, receipt_id: uuid.UUID) -> bool:
         .where(ReceiptJob.receipt_id == receipt_id, ReceiptJob.status == FAILED)
         .values(status=DONE, finished_at=text("now()"))
     )
-    return result.rowcount == 1
+    return _rowcount(result) == 1

@@ -22,7 +22,7 @@ _UNSAFE = re.compile(r"[^\w .()+-]+")
 @dataclass(frozen=True)
 class Intake:
     id: uuid.UUID
-    status: str
+    status: ReceiptStatus
     duplicate: bool
 
 
@@ -62,6 +62,6 @@ def accept_upload(
         existing = session.execute(
             select(Receipt.id, Receipt.status).where(Receipt.sha256 == digest)
         ).one()
-        return Intake(id=existing.id, status=existing.status, duplicate=True)
+        return Intake(id=existing.id, status=ReceiptStatus(existing.status), duplicate=True)
     job_queue.enqueue(session, receipt_id, max_attempts)
     return Intake(id=receipt_id, status=ReceiptStatus.PENDING, duplicate=False)

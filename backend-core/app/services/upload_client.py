@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 from tqdm import tqdm
@@ -40,7 +41,7 @@ class Row:
     receipt_id: str = ""
     detail: str = ""
     status: str = ""  # the receipt's status once followed
-    receipt: dict | None = None
+    receipt: dict[str, Any] | None = None
 
 
 def collect(paths: Iterable[Path]) -> list[Path]:
@@ -77,7 +78,7 @@ def _retry_after(response: httpx.Response) -> float:
 
 
 def request(client: httpx.Client, method: str, url: str, *,
-            on_wait: Callable[[float], None] | None = None, **kwargs) -> httpx.Response:
+            on_wait: Callable[[float], None] | None = None, **kwargs: Any) -> httpx.Response:
     """One API call; a 429 is waited out (Retry-After) and tried again; 401 and no server end
     the run."""
     for _ in range(MAX_RATE_LIMIT_WAITS):
@@ -110,7 +111,7 @@ def upload_all(client: httpx.Client, files: list[Path]) -> list[Row]:
     for path in bar:
         bar.set_postfix_str(path.name[-30:])
 
-        def waiting(seconds: float, bar=bar) -> None:
+        def waiting(seconds: float, bar: tqdm[Path] = bar) -> None:
             bar.set_postfix_str(f"rate limit: waiting {seconds:.0f} s")
 
         rows.append(upload_one(client, path, on_wait=waiting))

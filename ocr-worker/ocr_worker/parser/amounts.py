@@ -121,13 +121,6 @@ def label_amount(line: str) -> Decimal | None:
     return Decimal(f"{loose[1]}.{loose[2]}") if loose else None
 
 
-def last_amount(line: str, *, spaced: bool = False) -> Decimal | None:
-    found = find_amounts(line, spaced=spaced)
-    if not found:
-        return None
-    return max(found, key=lambda pair: pair[1].end())[0]
-
-
 def parse_quantity(text: str) -> Decimal | None:
     raw = text.strip().replace(",", ".")
     try:

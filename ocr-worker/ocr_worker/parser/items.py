@@ -149,7 +149,7 @@ class _Assembler:
             and not previous.quantity_printed and parsed.quantity and parsed.unit_price
         ):
             reading = _below_price_reading(parsed.quantity, parsed.unit_price, previous.price)
-        if previous is not None and reading is not None:
+        if previous is not None and reading is not None and parsed.quantity is not None:
             # REWE/Tesco style: "2 Stk x 1,29" printed under the item's price line; whole
             # quantities also prove a price or unit one misread digit away ("7,36 X" over
             # "2 AT 1 FOR 3,69", "20,66 X" over "2 AT 1 FOR 16,30")

@@ -56,15 +56,15 @@ def auth_start(
 ) -> Any:
     cipher = _cipher(settings)
     today = local_today(settings)
-    provider = provider or provider_choice.current_provider(session, settings, today)
+    chosen = provider or provider_choice.current_provider(session, settings, today)
     try:
-        url = oauth.start_authorization(session, settings, cipher, provider)
+        url = oauth.start_authorization(session, settings, cipher, chosen)
     except HealthConfigError as exc:
         raise HTTPException(409, str(exc)) from exc
     session.commit()
     if redirect:
         return RedirectResponse(url, status_code=307)
-    return AuthStartOut(authorization_url=url, provider=provider)
+    return AuthStartOut(authorization_url=url, provider=chosen)
 
 
 @callback_router.get(

@@ -78,7 +78,7 @@ def upload_receipt(
         raise HTTPException(exc.status_code, exc.message) from None
     intake = accept_upload(session, data, image, file.filename, settings.job_max_attempts)
     session.commit()
-    return ReceiptAccepted(id=intake.id, status=intake.status, duplicate=intake.duplicate)  # type: ignore[arg-type]
+    return ReceiptAccepted(id=intake.id, status=intake.status, duplicate=intake.duplicate)
 
 
 def _load_receipt(session: Session, receipt_id: uuid.UUID) -> Receipt:

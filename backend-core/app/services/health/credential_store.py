@@ -29,7 +29,8 @@ def credentials_from_authorized_user(info: dict[str, Any]) -> Credentials:
     missing = [k for k in ("client_id", "client_secret", "refresh_token") if not info.get(k)]
     if missing:
         raise AuthorizationError(f"authorized-user JSON lacks {', '.join(missing)}")
-    return Credentials.from_authorized_user_info(info)
+    credentials: Credentials = Credentials.from_authorized_user_info(info)
+    return credentials
 
 
 class CredentialStore:
@@ -60,7 +61,8 @@ class CredentialStore:
                 f"the Google grant for {provider!r} was revoked or expired: authorize again"
             )
         info = json.loads(self.cipher.decrypt(row.encrypted_token))
-        return Credentials.from_authorized_user_info(info)
+        credentials: Credentials = Credentials.from_authorized_user_info(info)
+        return credentials
 
     def save_if_refreshed(
         self, provider: str, credentials: Credentials, old_token: str | None

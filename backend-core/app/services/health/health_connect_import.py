@@ -161,11 +161,15 @@ class _Reader:
         cols = ("app_info_id", time_col, offset, value_col)
         return self._grouped(table, f"FROM {table}", cols, scale)
 
-    def interval_values(self, table: str, value_column: str, scale: float = 1.0) -> list:
+    def interval_values(
+        self, table: str, value_column: str, scale: float = 1.0
+    ) -> list[Observation]:
         """Interval records (steps, distance, calories) count for the day they start on."""
         return self._values(table, "start_time", "start_zone_offset", value_column, scale)
 
-    def instant_values(self, table: str, value_column: str, scale: float = 1.0) -> list:
+    def instant_values(
+        self, table: str, value_column: str, scale: float = 1.0
+    ) -> list[Observation]:
         """Instant records (weight, resting heart rate)."""
         return self._values(table, "time", "zone_offset", value_column, scale)
 
@@ -253,7 +257,7 @@ def _read_all(
             f"{path} is an SQLite database but not a Health Connect export "
             f"(none of the tables {', '.join(KNOWN_TABLES[:3])}, ...)"
         )
-    steps: list[tuple[str, Callable[[], list]]] = [
+    steps: list[tuple[str, Callable[[], list[Observation]]]] = [
         ("steps", lambda: reader.interval_values("steps_record_table", "count")),
         ("distance_m", lambda: reader.interval_values("distance_record_table", "distance")),
         (

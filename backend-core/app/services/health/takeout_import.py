@@ -10,6 +10,7 @@ the same activity again and are never added on top: they are skipped.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import re
 import unicodedata
@@ -130,7 +131,7 @@ def _read_csv_sources(path: Path) -> Iterator[tuple[str, Callable[[], bytes]]]:
         archive = zipfile.ZipFile(path)
         for info in archive.infolist():
             if not info.is_dir() and info.filename.lower().endswith(".csv"):
-                yield info.filename, (lambda name=info.filename: archive.read(name))
+                yield info.filename, functools.partial(archive.read, info.filename)
         return
     if path.is_file() and path.suffix.lower() == ".csv":
         yield path.name, path.read_bytes
