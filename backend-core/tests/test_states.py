@@ -147,3 +147,16 @@ def test_no_state_is_written_outside_the_enum_module() -> None:
         if len(found) != NOT_STATES.get(name, 0):
             stray[name] = found
     assert not stray, f"use app.models.states instead of these literals: {stray}"
+
+
+def test_no_health_provider_is_written_out_in_the_sync_logic() -> None:
+    """The sync, the provider choice, OAuth scopes and the CLI name providers by the enum (the
+    settings' HEALTH_PROVIDER and the API's query parameter list them as their accepted text)."""
+    provider = re.compile(r"""(["'])(""" + "|".join(p.value for p in HealthProvider) + r""")\1""")
+    stray = {
+        path.relative_to(APP).as_posix(): provider.findall(path.read_text(encoding="utf-8"))
+        for folder in ("services", "cli")
+        for path in sorted((APP / folder).rglob("*.py"))
+        if provider.search(path.read_text(encoding="utf-8"))
+    }
+    assert not stray, f"use app.models.states.HealthProvider instead: {stray}"

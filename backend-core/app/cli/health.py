@@ -22,6 +22,7 @@ from tqdm import tqdm
 from app.cli.command import Command, open_sessions
 from app.core.config import Settings, get_settings, local_today
 from app.core.db import session_scope
+from app.models.states import HealthProvider
 from app.services.health.errors import (
     AuthorizationError,
     HealthConfigError,
@@ -120,7 +121,7 @@ def configure_token(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", type=Path, help="authorized-user JSON (with refresh_token)")
     parser.add_argument(
         "--provider",
-        choices=["fit", "health_api"],
+        choices=[provider.value for provider in HealthProvider],
         help="default: the active provider (HEALTH_PROVIDER, or auto's current choice)",
     )
 

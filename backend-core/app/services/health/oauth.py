@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from app.core.config import Settings
 from app.models.health import OAuthPendingState
+from app.models.states import HealthProvider
 from app.services.health.credential_store import CredentialStore
 from app.services.health.errors import AuthorizationError, HealthConfigError
 from app.services.health.fit_client import FIT_SCOPES
@@ -30,7 +31,7 @@ STATE_TTL = timedelta(minutes=15)
 
 
 def scopes_for(provider: str) -> list[str]:
-    return list(HEALTH_API_SCOPES if provider == "health_api" else FIT_SCOPES)
+    return list(HEALTH_API_SCOPES if provider == HealthProvider.HEALTH_API else FIT_SCOPES)
 
 
 def missing_client_settings(settings: Settings) -> list[str]:

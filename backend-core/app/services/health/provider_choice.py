@@ -57,20 +57,20 @@ def active_provider(session: Session, settings: Settings, today: date) -> str:
     if today > FIT_LAST_DAY:
         record_switch(
             session,
-            "fit",
-            "health_api",
+            HealthProvider.FIT,
+            HealthProvider.HEALTH_API,
             f"Google Fit's REST API is supported until {FIT_LAST_DAY.isoformat()}",
         )
-        return "health_api"
+        return HealthProvider.HEALTH_API
     return _without_switch(session)
 
 
 def _without_switch(session: Session) -> str:
     """Before the switch: Fit, unless only the Health API is connected."""
-    fit_ok = grant_state(session, "fit")[0] == STATE_OK
-    if not fit_ok and grant_state(session, "health_api")[0] == STATE_OK:
-        return "health_api"
-    return "fit"
+    fit_ok = grant_state(session, HealthProvider.FIT)[0] == STATE_OK
+    if not fit_ok and grant_state(session, HealthProvider.HEALTH_API)[0] == STATE_OK:
+        return HealthProvider.HEALTH_API
+    return HealthProvider.FIT
 
 
 def current_provider(session: Session, settings: Settings, today: date) -> str:
@@ -80,4 +80,4 @@ def current_provider(session: Session, settings: Settings, today: date) -> str:
     switch = latest_switch(session)
     if switch is not None:
         return switch.to_provider
-    return "health_api" if today > FIT_LAST_DAY else _without_switch(session)
+    return HealthProvider.HEALTH_API if today > FIT_LAST_DAY else _without_switch(session)

@@ -41,6 +41,7 @@ from app.core.config import Settings, local_today
 from app.core.db import session_scope
 from app.core.locks import HEALTH_SYNC_LOCK, try_advisory_lock
 from app.models.health import HealthSyncState
+from app.models.states import HealthProvider
 from app.services.health import provider_choice, sync_state
 from app.services.health.activity_store import upsert_days
 from app.services.health.credential_store import CredentialStore
@@ -72,7 +73,8 @@ ProviderFactory = Callable[[Settings, Credentials], Any]
 
 
 def retry_policy(settings: Settings, provider: str) -> RetryPolicy:
-    limiter = RateLimiter(300) if provider == "health_api" else None  # 300 requests/min/user
+    # the Health API allows 300 requests a minute per user
+    limiter = RateLimiter(300) if provider == HealthProvider.HEALTH_API else None
     return RetryPolicy(
         max_attempts=settings.health_sync_max_attempts,
         base_seconds=settings.health_sync_backoff_seconds,
@@ -84,7 +86,7 @@ def retry_policy(settings: Settings, provider: str) -> RetryPolicy:
 def default_provider(settings: Settings, credentials: Credentials) -> Any:
     """A provider for settings.health_provider (always fit or health_api here, never auto)."""
     retry = retry_policy(settings, settings.health_provider)
-    if settings.health_provider == "health_api":
+    if settings.health_provider == HealthProvider.HEALTH_API.value:
         service = build_health_service(
             credentials, api_endpoint=settings.google_health_api_endpoint
         )
@@ -202,15 +204,17 @@ def _sync(
     try:
         return run.sync(provider, days)
     except ProviderShutDownError as exc:
-        if settings.health_provider != "auto" or provider != "fit":
+        if settings.health_provider != "auto" or provider != HealthProvider.FIT:
             raise HealthError(
                 f"{exc}. Google Fit is switched off: set HEALTH_PROVIDER=auto (or health_api) "
                 "and connect the Google Health API (README: Health data after Google Fit)"
             ) from exc
         with session_scope(factory) as session:
-            provider_choice.record_switch(session, "fit", "health_api", str(exc))
-    result = run.sync("health_api", days)
-    result.switched_from = "fit"
+            provider_choice.record_switch(
+                session, HealthProvider.FIT, HealthProvider.HEALTH_API, str(exc)
+            )
+    result = run.sync(HealthProvider.HEALTH_API, days)
+    result.switched_from = HealthProvider.FIT
     return result
 
 
@@ -236,8 +240,9 @@ class _ProviderRun:
             credentials = CredentialStore(session, self.cipher).load(provider_name)
             state = session.get(HealthSyncState, source)
             handover = None
-            if self.settings.health_provider == "auto" and provider_name == "health_api":
-                fit_state = session.get(HealthSyncState, "fit")
+            if (self.settings.health_provider == "auto"
+                    and provider_name == HealthProvider.HEALTH_API):
+                fit_state = session.get(HealthSyncState, HealthProvider.FIT)
                 handover = fit_state.synced_through if fit_state else None
             old_missing = list(state.missing_days or []) if state else []
             start, end = sync_range(
@@ -328,7 +333,8 @@ class _ProviderRun:
                     provider_name, credentials, token
                 )
             raise HealthError(result.errors[0].split(": ", 1)[1])
-        if provider_name == "health_api" and result.days_with_data == 0 and not missing:
+        no_data = result.days_with_data == 0 and not missing
+        if provider_name == HealthProvider.HEALTH_API and no_data:
             result.warning = NO_DATA_WARNING.format(
                 start=result.start, last=result.end - timedelta(days=1)
             )
