@@ -1,9 +1,11 @@
 """The upload formats Lifeboard accepts, and their limits: ONE list for the core and the worker.
 
-This file exists twice, byte for byte: ocr-worker/ocr_worker/upload_formats.py (the source) and
-backend-core/app/upload_formats.py (a copy: the two services are built from separate Docker
-contexts). tests/test_upload_formats.py fails when the copies differ, and checks that the
-receipt page (gateway/html/) offers the same formats. It imports nothing from either service.
+One module at one path (libs/upload_formats/), imported as ``upload_formats`` by both services:
+each image is built from the repository root and copies it next to its package (the Dockerfiles'
+COPY lines), and the checkouts find it through pyproject.toml's pytest ``pythonpath`` and
+scripts/native-stack.sh's PYTHONPATH. tests/test_upload_formats.py holds both services to it and
+checks that the receipt page (gateway/html/) offers the same formats. It imports nothing from
+either service.
 
 Formats are recognised by content (magic bytes), never by file name or declared type.
 """
