@@ -222,14 +222,22 @@ done
 
 step "image files"
 # /app of each Python image holds exactly the repository files its Dockerfile copies: no tests,
-# benchmarks, development tooling (the receipt generator) or caches (.dockerignore keeps them out).
+# benchmarks, development tooling (the receipt generator) or caches (the Dockerfile's
+# Dockerfile.dockerignore keeps them out of the build context).
 LIST_APP='import os; print("\n".join(sorted(os.path.join(d, f) for d, _, fs in os.walk("/app") for f in fs)))'
 for svc in backend-core ocr-worker; do
-  image=$(docker compose config --format json \
-    | python3 -c 'import json, sys; print(json.load(sys.stdin)["services"][sys.argv[1]]["image"])' "$svc")
+  # its image, build context and Dockerfile, as compose resolves them (one a line)
+  mapfile -t BUILT < <(docker compose config --format json | python3 -c '
+import json, os, sys
+svc = json.load(sys.stdin)["services"][sys.argv[1]]
+context = svc["build"]["context"]
+print(svc["image"], context, os.path.join(context, svc["build"].get("dockerfile", "Dockerfile")),
+      sep="\n")' "$svc")
+  ((${#BUILT[@]} == 3)) || fail "$svc" "cannot read its image and build from docker compose config"
+  image=${BUILT[0]}
   docker run --rm --network none --entrypoint python "$image" -c "$LIST_APP" >"$WORK/$svc.files" \
     || fail "$svc" "cannot list /app in its image $image"
-  python3 scripts/lib/dockerfile.py files "$svc" >"$WORK/$svc.expected" \
+  python3 scripts/lib/dockerfile.py files "${BUILT[1]}" "${BUILT[2]}" >"$WORK/$svc.expected" \
     || fail "$svc" "cannot read what its Dockerfile copies"
   diff -u "$WORK/$svc.expected" "$WORK/$svc.files" >&2 \
     || fail "$svc" "/app in its image is not what its Dockerfile copies (diff above: + is extra)"

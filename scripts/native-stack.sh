@@ -286,8 +286,11 @@ PYEOF
 }
 
 migrate() {
+  local pythonpath
+  pythonpath="$(service_pythonpath backend-core)"
   say "alembic upgrade head"
-  (cd "$ROOT/backend-core" && "$PY" -m alembic upgrade head) >>"$DIR/logs/migrate.log" 2>&1 \
+  (cd "$ROOT/backend-core" && PYTHONPATH="$pythonpath" "$PY" -m alembic upgrade head) \
+    >>"$DIR/logs/migrate.log" 2>&1 \
     || { log_tail migrate; die "migrations failed (log: $DIR/logs/migrate.log)"; }
 }
 
@@ -364,8 +367,20 @@ dockerfile_cmd() {
   CMD[0]="$VENV/bin/${CMD[0]}"
 }
 
+# The PYTHONPATH that SERVICE runs with: the checkout's directories of the Python modules and
+# packages its image copies into its WORKDIR, next to the package (libs/upload_formats, which the
+# two services share), read from its Dockerfile (built from the repository root, as compose
+# builds it).
+service_pythonpath() {
+  local service="$1" roots=() root joined=""
+  mapfile -t roots < <(python3 "$ROOT/scripts/lib/dockerfile.py" pythonpath "$ROOT" "$ROOT/$service/Dockerfile")
+  wait "$!" || die "could not read what $service/Dockerfile copies"
+  for root in "${roots[@]}"; do joined+="${joined:+:}$ROOT/$root"; done
+  echo "$joined"
+}
+
 launch() {
-  local name="$1" port
+  local name="$1" port pythonpath
   port="$(port_of "$name")"
   port_in_use "$port" && die "$name: port $port on 127.0.0.1 is already in use (set $(port_var "$name"))"
   case "$name" in
@@ -377,6 +392,8 @@ launch() {
       local -x PROMETHEUS_MULTIPROC_DIR="$DIR/ocr-worker-metrics"
       rm -rf "$PROMETHEUS_MULTIPROC_DIR"
       mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
+      pythonpath="$(service_pythonpath ocr-worker)"
+      local -x PYTHONPATH="$pythonpath"
       dockerfile_cmd ocr-worker
       spawn ocr-worker "$ROOT/ocr-worker" "${CMD[@]}"
       ;;
@@ -387,6 +404,8 @@ launch() {
       migrate
       # uvicorn reads FORWARDED_ALLOW_IPS (127.0.0.1, set above) from the environment, as in
       # the container.
+      pythonpath="$(service_pythonpath backend-core)"
+      local -x PYTHONPATH="$pythonpath"
       dockerfile_cmd backend-core --host 127.0.0.1 --port "$port"
       spawn backend-core "$ROOT/backend-core" "${CMD[@]}"
       ;;

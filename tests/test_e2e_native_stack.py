@@ -284,6 +284,8 @@ def test_start_installs_the_venv_with_the_test_scripts_code(
     venv = tmp_path / "venv"
     (venv / "bin").mkdir(parents=True)
     (venv / "bin" / "python").symlink_to(sys.executable)
+    site = venv / "lib" / "python3.11" / "site-packages"
+    site.mkdir(parents=True)
     calls = tmp_path / "pip-calls"
     pip = venv / "bin" / "pip"
     pip.write_text(f'#!/bin/sh\necho "$*" >>{calls}\n')
@@ -302,3 +304,6 @@ def test_start_installs_the_venv_with_the_test_scripts_code(
                          "requirements-dev.txt", "ocr-worker/requirements-nodeps.txt"):
         assert requirements in installs
     assert (venv / ".requirements.sha256").is_file()
+    # the code both services share is on the venv's path, from this checkout (as in the images,
+    # next to each package): python -m app.cli and the services import it
+    assert (site / "lifeboard-shared.pth").read_text() == f"{ROOT / 'libs' / 'upload_formats'}\n"

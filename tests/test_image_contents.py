@@ -1,8 +1,10 @@
-"""What goes into the Python images: their Dockerfiles copy production code only, .dockerignore
+"""What goes into the Python images: their Dockerfiles copy production code only (the service's
+package and the upload format list the two share, libs/upload_formats), each build's ignore file
 keeps tests, benchmarks, development tooling (receipt_synth, the receipt generator, which needs
-fonts the image lacks) and caches out of the build context, and production code never imports
-them. The built images' /app is compared with the Dockerfiles' COPY lines by
-scripts/container-smoke.sh (tests/test_container_smoke.py)."""
+fonts the image lacks), the other services and caches out of the build context (the repository
+root, as docker-compose.yml builds them), and production code never imports them. The built
+images' /app is compared with the Dockerfiles' COPY lines by scripts/container-smoke.sh
+(tests/test_container_smoke.py)."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ import re
 from pathlib import Path
 
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 _spec = importlib.util.spec_from_file_location("dockerfile", ROOT / "scripts/lib/dockerfile.py")
@@ -25,12 +28,37 @@ _spec.loader.exec_module(dockerfile)
 PACKAGES = {"backend-core": "app", "ocr-worker": "ocr_worker"}
 # Top-level modules production code must not import: development tooling and test code.
 DEV_MODULES = {"receipt_synth", "bench", "tests", "conftest", "pytest", "hypothesis"}
+# Directories no build context may hold: tests, benchmarks, development tooling.
+DEV_DIRS = {"tests", "bench", "receipt_synth"}
+# Never walked for the build context (a developer's venv and tool caches, not in any image).
+UNWALKED = {".git", ".venv", "node_modules", ".tools", ".native-stack"}
 
 
-def dockerignore_rules(context: Path) -> list[tuple[re.Pattern[str], bool]]:
-    """(pattern, is_exception) per line of context/.dockerignore, as Docker reads them."""
+def builds() -> dict[str, tuple[Path, Path]]:
+    """Image name -> (build context, Dockerfile) of each image docker-compose.yml builds."""
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
+    found = {}
+    for svc in compose["services"].values():
+        if "build" in svc:
+            context = (ROOT / svc["build"]["context"]).resolve()
+            file = (context / svc["build"].get("dockerfile", "Dockerfile")).resolve()
+            found[file.parent.name] = (context, file)
+    return found
+
+
+BUILDS = builds()
+
+
+def ignore_file(context: Path, file: Path) -> Path:
+    """The ignore file Docker reads: DOCKERFILE.dockerignore beside the Dockerfile, if there is
+    one, else .dockerignore at the root of the context."""
+    beside = file.with_name(file.name + ".dockerignore")
+    return beside if beside.exists() else context / ".dockerignore"
+
+
+def dockerignore_rules(path: Path) -> list[tuple[re.Pattern[str], bool]]:
+    """(pattern, is_exception) per line of the ignore file at path, as Docker reads them."""
     rules = []
-    path = context / ".dockerignore"
     for line in (path.read_text(encoding="utf-8") if path.exists() else "").splitlines():
         line = line.strip()
         if not line or line.startswith("#"):
@@ -72,11 +100,11 @@ def ignored(rules: list[tuple[re.Pattern[str], bool]], path: str) -> bool:
     return result
 
 
-def build_context(context: Path) -> list[str]:
+def build_context(context: Path, rules: list[tuple[re.Pattern[str], bool]]) -> list[str]:
     """Every file on disk under context that a build would send (untracked caches included)."""
-    rules = dockerignore_rules(context)
     found = []
-    for folder, _dirs, names in os.walk(context):
+    for folder, dirs, names in os.walk(context):
+        dirs[:] = [d for d in dirs if d not in UNWALKED]
         for name in names:
             path = (Path(folder) / name).relative_to(context).as_posix()
             if not ignored(rules, path):
@@ -97,59 +125,79 @@ def imported_modules(source: str) -> set[str]:
 
 @pytest.mark.parametrize("service", sorted(PACKAGES))
 def test_build_context_holds_no_tests_tooling_or_caches(service: str) -> None:
-    assert (ROOT / service / ".dockerignore").is_file()
-    context = build_context(ROOT / service)
-    dev_dirs = {"tests", "bench", "receipt_synth"}
+    context, file = BUILDS[service]
+    assert ignore_file(context, file).is_file(), f"{service}: no ignore file for its build"
+    rules = dockerignore_rules(ignore_file(context, file))
+    sent = build_context(context, rules)
     leaked = [
         p
-        for p in context
-        if p.split("/")[0] in dev_dirs
+        for p in sent
+        if DEV_DIRS & set(p.split("/"))
         or "__pycache__" in p.split("/")
         or p.endswith((".pyc", ".pyo"))
     ]
-    assert leaked == [], f"{service}/.dockerignore lets these into the build: {leaked[:20]}"
-    rules = dockerignore_rules(ROOT / service)
+    assert leaked == [], f"{service}: the build context holds {leaked[:20]}"
     # Caches a developer's run leaves anywhere in the package, even where none exist right now.
-    package = PACKAGES[service]
+    package = posixpath.join(posixpath.relpath(ROOT / service, context), PACKAGES[service])
     for cache in (
         f"{package}/__pycache__/main.cpython-311.pyc",
         f"{package}/a/__pycache__/b.pyc",
         ".pytest_cache/v/cache/lastfailed",
         ".mypy_cache/3.11/app.json",
         ".env",
+        posixpath.normpath(f"{package}/../.env"),
     ):
-        assert ignored(rules, cache), f"{service}/.dockerignore lets {cache} in"
-
-
-@pytest.mark.parametrize("service", [*sorted(PACKAGES), "gateway"])
-def test_dockerignore_keeps_out_every_top_level_entry_the_image_does_not_copy(
-    service: str,
-) -> None:
-    context = ROOT / service
-    rules = dockerignore_rules(context)
-    copied_sources = set(dockerfile.copied(context).values())
-    copied_tops = {p.split("/")[0] for p in copied_sources}
-    tracked_tops = {p.split("/")[0] for p in dockerfile.tracked_files(context)}
-    for top in sorted(tracked_tops - copied_tops - {"Dockerfile", ".dockerignore"}):
-        assert ignored(rules, top), f"{service}/{top} is not copied: add it to .dockerignore"
-    for source in sorted(copied_sources):
-        assert not ignored(rules, source), f"{service}/.dockerignore hides {source}, a COPY source"
+        assert ignored(rules, cache), f"{service}: the build context gets {cache}"
 
 
 @pytest.mark.parametrize("service", sorted(PACKAGES))
-def test_the_image_gets_the_package_and_no_dev_tooling(service: str) -> None:
-    images = dockerfile.files(ROOT / service)
+def test_the_build_context_holds_exactly_what_the_image_copies(service: str) -> None:
+    """Not the other services, the README or anything else of the repository root: every
+    repository file the build sees is one its Dockerfile copies, and the other way round."""
+    context, file = BUILDS[service]
+    rules = dockerignore_rules(ignore_file(context, file))
+    tracked = set(dockerfile.tracked_files(context))
+    sent = {p for p in build_context(context, rules) if p in tracked}
+    copied = set(dockerfile.copied(context, file).values())
+    assert sorted(sent - copied) == [], f"{service}: sent to the build but not copied"
+    assert sorted(copied - sent) == [], f"{service}: copied but hidden from the build"
+
+
+@pytest.mark.parametrize("service", sorted(BUILDS))
+def test_dockerignore_keeps_out_every_top_level_entry_the_image_does_not_copy(
+    service: str,
+) -> None:
+    context, file = BUILDS[service]
+    ignores = ignore_file(context, file)
+    rules = dockerignore_rules(ignores)
+    copied_sources = set(dockerfile.copied(context, file).values())
+    copied_tops = {p.split("/")[0] for p in copied_sources}
+    tracked_tops = {p.split("/")[0] for p in dockerfile.tracked_files(context)}
+    for top in sorted(tracked_tops - copied_tops - {"Dockerfile", ".dockerignore"}):
+        assert ignored(rules, top), f"{service}: {top} is not copied: add it to {ignores.name}"
+    for source in sorted(copied_sources):
+        assert not ignored(rules, source), (
+            f"{service}: {ignores.name} hides {source}, a COPY source"
+        )
+
+
+@pytest.mark.parametrize("service", sorted(PACKAGES))
+def test_the_image_gets_the_package_the_shared_formats_and_no_dev_tooling(service: str) -> None:
+    images = dockerfile.files(*BUILDS[service])
     assert any(p.startswith(f"/app/{PACKAGES[service]}/") for p in images)
-    assert not [p for p in images if {"tests", "bench", "receipt_synth"} & set(p.split("/"))]
+    # next to the package, where the CMD (run in /app) imports it as `upload_formats`
+    assert "/app/upload_formats.py" in images
+    assert not [p for p in images if DEV_DIRS & set(p.split("/"))]
 
 
 @pytest.mark.parametrize("service", sorted(PACKAGES))
 def test_production_code_never_imports_dev_tooling(service: str) -> None:
     forbidden = DEV_MODULES | (set(PACKAGES.values()) - {PACKAGES[service]})
+    context, file = BUILDS[service]
     offenders = {}
-    for source in dockerfile.copied(ROOT / service).values():
+    for source in dockerfile.copied(context, file).values():
         if source.endswith(".py"):
-            text = (ROOT / service / source).read_text(encoding="utf-8")
+            text = (context / source).read_text(encoding="utf-8")
             bad = imported_modules(text) & forbidden
             if bad:
                 offenders[source] = sorted(bad)

@@ -6,6 +6,7 @@ workflow are in test_workflows.py, which covers every workflow.)
 
 from __future__ import annotations
 
+import posixpath
 import re
 import shutil
 import subprocess
@@ -55,9 +56,23 @@ def compose_images() -> dict[str, re.Match[str]]:
         if "build" in svc:
             match = BUILT_IMAGE.match(svc["image"])
             assert match, f"{name}: {svc['image']}"
-            assert svc["build"]["context"].strip("./") == match["name"], name
+            # built by NAME/Dockerfile (from the repository root or from NAME/)
+            assert built_by(svc["build"]) == f"{match['name']}/Dockerfile", name
             found[match["name"]] = match
     return found
+
+
+def built_by(build: dict[str, Any]) -> str:
+    """The Dockerfile of a compose build, relative to the repository root."""
+    dockerfile = build.get("dockerfile", "Dockerfile")
+    return posixpath.normpath(posixpath.join(build["context"], dockerfile))
+
+
+def compose_contexts() -> dict[str, str]:
+    """The build context of each built image, relative to the repository root."""
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    return {built_by(svc["build"]).split("/")[0]: posixpath.normpath(svc["build"]["context"])
+            for svc in compose["services"].values() if "build" in svc}
 
 
 def run_notes(*args: str) -> subprocess.CompletedProcess[str]:
@@ -75,7 +90,9 @@ def test_publishes_every_image_this_repository_builds_under_the_compose_names() 
     published = {entry["service"] for entry in matrix}
     assert published == dockerfile_dirs() == set(compose_images())
     for entry in matrix:
-        assert entry["context"] == entry["service"]
+        # built as compose builds it: the same context (the root for the Python images, which
+        # copy libs/) and the service's Dockerfile
+        assert posixpath.normpath(entry["context"]) == compose_contexts()[entry["service"]]
         assert entry["dockerfile"] == f"{entry['service']}/Dockerfile"
     # ghcr.io/OWNER/lifeboard-SERVICE, the shape of compose's PREFIX/lifeboard-SERVICE
     naming = next(s for s in jobs()["images"]["steps"] if s.get("id") == "image")

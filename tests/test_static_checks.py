@@ -20,6 +20,7 @@ def dockerfiles() -> list[Path]:
     found = [
         p for p in ROOT.rglob("Dockerfile*")
         if p.is_file() and not SKIP_DIRS & set(p.relative_to(ROOT).parts)
+        and p.suffix != ".dockerignore"  # the ignore file of the Dockerfile beside it
     ]
     return sorted(found)
 

@@ -1,10 +1,13 @@
 """One list of upload formats, and both services held to it: the core's upload check
 (backend-core app/services/image_check.py) and the OCR worker's decoder (ocr_worker/image_input.py)
 accept and refuse the same files, for the same reasons; the receipt page offers the same formats.
+The list is one module (libs/upload_formats/upload_formats.py) that both import as
+``upload_formats``: no copy of it anywhere.
 """
 
 from __future__ import annotations
 
+import ast
 import io
 import re
 import sys
@@ -17,24 +20,51 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).parent))
 import upload_samples as samples  # noqa: E402
 
-from app import upload_formats as core_formats  # noqa: E402
+import upload_formats as formats  # noqa: E402
 from app.services.image_check import ImageRejected, check_image  # noqa: E402
-from ocr_worker import upload_formats as worker_formats  # noqa: E402
 from ocr_worker.errors import InputError  # noqa: E402
 from ocr_worker.image_input import load_image  # noqa: E402
 from ocr_worker.pipeline import process_image  # noqa: E402
 
 MAX_PIXELS = 40_000_000
 MAX_BYTES = 60 << 20
+SKIP_DIRS = {".git", ".venv", "node_modules", ".native-stack", ".tools", "test-artifacts"}
+SHARED = "libs/upload_formats/upload_formats.py"
 
 
-def test_the_core_and_the_worker_share_one_list_byte_for_byte():
-    source = ROOT / "ocr-worker" / "ocr_worker" / "upload_formats.py"
-    copy = ROOT / "backend-core" / "app" / "upload_formats.py"
-    assert copy.read_bytes() == source.read_bytes(), (
-        "backend-core/app/upload_formats.py must be a copy of "
-        "ocr-worker/ocr_worker/upload_formats.py: cp the worker's file over the core's")
-    assert [f.name for f in core_formats.FORMATS] == [f.name for f in worker_formats.FORMATS]
+def test_the_list_is_written_once_in_the_tree():
+    found = sorted(
+        p.relative_to(ROOT).as_posix()
+        for p in ROOT.rglob("upload_formats.py")
+        if not SKIP_DIRS & set(p.relative_to(ROOT).parts)
+    )
+    assert found == [SHARED], f"one upload_formats.py, in libs/, not copies: {found}"
+    assert Path(formats.__file__).resolve() == ROOT / SHARED
+
+
+@pytest.mark.parametrize(
+    ("service", "package"), [("backend-core", "app"), ("ocr-worker", "ocr_worker")]
+)
+def test_both_services_import_the_shared_list_and_keep_no_copy(service, package):
+    importers = []
+    for path in sorted((ROOT / service / package).rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.level == 0:
+                copy = node.module == f"{package}.upload_formats" or (
+                    node.module == package and "upload_formats" in {a.name for a in node.names}
+                )
+                assert not copy, f"{path} imports a copy of the list from {package}"
+                if node.module == "upload_formats":
+                    importers.append(path.name)
+            elif isinstance(node, ast.Import):
+                names = {alias.name for alias in node.names}
+                assert f"{package}.upload_formats" not in names, path
+                if "upload_formats" in names:
+                    importers.append(path.name)
+    assert importers, f"{service} does not import upload_formats"
+    # and its image gets it, next to the package, from the one file
+    assert f"COPY {SHARED} ." in (ROOT / service / "Dockerfile").read_text(encoding="utf-8")
 
 
 def test_the_receipt_page_offers_every_format_of_the_list():
@@ -42,11 +72,11 @@ def test_the_receipt_page_offers_every_format_of_the_list():
     accept = re.search(r'<input[^>]*type="file"[^>]*accept="([^"]+)"', page)
     assert accept, "the page has no file input with accept="
     offered = set(accept.group(1).split(","))
-    for fmt in worker_formats.FORMATS:
+    for fmt in formats.FORMATS:
         assert fmt.content_type in offered, (fmt.name, offered)
         assert set(fmt.extensions) <= offered, (fmt.name, offered)
     manifest = (ROOT / "gateway" / "html" / "app" / "manifest.webmanifest").read_text()
-    for fmt in worker_formats.FORMATS:
+    for fmt in formats.FORMATS:
         assert fmt.content_type in manifest, f"the share target does not take {fmt.content_type}"
 
 
@@ -71,11 +101,11 @@ def _encoded(photo: Image.Image, fmt: str) -> bytes:
     return buf.getvalue()
 
 
-@pytest.mark.parametrize("fmt", [f.name for f in worker_formats.FORMATS])
+@pytest.mark.parametrize("fmt", [f.name for f in formats.FORMATS])
 def test_every_listed_format_passes_both_services(photo, fmt):
     data = _encoded(photo, fmt)
     checked = check_image(data, MAX_PIXELS)
-    listed = next(f for f in core_formats.FORMATS if f.name == fmt)
+    listed = next(f for f in formats.FORMATS if f.name == fmt)
     assert checked.content_type == listed.content_type
     image = load_image(data, max_bytes=MAX_BYTES, max_pixels=MAX_PIXELS)
     image.load()
@@ -186,7 +216,7 @@ def test_pdf_bombs_are_rendered_within_the_pixel_limit(make):
     image = load_image(data, max_bytes=MAX_BYTES, max_pixels=MAX_PIXELS)
     assert image.width * image.height <= MAX_PIXELS
     assert (image.width, image.height) == (checked.width, checked.height)
-    assert max(image.size) <= worker_formats.MAX_SIDE_PIXELS
+    assert max(image.size) <= formats.MAX_SIDE_PIXELS
 
 
 @pytest.mark.slow

@@ -200,6 +200,7 @@ def test_build_job_builds_every_dockerfile_with_a_layer_cache() -> None:
         p.relative_to(ROOT).as_posix()
         for p in ROOT.rglob("Dockerfile*")
         if not {".venv", ".git", "node_modules", ".tools", ".native-stack"} & set(p.parts)
+        and p.suffix != ".dockerignore"  # the ignore file of the Dockerfile beside it
     }
     assert in_repo, "no Dockerfile in the repository"
     assert built == in_repo
@@ -239,13 +240,17 @@ def test_smoke_job_loads_the_images_compose_would_build() -> None:
         return re.sub(r"\$\{\{\s*env\.(\w+)\s*\}\}", lambda m: str(job_env[m[1]]), tag)
 
     expected = {
-        as_compose(service.get("image") or f"{project}-{name}"):
-            os.path.normpath(service["build"]["context"])
+        as_compose(service.get("image") or f"{project}-{name}"): (
+            os.path.normpath(service["build"]["context"]),
+            os.path.normpath(os.path.join(service["build"]["context"],
+                                          service["build"].get("dockerfile", "Dockerfile"))),
+        )
         for name, service in compose["services"].items()
         if "build" in service
     }
     loaded = {
-        as_actions(step["with"]["tags"]): os.path.normpath(step["with"]["context"])
+        as_actions(step["with"]["tags"]): (
+            os.path.normpath(step["with"]["context"]), os.path.normpath(step["with"]["file"]))
         for step in ci_jobs()["compose-smoke"]["steps"]
         if step.get("uses", "").startswith("docker/build-push-action@")
     }

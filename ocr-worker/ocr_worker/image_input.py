@@ -1,9 +1,9 @@
 """Validate uploaded bytes by content and decode them into a Pillow image.
 
 Checks, in order: not empty, not too many bytes, a known signature (magic bytes, from the one
-list in :mod:`ocr_worker.upload_formats`), a header that can be read, a decoded pixel count
-under the limit (decompression bombs), ``verify()`` and a full decode (truncated files). Every
-failure raises :class:`InputError` with a 4xx status.
+list in :mod:`upload_formats`, shared with the core), a header that can be read, a decoded
+pixel count under the limit (decompression bombs), ``verify()`` and a full decode (truncated
+files). Every failure raises :class:`InputError` with a 4xx status.
 
 - JPEG: decoded at a reduced scale (libjpeg draft) when far larger than OCR needs, so 12 to
   50 MP phone photos stay fast and small.
@@ -21,7 +21,7 @@ import warnings
 from PIL import Image
 
 from ocr_worker.errors import InputError, TooLargeError
-from ocr_worker.upload_formats import (
+from upload_formats import (
     LABELS,
     PDFIUM_LOCK,
     FormatRejected,

@@ -16,7 +16,10 @@ def test_cli_prints_one_json_line_per_image(tmp_path: Path, simple_receipt_png: 
     good.write_bytes(simple_receipt_png)
     bad = tmp_path / "notes.jpg"
     bad.write_text("just text", encoding="utf-8")
-    env = {**os.environ, "PYTHONPATH": str(OCR_WORKER_DIR)}
+    # the worker's directory first; an inherited PYTHONPATH stays (the venv's .pth puts the shared
+    # upload_formats on the path, a PYTHONPATH may too)
+    path = [str(OCR_WORKER_DIR), *filter(None, [os.environ.get("PYTHONPATH")])]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(path)}
     result = subprocess.run(
         [sys.executable, "-m", "ocr_worker", str(good), str(bad)],
         capture_output=True, text=True, env=env, timeout=120, check=False,

@@ -4,9 +4,15 @@
     python3 scripts/lib/dockerfile.py cmd DOCKERFILE [OPTION VALUE]...
         the CMD (exec form), each argument ended by a NUL byte, with the value of each OPTION
         replaced (scripts/native-stack.sh runs the services so, with loopback addresses)
-    python3 scripts/lib/dockerfile.py files CONTEXT
-        the image paths of the repository's files that CONTEXT/Dockerfile's COPY lines bring in,
-        one a line (scripts/container-smoke.sh compares them with the built image)
+    python3 scripts/lib/dockerfile.py files CONTEXT [DOCKERFILE]
+        the image paths of the repository's files that DOCKERFILE's (CONTEXT/Dockerfile's) COPY
+        lines bring in from the build context CONTEXT, one a line (scripts/container-smoke.sh
+        compares them with the built image)
+    python3 scripts/lib/dockerfile.py pythonpath CONTEXT [DOCKERFILE]
+        the directories, relative to CONTEXT, that hold the Python modules and packages the
+        image copies straight into its WORKDIR (where the CMD runs, so it imports them), one a
+        line: what a checkout puts on PYTHONPATH to run the CMD as the image does
+        (scripts/native-stack.sh)
 
 Standard library only (and git for `files`).
 """
@@ -97,11 +103,12 @@ def tracked_files(context: Path) -> list[str]:
     return [p for p in out.decode().split("\0") if p]
 
 
-def copied(context: Path) -> dict[str, str]:
-    """Image path -> path in context of each tracked file the Dockerfile of context copies."""
+def copied(context: Path, dockerfile: Path | None = None) -> dict[str, str]:
+    """Image path -> path in context of each tracked file that dockerfile (by default the
+    Dockerfile of context) copies from the build context."""
     tracked = tracked_files(context)
     placed: dict[str, str] = {}
-    for sources, dest in copies(context / "Dockerfile"):
+    for sources, dest in copies(dockerfile or context / "Dockerfile"):
         into_dir = dest.endswith(("/", "/.")) or len(sources) > 1
         for source in map(posixpath.normpath, sources):
             if (context / source).is_dir():
@@ -117,9 +124,38 @@ def copied(context: Path) -> dict[str, str]:
     return {posixpath.normpath(image): source for image, source in placed.items()}
 
 
-def files(context: Path) -> list[str]:
-    """Image paths of the tracked files the Dockerfile of context copies."""
-    return sorted(copied(context))
+def files(context: Path, dockerfile: Path | None = None) -> list[str]:
+    """Image paths of the tracked files dockerfile (that of context) copies from context."""
+    return sorted(copied(context, dockerfile))
+
+
+def workdir(dockerfile: Path) -> str:
+    """The last WORKDIR: where the CMD runs."""
+    current = "/"
+    for keyword, args in instructions(dockerfile.read_text()):
+        if keyword == "WORKDIR":
+            current = posixpath.join(current, args)
+    return posixpath.normpath(current)
+
+
+def import_roots(context: Path, dockerfile: Path | None = None) -> list[str]:
+    """Directories of context holding the Python modules and packages (a `.py` file, a directory
+    with an `__init__.py`) that dockerfile copies straight into its WORKDIR."""
+    dockerfile = dockerfile or context / "Dockerfile"
+    home = workdir(dockerfile)
+    roots = []
+    for sources, dest in copies(dockerfile):
+        into_dir = (
+            dest.endswith(("/", "/.")) or len(sources) > 1 or posixpath.normpath(dest) == home
+        )
+        for source in map(posixpath.normpath, sources):
+            placed = posixpath.join(dest, posixpath.basename(source)) if into_dir else dest
+            python = source.endswith(".py") or (context / source / "__init__.py").is_file()
+            if python and posixpath.dirname(posixpath.normpath(placed)) == home:
+                root = posixpath.dirname(source) or "."
+                if root not in roots:
+                    roots.append(root)
+    return roots
 
 
 def main(argv: list[str]) -> int:
@@ -128,8 +164,10 @@ def main(argv: list[str]) -> int:
             options = dict(zip(argv[2::2], argv[3::2], strict=True))
             sys.stdout.write("".join(a + "\0" for a in cmd(Path(argv[1]), options)))
             return 0
-        if len(argv) == 2 and argv[0] == "files":
-            print("\n".join(files(Path(argv[1]))))
+        if len(argv) in (2, 3) and argv[0] in ("files", "pythonpath"):
+            dockerfile = Path(argv[2]) if len(argv) == 3 else None
+            listed = (files if argv[0] == "files" else import_roots)(Path(argv[1]), dockerfile)
+            print("\n".join(listed))
             return 0
     except (DockerfileError, OSError, subprocess.CalledProcessError) as exc:
         print(f"dockerfile.py: {exc}", file=sys.stderr)

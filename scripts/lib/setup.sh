@@ -88,4 +88,17 @@ ensure_venv() {
       $(printf -- '-r %s ' "${nodeps[@]}")
     echo "$want" >"$stamp"
   fi
+  link_shared_code
+}
+
+# The code both services import (libs/upload_formats: the images copy it next to each package)
+# on the venv's sys.path, through a .pth file naming this checkout's copy: `python -m app.cli`,
+# `python -m ocr_worker`, the services and the processes the tests start import it as the images
+# do. Only a venv's own site-packages is written (none: nothing to do).
+link_shared_code() {
+  local site
+  for site in "$VENV"/lib/python3*/site-packages; do
+    [[ -d "$site" ]] || continue
+    printf '%s\n' "$PWD/libs/upload_formats" >"$site/lifeboard-shared.pth"
+  done
 }

@@ -1,4 +1,4 @@
-"""Check an uploaded file by its content, against the one list of formats (app/upload_formats.py,
+"""Check an uploaded file by its content, against the one list of formats (upload_formats,
 shared with the OCR worker): magic bytes, a header that opens, the decoded pixel count (the same
 `read_header` the worker runs), and a full decode for the formats that are cheap to decode; PDFs
 by page count, password and size.
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from PIL import Image, UnidentifiedImageError
 
-from app.upload_formats import (
+from upload_formats import (
     LABELS,
     PDFIUM_LOCK,
     FormatRejected,

@@ -2,7 +2,7 @@
 app/cli/upload.py).
 
 Files and folders (recursively); in folders only files whose content is a receipt format (the
-one list, app/upload_formats.py) are taken, so .DS_Store, notes and thumbnails stay out. A file
+one list, upload_formats) are taken, so .DS_Store, notes and thumbnails stay out. A file
 the server already has (same SHA-256, `GET /api/v1/receipts?sha256=`) is skipped without
 uploading it. A `429` from the gateway is waited out (`Retry-After`) and the upload goes on.
 `--wait` follows every receipt until it is done or failed and prints a table.
@@ -23,7 +23,7 @@ import httpx
 from tqdm import tqdm
 
 from app.models.states import ReceiptStatus
-from app.upload_formats import sniff
+from upload_formats import sniff
 
 DEFAULT_RETRY_AFTER_SECONDS = 10.0
 MAX_RATE_LIMIT_WAITS = 60  # per file: an hour at most with the default Retry-After

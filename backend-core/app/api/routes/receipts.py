@@ -36,7 +36,7 @@ from app.services.receipt_store import (
     correct_receipt,
     refresh_main_category,
 )
-from app.upload_formats import FORMATS, LABELS
+from upload_formats import FORMATS, LABELS
 
 router = APIRouter(prefix="/receipts", tags=["receipts"], responses=ERROR_RESPONSES)
 _CHUNK = 1024 * 1024

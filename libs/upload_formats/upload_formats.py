@@ -1,9 +1,11 @@
 """The upload formats Lifeboard accepts, and their limits: ONE list for the core and the worker.
 
-This file exists twice, byte for byte: ocr-worker/ocr_worker/upload_formats.py (the source) and
-backend-core/app/upload_formats.py (a copy: the two services are built from separate Docker
-contexts). tests/test_upload_formats.py fails when the copies differ, and checks that the
-receipt page (gateway/html/) offers the same formats. It imports nothing from either service.
+One module at one path (libs/upload_formats/), imported as ``upload_formats`` by both services:
+each image is built from the repository root and copies it next to its package (the Dockerfiles'
+COPY lines), and the checkouts find it through pyproject.toml's pytest ``pythonpath`` and
+scripts/native-stack.sh's PYTHONPATH. tests/test_upload_formats.py holds both services to it and
+checks that the receipt page (gateway/html/) offers the same formats. It imports nothing from
+either service.
 
 Formats are recognised by content (magic bytes), never by file name or declared type.
 """
@@ -46,19 +48,35 @@ class UploadFormat:
     signatures: tuple[tuple[tuple[int, bytes], ...], ...]
 
 
-_HEIF_BRANDS = (b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"hevm", b"hevs",
-                b"mif1", b"msf1")
+_HEIF_BRANDS = (
+    b"heic",
+    b"heix",
+    b"hevc",
+    b"hevx",
+    b"heim",
+    b"heis",
+    b"hevm",
+    b"hevs",
+    b"mif1",
+    b"msf1",
+)
 
 FORMATS: tuple[UploadFormat, ...] = (
     UploadFormat("JPEG", "JPEG", "image/jpeg", (".jpg", ".jpeg"), (((0, b"\xff\xd8\xff"),),)),
     UploadFormat("PNG", "PNG", "image/png", (".png",), (((0, b"\x89PNG\r\n\x1a\n"),),)),
     UploadFormat("WEBP", "WebP", "image/webp", (".webp",), (((0, b"RIFF"), (8, b"WEBP")),)),
-    UploadFormat("TIFF", "TIFF", "image/tiff", (".tif", ".tiff"),
-                 (((0, b"II*\x00"),), ((0, b"MM\x00*"),))),
+    UploadFormat(
+        "TIFF", "TIFF", "image/tiff", (".tif", ".tiff"), (((0, b"II*\x00"),), ((0, b"MM\x00*"),))
+    ),
     UploadFormat("GIF", "GIF", "image/gif", (".gif",), (((0, b"GIF87a"),), ((0, b"GIF89a"),))),
     UploadFormat("BMP", "BMP", "image/bmp", (".bmp",), (((0, b"BM"),),)),
-    UploadFormat("HEIF", "HEIC/HEIF", "image/heic", (".heic", ".heif"),
-                 tuple(((4, b"ftyp"), (8, brand)) for brand in _HEIF_BRANDS)),
+    UploadFormat(
+        "HEIF",
+        "HEIC/HEIF",
+        "image/heic",
+        (".heic", ".heif"),
+        tuple(((4, b"ftyp"), (8, brand)) for brand in _HEIF_BRANDS),
+    ),
     UploadFormat("PDF", "PDF", "application/pdf", (".pdf",), (((0, b"%PDF-"),),)),
 )
 
@@ -70,7 +88,7 @@ def sniff(data: bytes) -> UploadFormat | None:
     """The format named by the file's magic bytes, or None."""
     for fmt in FORMATS:
         for signature in fmt.signatures:
-            if all(data[offset:offset + len(magic)] == magic for offset, magic in signature):
+            if all(data[offset : offset + len(magic)] == magic for offset, magic in signature):
                 return fmt
     return None
 
@@ -108,7 +126,8 @@ def too_many_pixels(pixels: str, max_pixels: int) -> FormatRejected:
     return FormatRejected(
         "decompression_bomb",
         f"The image has too many pixels: {pixels}; the limit is {max_pixels} (OCR_MAX_PIXELS).",
-        too_large=True)
+        too_large=True,
+    )
 
 
 def check_pixels(width: int, height: int, max_pixels: int) -> None:
@@ -120,7 +139,9 @@ def check_pixels(width: int, height: int, max_pixels: int) -> None:
         raise FormatRejected(
             "image_too_large",
             f"The image is {width}x{height} pixels; at most {MAX_SIDE_PIXELS} pixels on a side "
-            "can be read.", too_large=True)
+            "can be read.",
+            too_large=True,
+        )
 
 
 _PILLOW_PIXELS = re.compile(r"\((\d+) pixels\)")
@@ -148,10 +169,17 @@ def read_header(data: bytes, fmt: UploadFormat, max_pixels: int) -> tuple[int, i
             image = Image.open(io.BytesIO(data), formats=[fmt.name])
         except Image.DecompressionBombError as exc:
             raise pillow_bomb(exc, max_pixels) from exc
-        except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError,
-                RuntimeError) as exc:
+        except (
+            UnidentifiedImageError,
+            OSError,
+            SyntaxError,
+            ValueError,
+            EOFError,
+            RuntimeError,
+        ) as exc:
             raise FormatRejected(
-                "invalid_image", f"The {fmt.label} file cannot be read: {exc}") from exc
+                "invalid_image", f"The {fmt.label} file cannot be read: {exc}"
+            ) from exc
     with image:
         width, height = image.size
         check_pixels(*decoded_size(fmt, width, height), max_pixels)
@@ -159,7 +187,8 @@ def read_header(data: bytes, fmt: UploadFormat, max_pixels: int) -> tuple[int, i
             image.verify()
         except Exception as exc:  # Pillow raises many types from verify()
             raise FormatRejected(
-                "invalid_image", f"The {fmt.label} file is damaged: {exc}") from exc
+                "invalid_image", f"The {fmt.label} file is damaged: {exc}"
+            ) from exc
     return width, height
 
 
@@ -218,7 +247,8 @@ def pdf_layout(document: PdfDocument, max_pixels: int) -> PdfLayout:
         raise FormatRejected(
             "too_many_pages",
             f"The PDF has {pages} pages; a receipt may have at most {PDF_MAX_PAGES}.",
-            too_large=True)
+            too_large=True,
+        )
     sizes: list[tuple[float, float]] = []
     for index in range(pages):
         page = document[index]
