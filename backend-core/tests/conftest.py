@@ -396,3 +396,27 @@ def migrate() -> Migrate:
         getattr(command, direction)(config, revision)
 
     return run
+
+
+@pytest.fixture
+def receipt_json(api: TestClient) -> Callable[[str], dict[str, Any]]:
+    """``receipt_json(id)``: the receipt as the API shows it."""
+
+    def get(receipt_id: str) -> dict[str, Any]:
+        response = api.get(f"/api/v1/receipts/{receipt_id}")
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    return get
+
+
+@pytest.fixture
+def receipts_under_review(api: TestClient) -> Callable[[], set[str]]:
+    """``receipts_under_review()``: the ids the receipt list's needs_review filter shows."""
+
+    def ids() -> set[str]:
+        page = api.get("/api/v1/receipts", params={"needs_review": "true"}).json()
+        return {row["id"] for row in page["items"]}
+
+    return ids

@@ -10,25 +10,16 @@ from app.services.ocr_result import parse_ocr_result
 from app.services.receipt_store import store_parsed
 
 
-def _receipt(api, receipt_id: str) -> dict:
-    response = api.get(f"/api/v1/receipts/{receipt_id}")
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
-def _under_review(api) -> set[str]:
-    page = api.get("/api/v1/receipts", params={"needs_review": "true"}).json()
-    return {row["id"] for row in page["items"]}
-
-
-def test_a_receipt_without_a_total_is_not_booked_at_the_item_sum(api, parsed_receipt) -> None:
+def test_a_receipt_without_a_total_is_not_booked_at_the_item_sum(
+    api, parsed_receipt, receipt_json, receipts_under_review
+) -> None:
     receipt_id = parsed_receipt(total=None, amount_due=None)  # items add up to 28.43
-    body = _receipt(api, receipt_id)
+    body = receipt_json(receipt_id)
     assert body["status"] == "done" and body["transaction_id"] is None
     assert len(body["items"]) == 3  # what was read is kept
     assert body["needs_review"] is True
     assert any("no total" in p for p in body["booking_problems"]), body["booking_problems"]
-    assert receipt_id in _under_review(api)
+    assert receipt_id in receipts_under_review()
     assert api.get("/api/v1/transactions").json()["items"] == []
 
     # the person's total books it, on the printed date
@@ -36,7 +27,7 @@ def test_a_receipt_without_a_total_is_not_booked_at_the_item_sum(api, parsed_rec
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["transaction_id"] is not None and body["booking_problems"] == []
-    assert body["needs_review"] is False and receipt_id not in _under_review(api)
+    assert body["needs_review"] is False and receipt_id not in receipts_under_review()
     transaction = api.get(f"/api/v1/transactions/{body['transaction_id']}").json()
     assert (transaction["amount"], transaction["occurred_on"], transaction["source"]) == (
         "28.43",
@@ -47,38 +38,48 @@ def test_a_receipt_without_a_total_is_not_booked_at_the_item_sum(api, parsed_rec
 
 
 def test_a_correction_without_the_total_leaves_it_unbooked_and_in_review(
-    api, parsed_receipt
+    api,
+    parsed_receipt,
+    receipts_under_review,
 ) -> None:
     receipt_id = parsed_receipt(total=None, amount_due=None)
     body = api.patch(f"/api/v1/receipts/{receipt_id}", json={"shop": "Biedronka"}).json()
     assert body["transaction_id"] is None and body["needs_review"] is True
-    assert receipt_id in _under_review(api)
+    assert receipt_id in receipts_under_review()
 
 
-def test_a_receipt_without_a_date_says_it_is_booked_on_the_upload_day(api, parsed_receipt) -> None:
+def test_a_receipt_without_a_date_says_it_is_booked_on_the_upload_day(
+    api, parsed_receipt, receipt_json, receipts_under_review
+) -> None:
     receipt_id = parsed_receipt(date=None, time=None)
-    body = _receipt(api, receipt_id)
+    body = receipt_json(receipt_id)
     assert body["transaction_id"] is not None  # booked, as the README documents
     assert any("no date" in p and "uploaded" in p for p in body["booking_problems"])
-    assert body["needs_review"] is True and receipt_id in _under_review(api)
+    assert body["needs_review"] is True and receipt_id in receipts_under_review()
     body = api.patch(f"/api/v1/receipts/{receipt_id}", json={"date": "2026-11-19"}).json()
     assert body["booking_problems"] == [] and body["needs_review"] is False
     transaction = api.get(f"/api/v1/transactions/{body['transaction_id']}").json()
     assert transaction["occurred_on"] == "2026-11-19"
 
 
-def test_a_clean_receipt_has_no_booking_problems(api, parsed_receipt) -> None:
+def test_a_clean_receipt_has_no_booking_problems(
+    api, parsed_receipt, receipt_json, receipts_under_review
+) -> None:
     receipt_id = parsed_receipt()
-    body = _receipt(api, receipt_id)
+    body = receipt_json(receipt_id)
     assert body["booking_problems"] == [] and body["needs_review"] is False
-    assert receipt_id not in _under_review(api)
+    assert receipt_id not in receipts_under_review()
 
 
 def test_a_rerun_that_reads_no_total_takes_the_booking_back(
-    api, clean_db, parsed_receipt, ocr_result
+    api,
+    clean_db,
+    parsed_receipt,
+    ocr_result,
+    receipt_json,
 ) -> None:
     receipt_id = parsed_receipt()
-    booked = _receipt(api, receipt_id)["transaction_id"]
+    booked = receipt_json(receipt_id)["transaction_id"]
     again = {**ocr_result, "total": "30.00", "amount_due": None}
     with session_scope(clean_db) as session:
         categorizer = Categorizer.from_db(session)
@@ -105,5 +106,5 @@ def test_a_rerun_that_reads_no_total_takes_the_booking_back(
             )
             is None
         )
-    assert _receipt(api, receipt_id)["transaction_id"] is None
+    assert receipt_json(receipt_id)["transaction_id"] is None
     assert api.get(f"/api/v1/transactions/{booked}").status_code == 404

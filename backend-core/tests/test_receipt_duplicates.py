@@ -11,34 +11,25 @@ from app.services.ocr_result import parse_ocr_result
 from app.services.receipt_store import store_parsed
 
 
-def _receipt(api, receipt_id: str) -> dict:
-    response = api.get(f"/api/v1/receipts/{receipt_id}")
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
-def _under_review(api) -> set[str]:
-    page = api.get("/api/v1/receipts", params={"needs_review": "true"}).json()
-    return {row["id"] for row in page["items"]}
-
-
 def _transactions(api) -> list[dict]:
     return api.get("/api/v1/transactions").json()["items"]
 
 
-def test_the_same_purchase_read_twice_is_held_until_a_person_confirms(api, parsed_receipt) -> None:
+def test_the_same_purchase_read_twice_is_held_until_a_person_confirms(
+    api, parsed_receipt, receipt_json, receipts_under_review
+) -> None:
     first = parsed_receipt()
     second = parsed_receipt(shop="Biedronka")  # another file of it; shop case aside
 
-    body = _receipt(api, second)
+    body = receipt_json(second)
     assert body["status"] == "done" and body["transaction_id"] is None
     assert body["possible_duplicate_of"] == first
     assert any(
         p.startswith(f"possible duplicate of receipt {first}") for p in body["booking_problems"]
     ), body["booking_problems"]
-    assert body["needs_review"] is True and second in _under_review(api)
-    assert _receipt(api, first)["possible_duplicate_of"] is None
-    assert first not in _under_review(api)
+    assert body["needs_review"] is True and second in receipts_under_review()
+    assert receipt_json(first)["possible_duplicate_of"] is None
+    assert first not in receipts_under_review()
     assert [t["receipt_id"] for t in _transactions(api)] == [first]
 
     # the person's correction (even one that changes nothing) says: a purchase of its own
@@ -47,7 +38,7 @@ def test_the_same_purchase_read_twice_is_held_until_a_person_confirms(api, parse
     body = response.json()
     assert body["transaction_id"] is not None
     assert body["booking_problems"] == [] and body["possible_duplicate_of"] is None
-    assert body["needs_review"] is False and second not in _under_review(api)
+    assert body["needs_review"] is False and second not in receipts_under_review()
     assert sorted(t["receipt_id"] for t in _transactions(api)) == sorted([first, second])
 
 
@@ -58,7 +49,7 @@ def test_deleting_the_held_copy_leaves_one_booking(api, parsed_receipt) -> None:
     assert [t["receipt_id"] for t in _transactions(api)] == [first]
 
 
-def test_another_total_date_or_shop_is_another_purchase(api, parsed_receipt) -> None:
+def test_another_total_date_or_shop_is_another_purchase(api, parsed_receipt, receipt_json) -> None:
     ids = [
         parsed_receipt(),
         parsed_receipt(total="10.00", amount_due="10.00"),
@@ -66,20 +57,26 @@ def test_another_total_date_or_shop_is_another_purchase(api, parsed_receipt) -> 
         parsed_receipt(shop="LIDL"),
     ]
     for receipt_id in ids:
-        body = _receipt(api, receipt_id)
+        body = receipt_json(receipt_id)
         assert body["possible_duplicate_of"] is None and body["transaction_id"] is not None
     assert len(_transactions(api)) == 4
 
 
-def test_without_shop_or_date_nothing_is_called_a_duplicate(api, parsed_receipt) -> None:
+def test_without_shop_or_date_nothing_is_called_a_duplicate(
+    api, parsed_receipt, receipt_json
+) -> None:
     parsed_receipt(shop=None)
     second = parsed_receipt(shop=None)
-    assert _receipt(api, second)["possible_duplicate_of"] is None
+    assert receipt_json(second)["possible_duplicate_of"] is None
     assert len(_transactions(api)) == 2
 
 
 def test_processing_a_receipt_again_does_not_find_itself(
-    api, parsed_receipt, clean_db, ocr_result
+    api,
+    parsed_receipt,
+    clean_db,
+    ocr_result,
+    receipt_json,
 ) -> None:
     receipt_id = parsed_receipt()
     with session_scope(clean_db) as session:
@@ -91,5 +88,5 @@ def test_processing_a_receipt_again_does_not_find_itself(
             Categorizer.from_db(session),
             "Europe/Warsaw",
         )
-    body = _receipt(api, receipt_id)
+    body = receipt_json(receipt_id)
     assert body["possible_duplicate_of"] is None and body["transaction_id"] is not None
