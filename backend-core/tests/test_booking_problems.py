@@ -108,3 +108,28 @@ def test_a_rerun_that_reads_no_total_takes_the_booking_back(
         )
     assert receipt_json(receipt_id)["transaction_id"] is None
     assert api.get(f"/api/v1/transactions/{booked}").status_code == 404
+
+
+def test_the_grafana_view_flags_what_the_api_flags(
+    api, clean_db, parsed_receipt, receipt_json
+) -> None:
+    """v_receipts.needs_review (the Finance dashboard's review panel) follows the API's rule:
+    booking problems count, and a correction settles the parser's doubts."""
+    from sqlalchemy import text
+
+    ids = {
+        "no total": parsed_receipt(total=None, amount_due=None),
+        "no date": parsed_receipt(date=None, time=None, total="11.00"),
+        "clean": parsed_receipt(warnings=[], checks={}, date="2026-11-21"),
+        "doubted": parsed_receipt(warnings=["sum of items differs"], date="2026-11-22"),
+        "corrected": parsed_receipt(warnings=["sum of items differs"], date="2026-11-23"),
+        "duplicate": parsed_receipt(warnings=[], checks={}, date="2026-11-21"),
+    }
+    fixed = api.patch(f"/api/v1/receipts/{ids['corrected']}", json={"shop": "Lidl"})
+    assert fixed.status_code == 200, fixed.text
+    from_api = {name: receipt_json(rid)["needs_review"] for name, rid in ids.items()}
+    assert from_api == {"no total": True, "no date": True, "clean": False, "doubted": True,
+                        "corrected": False, "duplicate": True}
+    with clean_db() as session:
+        rows = dict(session.execute(text("SELECT id::text, needs_review FROM v_receipts")).all())
+    assert {name: rows[rid] for name, rid in ids.items()} == from_api
