@@ -14,6 +14,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -33,28 +34,39 @@ API_TOKEN = "core-test-" + secrets.token_hex(8)
 
 
 # --- database -----------------------------------------------------------------------------------
-@pytest.fixture(scope="session")
-def core_db_url() -> Iterator[str]:
-    """A fresh database `lifeboard_t_<random>` migrated to head; dropped at session end."""
-    from alembic import command
-
-    from app.cli import alembic_config
-
+@contextmanager
+def throwaway_database(prefix: str) -> Iterator[str]:
+    """The URL of a new, empty database `<prefix>_<random>`; dropped afterwards."""
     server = make_url(os.environ.get("TEST_PG_URL", DEFAULT_TEST_PG_URL))
-    name = f"lifeboard_t_{uuid.uuid4().hex[:12]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     admin = create_engine(server, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = server.set(database=name).render_as_string(hide_password=False)
     try:
-        config = alembic_config(url)
-        config.attributes["configure_logger"] = False
-        command.upgrade(config, "head")
-        yield url
+        yield server.set(database=name).render_as_string(hide_password=False)
     finally:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def run_migration(url: str, direction: str, revision: str) -> None:
+    """Alembic ``upgrade|downgrade REVISION`` against ``url``, leaving the test's logging be."""
+    from alembic import command
+
+    from app.cli import alembic_config
+
+    config = alembic_config(url)
+    config.attributes["configure_logger"] = False
+    getattr(command, direction)(config, revision)
+
+
+@pytest.fixture(scope="session")
+def core_db_url() -> Iterator[str]:
+    """A fresh database `lifeboard_t_<random>` migrated to head; dropped at session end."""
+    with throwaway_database("lifeboard_t") as url:
+        run_migration(url, "upgrade", "head")
+        yield url
 
 
 def make_settings(database_url: str, **overrides: Any) -> Settings:
@@ -366,17 +378,8 @@ def drive():
 def empty_database(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """The URL of a new database with nothing in it (no migrations applied); dropped after."""
     monkeypatch.delenv("GRAFANA_DB_PASSWORD", raising=False)  # no cluster-wide role here
-    server = make_url(os.environ.get("TEST_PG_URL", DEFAULT_TEST_PG_URL))
-    name = f"lifeboard_t_empty_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with throwaway_database("lifeboard_t_empty") as url:
+        yield url
 
 
 Migrate = Callable[[str, str, str], None]
@@ -384,18 +387,8 @@ Migrate = Callable[[str, str, str], None]
 
 @pytest.fixture
 def migrate() -> Migrate:
-    """``migrate(url, "upgrade" | "downgrade", revision)``: Alembic against ``url``, leaving
-    the test's logging be."""
-    from alembic import command
-
-    from app.cli import alembic_config
-
-    def run(url: str, direction: str, revision: str) -> None:
-        config = alembic_config(url)
-        config.attributes["configure_logger"] = False
-        getattr(command, direction)(config, revision)
-
-    return run
+    """``migrate(url, "upgrade" | "downgrade", revision)`` (see `run_migration`)."""
+    return run_migration
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from ocr_worker.parser.items import classify, parse_items
 from ocr_worker.parser.keywords import PAYMENT_START, is_paragon_mark
 from ocr_worker.parser.model import Receipt
 from ocr_worker.parser.payment import parse_payment
-from ocr_worker.parser.shops import fallback_shop_name, legal_name_line
+from ocr_worker.parser.shops import header_shop_name, legal_name_line
 from ocr_worker.parser.tax_ids import find_nip
 from ocr_worker.parser.text import clean_line, fold
 from ocr_worker.parser.totals import find_totals, is_end_of_items, payment_start
@@ -89,7 +89,7 @@ def parse_receipt(raw_lines: list[str]) -> Receipt:
         # a chain named only below the header is where the shop stands ("TESCO PUTRA NILAI"
         # under a tenant's own legal name), not the shop
         brand = None
-        receipt.shop = legal_name or fallback_shop_name(lines)
+        receipt.shop = legal_name or header_shop_name(lines)
         shop_confidence = 0.4 if receipt.shop else 0.0
     fc["shop"] = shop_confidence
     receipt.nip = find_nip(lines)

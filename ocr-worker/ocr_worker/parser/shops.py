@@ -192,12 +192,15 @@ def legal_name_line(lines: list[str], header_size: int = 10, *, owner: bool = Fa
     return None
 
 
-def fallback_shop_name(lines: list[str], header_size: int = 6) -> str | None:
+def fallback_shop_name(lines: list[str]) -> str | None:
     """The business named with its legal form in the header, else the first header line that
     looks like a business name (no brand recognised)."""
-    legal = legal_name_line(lines)
-    if legal is not None:
-        return legal
+    return legal_name_line(lines) or header_shop_name(lines)
+
+
+def header_shop_name(lines: list[str], header_size: int = 6) -> str | None:
+    """The first header line that looks like a business name, else the owner's legal name
+    (for a header with no legal name of the shop's own: see `legal_name_line`)."""
     for index, line in enumerate(lines[:header_size]):
         folded = fold(trim_edge_noise(line))
         if any(ch.isdigit() for ch in folded):

@@ -118,13 +118,13 @@ def find_totals(lines: list[str], start: int) -> Totals:
             value = _line_amount(lines, index)
             if rank > result.total_rank and value is not None and value > 0:
                 result.total, result.total_line, result.total_rank = value, index, rank
-                result.rounding = adjustment if rounded else ZERO
+                result.rounding = adjustment  # ZERO unless a rounding line came first
             continue
         if result.total is None and is_total:
             value = _line_amount(lines, index)
             if value is not None and value >= 0:
                 result.total, result.total_line, result.total_rank = value, index, rank
-                result.rounding = adjustment if rounded else ZERO
+                result.rounding = adjustment  # ZERO unless a rounding line came first
             elif result.total_line is None:
                 # the label is legible, its amount is not: deposits still follow it
                 result.total_line = index
