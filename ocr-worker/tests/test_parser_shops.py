@@ -239,9 +239,28 @@ def test_a_chain_named_below_the_header_is_where_the_shop_stands() -> None:
         (["MR. D.I.¥. (M) SDN BHD"], "MR. D.I.Y. (M) SDN BHD"),
         (["MR. D.I.Y: (M) SDN BHD"], "MR. D.I.Y: (M) SDN BHD"),
         # the owner's legal name under "Owned By:" is not the shop's
+        # ... and the shop's name shares a word with it: the owner's plainer type spells it
         (["_ SANYO STATIONERY SHOP", "NO. 31G&33G, JALAN SETIA INDAH", "Owned By:",
-          "SANYU SUPPLY SDN BHD"], "SANYO STATIONERY SHOP"),
+          "SANYU SUPPLY SDN BHD"], "SANYU STATIONERY SHOP"),
+        (["Kii GASI REN rl", "SANYOSTATIONERYSHOP ~~", "NO. 31G&33G, JALAN SETIA INDAH",
+          "GST ID No: 001531760640 TAX INVOICE", "med By :", "SANYU SUPPLY SDN BHD (1135772-K)"],
+         "SANYU STATIONERYSHOP"),
         (["Owned By:", "SANYU SUPPLY SDN BHD"], "SANYU SUPPLY SDN BHD"),
+        # a different word is not mended, a longer one is not cut
+        (["KEDAI MAJU", "Owned By:", "MAJA TRADING SDN BHD"], "KEDAI MAJU"),
+        (["SANYO STATIONERY SHOP", "Owned By:", "SANYUX SUPPLY SDN BHD"],
+         "SANYO STATIONERY SHOP"),
+        # a business word below the document's title names items, not the seller
+        (["SANYO STATIONERY SHOP", "NO. 31G&33G, JALAN SETIA INDAH", "40170 SETIA ALAM",
+          "Tel: +603-3362 4137", "TAX INVOICE", "CASH SALES COUNTER",
+          "7. 2012-0028 RESTAURANT ORDER CHIT NCR"], "SANYO STATIONERY SHOP"),
+        # a legal name whose bracket closes on the next line, specks before the close
+        (["\"AIK HUAT HARDWARE | 2:", "= ENTERPRISE (SETIA 2°:", "X. ALAM) SDN BHD. 2°",
+          "SEKSYEN U13, 40170 SHAH ALAM"],
+         "AIK HUAT HARDWARE ENTERPRISE (SETIA ALAM) SDN BHD"),
+        # CO. read as CD. at the start of the legal-form line continues the line above
+        (["POPULAR BOOK", ") CD. (M) SDN BHD", "{Company No. 113825-W)"],
+         "POPULAR BOOK CO. (M) SDN BHD"),
     ],
 )
 def test_legal_names_over_lines_and_owners(lines: list[str], name: str) -> None:

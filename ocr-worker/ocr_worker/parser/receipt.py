@@ -11,7 +11,7 @@ from ocr_worker.parser.currency import detect_currency
 from ocr_worker.parser.dates import find_purchase_date
 from ocr_worker.parser.header import find_company, find_receipt_number
 from ocr_worker.parser.items import classify, parse_items
-from ocr_worker.parser.keywords import PAYMENT_START, is_paragon_mark
+from ocr_worker.parser.keywords import PAYMENT_START, TAX_SUMMARY, is_paragon_mark
 from ocr_worker.parser.model import Receipt
 from ocr_worker.parser.payment import parse_payment
 from ocr_worker.parser.shops import header_shop_name, legal_name_line
@@ -47,6 +47,11 @@ def _item_section(lines: list[str]) -> tuple[int, int]:
     first_end: int | None = None
     for index in range(start, len(lines)):
         line = lines[index]
+        if first_end is not None and not seen_item and not marked \
+                and TAX_SUMMARY.search(fold(line)):
+            # a tax summary after total-looking lines, no item read: the footer; the
+            # summary's rate rows are not items
+            return first_end, first_end
         if is_end_of_items(line):
             if marked or seen_item:
                 return start, index
