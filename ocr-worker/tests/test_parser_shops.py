@@ -212,10 +212,10 @@ def test_every_chain_tax_id_passes_its_check_digit() -> None:
 
 
 def test_a_chain_named_below_the_header_is_where_the_shop_stands() -> None:
-    lines = ["MR D.I.Y. (M) SDN BHD", "(CO.REG : 860671-D)", "LOT 1851-A, JALAN KPB 6",
-             "43300 SERI KEMBANGAN", "GST ID: 000306020352", "TAX INVOICE", "Cashier: 1",
-             "Date: 02/03/2018", "ITEM 5.00", "(TESCO PUTRA NILAI)", "TOTAL 5.00"]
-    assert parse_receipt(lines).shop == "MR D.I.Y. (M) SDN BHD"
+    lines = ["MR D.I.Y. (JOHOR) SDN BHD", "(CO.REG : 933109-X)", "LOT 1851-A, JALAN KPB 6",
+             "43300 SERI KEMBANGAN", "GST ID: 000801771520", "TAX INVOICE", "Cashier: 1",
+             "Date: 02/03/2018", "ITEM 5.00", "TESCO PUTRA NILAI", "TOTAL 5.00"]
+    assert parse_receipt(lines).shop == "MR D.I.Y. (JOHOR) SDN BHD"
     assert parse_receipt(["TESCO", "Superstore", "TOTAL 5.00"]).shop == "Tesco"
 
 

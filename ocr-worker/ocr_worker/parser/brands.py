@@ -161,6 +161,14 @@ def _fuzzy_words(line: str, brand: Brand, key: str) -> bool:
     return False
 
 
+def brand_named_in(line: str, brand: Brand) -> bool:
+    """``line`` spells one of the brand's names (the exact test of ``match_brand``)."""
+    if _WHERE.match(line):
+        return False
+    key = letters_key(line)
+    return any(_strict_match(line, k) if brand.strict else k in key for k in brand.keys)
+
+
 def brand_by_tax_id(lines: list[str]) -> Brand | None:
     """The chain whose tax id (NIP, VAT id) the receipt prints."""
     for tax_id in find_tax_ids(lines):

@@ -172,6 +172,13 @@ def _clean_legal_name(line: str) -> str:
 
 def legal_name_line(lines: list[str], header_size: int = 10, *, owner: bool = False
                     ) -> str | None:
+    """The header's legal name (see `legal_name_at`)."""
+    found = legal_name_at(lines, header_size, owner=owner)
+    return found[1] if found else None
+
+
+def legal_name_at(lines: list[str], header_size: int = 10, *, owner: bool = False
+                  ) -> tuple[int, str] | None:
     """The header line that names the business with its legal form (``... SDN BHD``), joined
     to the line above when it only continues it; the owner's (under "Owned by") only with
     ``owner``."""
@@ -207,7 +214,7 @@ def legal_name_line(lines: list[str], header_size: int = 10, *, owner: bool = Fa
                 name = f"{above} {name}"
         name = _letters_for_digits(name)
         if _looks_like_name(name):
-            return name
+            return index, name
     return None
 
 
