@@ -350,3 +350,18 @@ def test_total_paid_is_a_payment_not_the_total() -> None:
     result = parse_receipt(lines).to_json()
     assert result["total"] == "4.15" and result["items"][0]["price"] == "4.15"
     assert parse_receipt(lines).payment.paid == Decimal("20.20")
+
+
+def test_no_total_legible_the_subtotal_beats_what_was_handed_over() -> None:
+    lines = ["RESTORAN IBRAHIM MAJU SB", "QTY DESCRIPTION PRICE AMOUNT",
+             "1 MAKANAN 2.30 2.308", "| MAKANAN 1.40 1.408", "Sub Total Incl. GST RM 5.30",
+             "found Adjustnt RM 0.00", "otal , | RM 6.30", "Payment CASH RM 10.00",
+             "Ghange RM 4.70"]
+    result = parse_receipt(lines).to_json()
+    assert result["total"] == "5.30"
+    assert "total not printed legibly; taken from the subtotal" in result["warnings"]
+    # with the change read, paid less change is the total
+    lines = ["SHOP", "Sub Total 5.30", "CASH 10.00", "CHANGE 4.70"]
+    assert parse_receipt(lines).to_json()["total"] == "5.30"
+    lines = ["SHOP", "Sub Total 5.00", "CASH 10.00", "CHANGE 4.70"]
+    assert parse_receipt(lines).to_json()["total"] == "5.30"
