@@ -40,6 +40,14 @@ from ocr_worker.parser.tax_ids import find_nip, find_tax_ids, nip_is_valid
         (["CARREFOUR MARKET"], "Carrefour"),
         (["KAUFLANO"], "Kaufland"),  # one letter misread: fuzzy match
         (["Wesco", "Express"], "Tesco"),  # a short name, alone on its line
+        # German chains by their names and legal names
+        (["real GmbH", "Musterstr. 1"], "real"),
+        (["LOGO", "real,- SB-Warenhaus GmbH"], "real"),
+        (["SATURN", "Saturn Electro-Handelsgesellschaft mbH"], "Saturn"),
+        (["OBI GmbH & Co. Deutschland KG"], "OBI"),
+        (["HORNBACH Baumarkt AG"], "Hornbach"),
+        (["Müller Handels GmbH & Co. KG"], "Müller"),
+        (["GALERIA Kaufhof GmbH"], "Kaufhof"),
     ],
 )
 def test_brand_from_header(header: list[str], shop: str) -> None:
@@ -47,6 +55,11 @@ def test_brand_from_header(header: list[str], shop: str) -> None:
     assert brand is not None
     assert brand.name == shop
     assert confidence > 0.5
+
+
+def test_real_alone_is_a_word_not_the_chain() -> None:
+    assert match_brand(["Wir bieten real gute Preise", "Kasse 3"])[0] is None
+    assert match_brand(["REAL ESTATE SDN BHD"])[0] is None
 
 
 def test_ambiguous_words_are_not_brands_outside_the_header() -> None:
