@@ -20,6 +20,8 @@ from ocr_worker.parser.receipt import parse_receipt
         ("99 SPEED HORT S/B", "99 SPEED MART S/B"),
         ("GĄRDEJIA BAKERIES (KL) SDN BHD", "GARDENIA BAKERIES (KL) SDN BHD"),
         ("buardian Health And keauty SDN BHD", "GUARDIAN HEALTH AND BEAUTY SDN BHD"),
+        ("000 MR. D.E.Y. (M) SDN BHD", "MR. D.I.Y. (M) SDN BHD"),  # zeros of the logo
+        ("POPULAR BOOK", "POPULAR BOOK CO. (M) SDN BHD"),  # the name without its form
     ],
 )
 def test_a_damaged_reading_of_a_known_name_is_put_right(read: str, company: str) -> None:
@@ -32,7 +34,8 @@ def test_a_damaged_reading_of_a_known_name_is_put_right(read: str, company: str)
     [
         "MR. D.I.Y. (JOHOR) SDN BHD",  # a branch company not in the table
         "SANYU SUPPLY SDN BHD",
-        "99 SPEED",
+        "99 SPEED",  # too short to stand for one company
+        "MR. D.I.Y.",  # the beginning of three
         "",
     ],
 )
@@ -72,6 +75,11 @@ def test_every_company_number_is_a_registration_no_or_a_gst_id() -> None:
          "Golden Arches Restaurants SDN BHD"),
         # a chain that prints its brand and no known company stays the brand
         (["McDonald's", "Jalan Ampang"], "McDonald's"),
+        (["Welcome to the Family", "FamilyMart", "Maxincome Resources Sdn Bhd (383322-D}"],
+         "FamilyMart"),
+        # the chain's trading name alone, its numbers illegible
+        (["POPULAR BOOK", "Co. No. III - WA", "No 8, Jalan 7/1188, Yesa Tun Razak"],
+         "POPULAR BOOK CO. (M) SDN BHD"),
     ],
 )
 def test_the_seller(lines: list[str], shop: str) -> None:

@@ -116,6 +116,7 @@ BRANDS: tuple[Brand, ...] = (
     Brand("Mercadona", ("MERCADONA",), "ES"),
     Brand("McDonald's", ("MCDONALD",)),
     Brand("Starbucks", ("STARBUCKS",)),
+    Brand("FamilyMart", ("FAMILYMART",)),
 )
 
 

@@ -72,11 +72,17 @@ def company_by_number(lines: list[str]) -> tuple[int, Company] | None:
 
 def company_by_name(name: str) -> Company | None:
     """The company whose registered name ``name`` is, a glyph wrong in six at most ("KR.
-    O.I.Y. (M) SDN BHD", "GARDENIA BAKERIES (Ki.) SDN BHD"); a name as near to two companies
-    is neither ("MR. D.I.Y. (JOHOR) SDN BHD" is no branch in the table)."""
-    key = _key(name)
+    O.I.Y. (M) SDN BHD", "GARDENIA BAKERIES (Ki.) SDN BHD"), or whose name it begins with
+    (eight letters or more: "POPULAR BOOK"); a name as near to two companies is neither
+    ("MR. D.I.Y. (JOHOR) SDN BHD" is no branch in the table)."""
+    # logo debris before the name: a run of digits ("000 MR. D.E.Y. (M) SDN BHD")
+    key = _key(re.sub(r"^\W*0+\W+", "", name))
     if not key:
         return None
+    trading = [company for known, company in _BY_KEY.items()
+               if len(key) >= 8 and known.startswith(key)]
+    if len(trading) == 1:
+        return trading[0]  # the chain's name without its legal form ("POPULAR BOOK")
     allowed = max(1, len(key) // 6)
     near = sorted((Levenshtein.distance(key, known, score_cutoff=allowed), company.name)
                   for known, company in _BY_KEY.items())

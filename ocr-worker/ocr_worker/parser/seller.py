@@ -24,6 +24,10 @@ def find_seller(lines: list[str]) -> tuple[str | None, float, Brand | None]:
     # Restaurants", the company's former name); one below them is the customer's
     if by_number is not None and (legal is None or legal[0] > by_number[0]):
         return by_number[1].name, 0.9, None
+    header_name = header_shop_name(lines) if legal is None else None
+    company = company_by_name(header_name) if header_name else None
+    if company is not None:
+        return company.name, 0.8, None
     brand, confidence = match_brand(lines)
     if brand is not None and legal is not None and _named_above(lines, legal[0], brand):
         # a licensee names itself above the chain ("Golden Arches Restaurants Sdn Bhd" /
@@ -33,7 +37,7 @@ def find_seller(lines: list[str]) -> tuple[str | None, float, Brand | None]:
         return brand.name, confidence, brand
     # a chain named only below the header is where the shop stands ("TESCO PUTRA NILAI" under
     # a tenant's own legal name), not the shop
-    shop = legal_name or header_shop_name(lines)
+    shop = legal_name or header_name
     return shop, 0.4 if shop else 0.0, None
 
 
