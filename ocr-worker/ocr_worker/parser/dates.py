@@ -68,6 +68,11 @@ class DateHit:
     score: int
 
 
+def is_month_first(currency: str | None) -> bool:
+    """Dates are read month first on US receipts only."""
+    return currency == "USD"
+
+
 def _year(text: str) -> int:
     year = int(text)
     return year + 2000 if year < 100 else year

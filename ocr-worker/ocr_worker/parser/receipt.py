@@ -7,7 +7,7 @@ import re
 from ocr_worker.parser.checks import reconcile, run_checks
 from ocr_worker.parser.cleanup import repair_line
 from ocr_worker.parser.currency import detect_currency
-from ocr_worker.parser.dates import find_purchase_date
+from ocr_worker.parser.dates import find_purchase_date, is_month_first
 from ocr_worker.parser.header import find_company, find_receipt_number
 from ocr_worker.parser.items import classify, parse_items
 from ocr_worker.parser.keywords import PAYMENT_START, TAX_SUMMARY, is_paragon_mark
@@ -91,7 +91,7 @@ def parse_receipt(raw_lines: list[str]) -> Receipt:
     receipt.receipt_number = find_receipt_number(lines)
 
     receipt.currency, fc["currency"] = detect_currency(lines, brand.country if brand else None)
-    month_first = receipt.currency == "USD"
+    month_first = is_month_first(receipt.currency)
     found = find_purchase_date(lines, month_first=month_first)
     receipt.date, receipt.time, fc["date"] = found.value, found.time, found.confidence
     if found.line_index is not None:
