@@ -70,6 +70,12 @@ class OcrText:
         words = [w for w in self.words if w.line == index]
         return min(w.top for w in words), max(w.top + w.height for w in words)
 
+    def line_rect(self, index: int) -> tuple[int, int, int, int]:
+        """Left, top, right and bottom pixel of line ``index``'s words."""
+        words = [w for w in self.words if w.line == index]
+        top, bottom = self.line_box(index)
+        return min(w.left for w in words), top, max(w.left + w.width for w in words), bottom
+
 
 def ocr_lang() -> str:
     return os.environ.get("OCR_LANG", "").strip() or DEFAULT_LANG

@@ -4,7 +4,8 @@ One Tesseract pass over the thresholded image, then re-reads of single bands fro
 image where that pass is doubtful (``second_pass``): the date line always, the lines from the
 first item to the total only when the parse fails its own arithmetic. When the total or date is
 still missing or unconfirmed, RapidOCR reads the gray image and the two parses vote
-(``second_engine``). ``reread`` in the result lists the re-reads that were kept (``date``,
+(``second_engine``); otherwise its recogniser alone reads the date line once more (its digits
+are the surer). ``reread`` in the result lists the re-reads that were kept (``date``,
 ``items``, and ``engine:FIELDS`` for the fields RapidOCR's reading gave).
 """
 
@@ -24,10 +25,12 @@ from ocr_worker.contract import ReceiptResult
 from ocr_worker.image_input import load_image
 from ocr_worker.ocr import OcrError, OcrText, read_text
 from ocr_worker.parser import Receipt, parse_receipt
+from ocr_worker.parser.dates import is_month_first
 from ocr_worker.preprocess import Prepared, prepare
-from ocr_worker.rapid_engine import Box, read_text_rapid
+from ocr_worker.rapid_engine import Box, read_text_rapid, recognise_line
 from ocr_worker.second_engine import (
     boxes_to_read,
+    date_from_line_reading,
     decisive_rows,
     hybrid_lines,
     needs_second_engine,
@@ -113,6 +116,18 @@ class Reader:
         finally:
             self.seconds += time.perf_counter() - started
 
+    def line_reading(self, box: tuple[int, int, int, int]) -> tuple[str, float] | None:
+        """RapidOCR's recogniser over one box of the gray image: text and score; None
+        (logged) when it fails: the Tesseract reading stands."""
+        started = time.perf_counter()
+        try:
+            return recognise_line(self.prepared.gray.crop(box))
+        except OcrError as exc:
+            log.warning("second OCR engine failed on a line: %s", exc)
+            return None
+        finally:
+            self.seconds += time.perf_counter() - started
+
     def reread(self, band: Band) -> OcrText:
         gray = self.prepared.gray
         return self._read(gray.crop(band.box(gray.width)))
@@ -145,6 +160,29 @@ def reread_items(reader: Reader, first: OcrText, band: Band, rereads: dict[Band,
     return rereads, without
 
 
+#: the recogniser's score (0..1) below which its reading of the date line is no evidence: a
+#: digit it dropped ("6Apr2018" for "16 Apr 2018") scored 0.75, its right readings 0.85 and more
+SURE_LINE = 0.8
+
+
+def check_date_line(reader: Reader, first: OcrText, line: int, result: dict[str, Any]
+                    ) -> str | None:
+    """The second engine's recogniser reads the first pass's date line once more (where it
+    did not run over the image); its date, when it is one Tesseract's may be a misreading of
+    (``second_engine.date_from_line_reading``)."""
+    left, top, right, bottom = first.line_rect(line)
+    # the recogniser reads a line cropped close best (it scales the crop to its own height)
+    margin = max(2, (bottom - top) // 4)
+    gray = reader.prepared.gray
+    reading = reader.line_reading((max(0, left - margin), max(0, top - margin),
+                                   min(gray.width, right + margin),
+                                   min(gray.height, bottom + margin)))
+    if reading is None or reading[1] < SURE_LINE:
+        return None
+    return date_from_line_reading(reading[0], result["date"],
+                                  month_first=is_month_first(result["currency"]))
+
+
 def outcome_of(result: dict[str, Any]) -> str:
     if not result["items"] and result["total"] is None:
         return "no_text"
@@ -166,6 +204,7 @@ def process_image(data: bytes, settings: Settings, *, debug: bool = False) -> di
     reader = Reader(prepared, settings)
     first = reader.first_pass()
     parsed = parse_lines(first.lines)
+    first_date_line = parsed.date_line
     item_band = None
     if needs_item_reread(parsed.result, guessed=parsed.guessed):
         item_band = band_around(first, parsed.item_lines, prepared.gray.height)
@@ -189,6 +228,11 @@ def process_image(data: bytes, settings: Settings, *, debug: bool = False) -> di
                 kept.append("engine:" + "+".join(taken))
             if debug:
                 result["second_engine_lines"] = hybrid
+    elif first_date_line is not None:
+        date = check_date_line(reader, first, first_date_line, result)
+        if date is not None:
+            result["date"] = date
+            kept.append("engine:date")
     finished = time.perf_counter()
     metrics.OCR_SECONDS.observe(preprocessing + reader.seconds)
     metrics.PARSER_SECONDS.observe(finished - decoded - preprocessing - reader.seconds)

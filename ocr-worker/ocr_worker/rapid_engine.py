@@ -167,6 +167,20 @@ def read_segments(
     return segments
 
 
+def recognise_line(image: Image.Image) -> tuple[str, float]:
+    """RapidOCR's recogniser alone over one line's image (no detection: the caller knows
+    where the line is): its text and score. A few tens of milliseconds."""
+    bgr = np.ascontiguousarray(np.asarray(image.convert("RGB"))[:, :, ::-1])
+    try:
+        results, _ = engine().text_rec([bgr])
+    except OcrError:
+        raise
+    except Exception as exc:  # ONNX Runtime and OpenCV report failures as plain exceptions
+        raise OcrError(f"RapidOCR failed: {exc}") from exc
+    text, score = results[0]
+    return str(text).strip(), float(score)
+
+
 def _check_deadline(deadline: float, timeout: float, step: str) -> None:
     if time.monotonic() > deadline:
         raise OcrError(f"RapidOCR did not finish within {timeout:g} s (stopped after {step})")

@@ -136,3 +136,31 @@ def test_an_eight_digit_number_is_not_a_date_beside_a_real_one() -> None:
     assert find_purchase_date(lines, month_first=False).value == date(2018, 12, 25)
     assert find_purchase_date(["SHOP", "INV 12345678", "TOTAL 5.00"], month_first=False).value \
         is None
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("h 05-Jan-2017 03:17:50 PM", date(2017, 1, 5)),  # hyphens around a month name
+        # a recogniser that drops spaces glues the time to the year
+        ("10Apr201818:21", date(2018, 4, 10)),
+        ("Date 04/05/20177:19:43AM 12", date(2017, 5, 4)),
+    ],
+)
+def test_dates_as_printed_and_as_a_second_engine_reads_them(line: str, expected: date) -> None:
+    found = find_purchase_date(["SHOP", line, "TOTAL 5.00"], month_first=False)
+    assert found.value == expected and found.time is not None
+
+
+def test_a_year_whose_digit_reads_as_a_colon_is_not_a_two_digit_year() -> None:
+    """'25/10/20:7' is 2017 with its 1 read as ':', not 25 October 2020; the labelled date
+    above it stands."""
+    lines = ["SHOP", "VE0514 Date: 25/10/2017", "DD:25/10/20:7 11:43", "TOTAL 5.00"]
+    assert find_purchase_date(lines, month_first=False).value == date(2017, 10, 25)
+    assert dates_in_line("25/10/20 11:43", month_first=False) == [date(2020, 10, 25)]
+
+
+def test_a_separator_read_as_a_digit_is_repaired_when_no_other_date_stands() -> None:
+    lines = ["SHOP", "RECEIPT #: CGPD415639 DAEs 15/1172017 8 -", "TOTAL 16.00"]
+    found = find_purchase_date(lines, month_first=False)
+    assert found.value == date(2017, 11, 15) and found.confidence == 0.5

@@ -4,6 +4,7 @@ countries, each checked field by field."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -327,3 +328,40 @@ def test_no_item_read_then_total_and_payment_the_tax_table_below_is_not_items() 
     result = parse_receipt(lines).to_json()
     assert result["total"] == "14.00"
     assert all(item["name"] not in ("CR", "TAXTOTAL") for item in result["items"])
+
+
+def test_no_item_read_then_totals_and_a_tax_summary_its_rows_are_not_items() -> None:
+    """Item prices without their decimal points, then the totals and a GST summary with no
+    payment between: the summary's rate row ('SR 6 10.94 - 0.66') is not an item, so its
+    tax (0.66) is not confirmed as the total."""
+    lines = ["RESTORAN DE COFFEE O", "TAX INVOICE °°.", "„tem Qty Price AMOUNT —",
+             "ŚR: COFFEE O (T. AWAY) 1 230 230 |", "SR: SOYA BEAN (T AWAY) 10210 0 210",
+             "ee TOTAL 800, 1180", "m (Excluded GST} Sub Total : 1094", "Totał GST : 0.66 —",
+             "TOTAL 11.60 |", "GST SUMMARY „= \" FL. 5", "Tax Code _% __ Amount—-_* GST |",
+             "SR 6 10.94 - 0.66 |", "e - Total: .... 10.94 oa 0.66 -"]
+    result = parse_receipt(lines).to_json()
+    assert result["total"] == "11.60"
+    assert result["items"] == [] and "no items found" in result["warnings"]
+
+
+def test_total_paid_is_a_payment_not_the_total() -> None:
+    lines = ["SHOP", "Bread 4.15", "Total (Incl GST) RM4.15", "Total Paid RM20.20",
+             "Change RM16.05"]
+    result = parse_receipt(lines).to_json()
+    assert result["total"] == "4.15" and result["items"][0]["price"] == "4.15"
+    assert parse_receipt(lines).payment.paid == Decimal("20.20")
+
+
+def test_no_total_legible_the_subtotal_beats_what_was_handed_over() -> None:
+    lines = ["RESTORAN IBRAHIM MAJU SB", "QTY DESCRIPTION PRICE AMOUNT",
+             "1 MAKANAN 2.30 2.308", "| MAKANAN 1.40 1.408", "Sub Total Incl. GST RM 5.30",
+             "found Adjustnt RM 0.00", "otal , | RM 6.30", "Payment CASH RM 10.00",
+             "Ghange RM 4.70"]
+    result = parse_receipt(lines).to_json()
+    assert result["total"] == "5.30"
+    assert "total not printed legibly; taken from the subtotal" in result["warnings"]
+    # with the change read, paid less change is the total
+    lines = ["SHOP", "Sub Total 5.30", "CASH 10.00", "CHANGE 4.70"]
+    assert parse_receipt(lines).to_json()["total"] == "5.30"
+    lines = ["SHOP", "Sub Total 5.00", "CASH 10.00", "CHANGE 4.70"]
+    assert parse_receipt(lines).to_json()["total"] == "5.30"

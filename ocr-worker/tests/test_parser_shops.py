@@ -40,6 +40,14 @@ from ocr_worker.parser.tax_ids import find_nip, find_tax_ids, nip_is_valid
         (["CARREFOUR MARKET"], "Carrefour"),
         (["KAUFLANO"], "Kaufland"),  # one letter misread: fuzzy match
         (["Wesco", "Express"], "Tesco"),  # a short name, alone on its line
+        # German chains by their names and legal names
+        (["real GmbH", "Musterstr. 1"], "real"),
+        (["LOGO", "real,- SB-Warenhaus GmbH"], "real"),
+        (["SATURN", "Saturn Electro-Handelsgesellschaft mbH"], "Saturn"),
+        (["OBI GmbH & Co. Deutschland KG"], "OBI"),
+        (["HORNBACH Baumarkt AG"], "Hornbach"),
+        (["Müller Handels GmbH & Co. KG"], "Müller"),
+        (["GALERIA Kaufhof GmbH"], "Kaufhof"),
     ],
 )
 def test_brand_from_header(header: list[str], shop: str) -> None:
@@ -47,6 +55,11 @@ def test_brand_from_header(header: list[str], shop: str) -> None:
     assert brand is not None
     assert brand.name == shop
     assert confidence > 0.5
+
+
+def test_real_alone_is_a_word_not_the_chain() -> None:
+    assert match_brand(["Wir bieten real gute Preise", "Kasse 3"])[0] is None
+    assert match_brand(["REAL ESTATE SDN BHD"])[0] is None
 
 
 def test_ambiguous_words_are_not_brands_outside_the_header() -> None:
@@ -212,10 +225,10 @@ def test_every_chain_tax_id_passes_its_check_digit() -> None:
 
 
 def test_a_chain_named_below_the_header_is_where_the_shop_stands() -> None:
-    lines = ["MR D.I.Y. (M) SDN BHD", "(CO.REG : 860671-D)", "LOT 1851-A, JALAN KPB 6",
-             "43300 SERI KEMBANGAN", "GST ID: 000306020352", "TAX INVOICE", "Cashier: 1",
-             "Date: 02/03/2018", "ITEM 5.00", "(TESCO PUTRA NILAI)", "TOTAL 5.00"]
-    assert parse_receipt(lines).shop == "MR D.I.Y. (M) SDN BHD"
+    lines = ["MR D.I.Y. (JOHOR) SDN BHD", "(CO.REG : 933109-X)", "LOT 1851-A, JALAN KPB 6",
+             "43300 SERI KEMBANGAN", "GST ID: 000801771520", "TAX INVOICE", "Cashier: 1",
+             "Date: 02/03/2018", "ITEM 5.00", "TESCO PUTRA NILAI", "TOTAL 5.00"]
+    assert parse_receipt(lines).shop == "MR D.I.Y. (JOHOR) SDN BHD"
     assert parse_receipt(["TESCO", "Superstore", "TOTAL 5.00"]).shop == "Tesco"
 
 
@@ -239,9 +252,28 @@ def test_a_chain_named_below_the_header_is_where_the_shop_stands() -> None:
         (["MR. D.I.¥. (M) SDN BHD"], "MR. D.I.Y. (M) SDN BHD"),
         (["MR. D.I.Y: (M) SDN BHD"], "MR. D.I.Y: (M) SDN BHD"),
         # the owner's legal name under "Owned By:" is not the shop's
+        # ... and the shop's name shares a word with it: the owner's plainer type spells it
         (["_ SANYO STATIONERY SHOP", "NO. 31G&33G, JALAN SETIA INDAH", "Owned By:",
-          "SANYU SUPPLY SDN BHD"], "SANYO STATIONERY SHOP"),
+          "SANYU SUPPLY SDN BHD"], "SANYU STATIONERY SHOP"),
+        (["Kii GASI REN rl", "SANYOSTATIONERYSHOP ~~", "NO. 31G&33G, JALAN SETIA INDAH",
+          "GST ID No: 001531760640 TAX INVOICE", "med By :", "SANYU SUPPLY SDN BHD (1135772-K)"],
+         "SANYU STATIONERYSHOP"),
         (["Owned By:", "SANYU SUPPLY SDN BHD"], "SANYU SUPPLY SDN BHD"),
+        # a different word is not mended, a longer one is not cut
+        (["KEDAI MAJU", "Owned By:", "MAJA TRADING SDN BHD"], "KEDAI MAJU"),
+        (["SANYO STATIONERY SHOP", "Owned By:", "SANYUX SUPPLY SDN BHD"],
+         "SANYO STATIONERY SHOP"),
+        # a business word below the document's title names items, not the seller
+        (["SANYO STATIONERY SHOP", "NO. 31G&33G, JALAN SETIA INDAH", "40170 SETIA ALAM",
+          "Tel: +603-3362 4137", "TAX INVOICE", "CASH SALES COUNTER",
+          "7. 2012-0028 RESTAURANT ORDER CHIT NCR"], "SANYO STATIONERY SHOP"),
+        # a legal name whose bracket closes on the next line, specks before the close
+        (["\"AIK HUAT HARDWARE | 2:", "= ENTERPRISE (SETIA 2°:", "X. ALAM) SDN BHD. 2°",
+          "SEKSYEN U13, 40170 SHAH ALAM"],
+         "AIK HUAT HARDWARE ENTERPRISE (SETIA ALAM) SDN BHD"),
+        # CO. read as CD. at the start of the legal-form line continues the line above
+        (["POPULAR BOOK", ") CD. (M) SDN BHD", "{Company No. 113825-W)"],
+         "POPULAR BOOK CO. (M) SDN BHD"),
     ],
 )
 def test_legal_names_over_lines_and_owners(lines: list[str], name: str) -> None:

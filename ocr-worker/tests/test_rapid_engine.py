@@ -13,7 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw, ImageFont, ImageOps
 
 from ocr_worker import rapid_engine
 from ocr_worker.image_input import load_image
@@ -95,6 +95,12 @@ def test_reads_a_plain_slip_line_by_line() -> None:
     ]
     assert text.mean_confidence > 80
     assert all(0 <= w.confidence <= 100 for w in text.words)
+
+
+def test_the_recogniser_alone_reads_one_line() -> None:
+    line = slip(["Date: 28/12/2018 10:15"])
+    text, score = rapid_engine.recognise_line(line.crop(ImageOps.invert(line).getbbox()))
+    assert text.replace(" ", "") == "Date:28/12/201810:15" and score > 0.8
 
 
 @pytest.mark.parametrize("layout", ["uk", "biedronka"])
@@ -214,7 +220,7 @@ def test_onnx_runtime_adds_no_threads(tmp_path: Path) -> None:
 READ_OFFLINE = f"""
     import sys
     FONT = {str(FONT)!r}
-    from PIL import Image, ImageDraw, ImageFont
+    from PIL import Image, ImageDraw, ImageFont, ImageOps
     writes, connects = [], []
     def watch(event, args):
         if event == "open" and args[1] is not None and any(c in str(args[1]) for c in "wax+"):

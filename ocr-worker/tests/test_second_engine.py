@@ -67,6 +67,9 @@ def test_equally_sure_dates_go_to_the_second_engine_a_surer_one_stays() -> None:
     assert result["date"] == "2018-03-06" and "date" in taken
     vague = parsed(["SHOP", "TOTAL 9.00", "06/03/2018"])
     assert vote(first, vague)[0]["date"] == "2016-03-06"
+    # one label less sure is near enough: the second engine reads digits better
+    unlabelled = parsed(["SHOP", "TOTAL 9.00", "06/03/2018 10:00"])
+    assert vote(first, unlabelled)[0]["date"] == "2018-03-06"
 
 
 def test_boxes_read_are_those_in_decisive_rows_or_missed_by_tesseract() -> None:

@@ -9,7 +9,7 @@ from PIL import Image
 
 from ocr_worker import pipeline
 from ocr_worker.config import Settings
-from ocr_worker.ocr import OcrText, OcrWord
+from ocr_worker.ocr import OcrError, OcrText, OcrWord
 from ocr_worker.pipeline import process_image
 from ocr_worker.second_pass import Band, band_around, needs_item_reread, splice
 
@@ -47,6 +47,7 @@ def fake_ocr(monkeypatch: pytest.MonkeyPatch, answers: list[OcrText]) -> list[Im
     monkeypatch.setattr(pipeline, "recognise", recognise)
     # these tests are about Tesseract's re-reads: the second engine reads nothing here
     monkeypatch.setattr(pipeline, "read_text_rapid", lambda image, **kwargs: OcrText())
+    monkeypatch.setattr(pipeline, "recognise_line", lambda image: ("", 0.0))
     return seen
 
 
@@ -177,3 +178,51 @@ def test_the_second_engine_reads_the_total_row_tesseract_could_not(
     assert result["total"] == "11.48"
     assert "engine:total" in result["reread"]
     assert result["checks"]["items_sum_matches_total"] is True
+
+
+@pytest.mark.parametrize(
+    ("reading", "score", "date", "kept"),
+    [
+        ("26.12.2024 15:17", 0.9, "2024-12-26", False),  # the same date: nothing to change
+        ("28.12.2024 15:17", 0.9, "2024-12-28", True),  # a digit Tesseract misread
+        ("Data: 28.12.2024", 0.9, "2024-12-28", True),
+        ("28.12.2024 15:17", 0.7, "2024-12-26", False),  # the recogniser unsure of it
+        ("14.03.2023 15:17", 0.9, "2024-12-26", False),  # another date altogether
+        ("28.12.2024 29.12.2024", 0.9, "2024-12-26", False),  # two dates: neither
+        ("~~ ::", 0.9, "2024-12-26", False),
+    ],
+)
+def test_the_second_engines_recogniser_reads_the_date_line_once_more(
+    monkeypatch: pytest.MonkeyPatch, png: bytes, reading: str, score: float, date: str,
+    kept: bool,
+) -> None:
+    """A consistent Tesseract parse: RapidOCR does not read the image, its recogniser reads
+    the date line's band alone, and its date wins when it is a glyph or two from
+    Tesseract's."""
+    first = text_of(HEADER + ITEMS_GOOD + ["26.12.2024 15:17"])
+    fake_ocr(monkeypatch, [first, first])
+    bands: list[Image.Image] = []
+
+    def recognise(image: Image.Image) -> tuple[str, float]:
+        bands.append(image)
+        return reading, score
+
+    monkeypatch.setattr(pipeline, "recognise_line", recognise)
+    result = process_image(png, Settings())
+    assert len(bands) == 1 and bands[0].height <= 2 * 24 + 24  # the date line's rows
+    assert result["date"] == date
+    assert ("engine:date" in result["reread"]) is kept
+
+
+def test_a_failing_recogniser_leaves_tesseracts_date(
+    monkeypatch: pytest.MonkeyPatch, png: bytes
+) -> None:
+    first = text_of(HEADER + ITEMS_GOOD + ["26.12.2024 15:17"])
+    fake_ocr(monkeypatch, [first, first])
+
+    def broken(image: Image.Image) -> tuple[str, float]:
+        raise OcrError("RapidOCR failed: test")
+
+    monkeypatch.setattr(pipeline, "recognise_line", broken)
+    result = process_image(png, Settings())
+    assert result["date"] == "2024-12-26" and "engine:date" not in result["reread"]

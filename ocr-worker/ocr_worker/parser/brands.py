@@ -78,6 +78,26 @@ BRANDS: tuple[Brand, ...] = (
     Brand("EDEKA", ("EDEKA",), "DE"),
     Brand("Penny", ("PENNY",), None, strict=True),
     Brand("dm", ("DMDROGERIE",), "DE"),
+    # real prints itself lower case, by its legal name ("real GmbH", "real,- SB-Warenhaus
+    # GmbH"); the word alone is too common to name it
+    Brand("real", ("REALGMBH", "REALSBWARENHAUS"), "DE"),
+    Brand("Kaufhof", ("GALERIAKAUFHOF", "KAUFHOF"), "DE"),
+    Brand("Saturn", ("SATURN",), "DE", strict=True),
+    Brand("OBI", ("OBI",), None, strict=True),
+    Brand("Bauhaus", ("BAUHAUS",), "DE"),
+    Brand("Hornbach", ("HORNBACH",), "DE"),
+    Brand("toom", ("TOOM",), "DE", strict=True),
+    Brand("tegut", ("TEGUT",), "DE"),
+    Brand("famila", ("FAMILA",), "DE", strict=True),
+    Brand("Marktkauf", ("MARKTKAUF",), "DE"),
+    Brand("Müller", ("MULLERHANDELS", "MUELLERHANDELS", "MULLERDROGERIE"), "DE"),
+    Brand("Budni", ("BUDNIKOWSKY",), "DE"),
+    Brand("Tchibo", ("TCHIBO",), "DE"),
+    Brand("Deichmann", ("DEICHMANN",), None),
+    Brand("Thalia", ("THALIA",), None, strict=True),
+    Brand("Fressnapf", ("FRESSNAPF",), None),
+    Brand("Kik", ("KIKTEXTILIEN",), None),
+    Brand("Woolworth", ("WOOLWORTH",), None),
     Brand("Globus", ("GLOBUS",), None, strict=True),
     Brand("Norma", ("NORMA",), "DE", strict=True),
     Brand("Spar", ("SPAR", "EUROSPAR", "INTERSPAR"), None, strict=True),
@@ -96,6 +116,7 @@ BRANDS: tuple[Brand, ...] = (
     Brand("Mercadona", ("MERCADONA",), "ES"),
     Brand("McDonald's", ("MCDONALD",)),
     Brand("Starbucks", ("STARBUCKS",)),
+    Brand("FamilyMart", ("FAMILYMART",)),
 )
 
 
@@ -159,6 +180,14 @@ def _fuzzy_words(line: str, brand: Brand, key: str) -> bool:
             if Levenshtein.distance(joined, key, score_cutoff=allowed) <= allowed:
                 return True
     return False
+
+
+def brand_named_in(line: str, brand: Brand) -> bool:
+    """``line`` spells one of the brand's names (the exact test of ``match_brand``)."""
+    if _WHERE.match(line):
+        return False
+    key = letters_key(line)
+    return any(_strict_match(line, k) if brand.strict else k in key for k in brand.keys)
 
 
 def brand_by_tax_id(lines: list[str]) -> Brand | None:

@@ -124,6 +124,13 @@ def reconcile(
             )
     if total is None and total_digits:
         total = _whole_units_total(receipt, total_digits)
+    if total is None and receipt.subtotal is not None and receipt.payment.change is None \
+            and values and values == [value for name, value in evidence if name == "payment"] \
+            and all(ZERO < receipt.subtotal <= value for value in values):
+        # what was handed over, no change read: the subtotal is nearer what was to pay
+        total = receipt.subtotal
+        receipt.warnings.append("total not printed legibly; taken from the subtotal")
+        receipt.field_confidence["total"] = 0.4
     if total is None:
         # Two independent sources agreeing is enough to state the total.
         for _, value in evidence:

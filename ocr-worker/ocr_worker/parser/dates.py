@@ -23,21 +23,33 @@ _MONTHS = {
 }
 _MONTH_WORD = r"[A-Z]{3,10}\.?"
 
+#: the end of a year: no digit follows, unless it is the time glued on ("10Apr201818:21",
+#: "04/05/20177:19:43AM": a recogniser that drops spaces)
+_YEAR_END = r"(?:(?!\d)|(?=\d{1,2}:\d\d))"
+_GLUED_TIME = re.compile(r"(?<=(?:[-/.]|[A-Z])(?:19|20)\d\d)(?=\d{1,2}:\d\d)")
 _ISO = re.compile(
     r"(?<!\d)(?P<y>\d{4})\s?[-./]\s?(?P<m>\d{1,2})\s?[-./]\s?(?P<d>\d{1,2})(?!\d)"
 )
 _NUMERIC = re.compile(
-    r"(?<![\d.,])(?P<a>\d{1,2})\s?(?P<s>[-./])\s?(?P<b>\d{1,2})\s?(?P=s)\s?(?P<y>\d{4}|\d{2})(?![\d,]|\.\d)"
+    r"(?<![\d.,])(?P<a>\d{1,2})\s?(?P<s>[-./])\s?(?P<b>\d{1,2})\s?(?P=s)\s?"
+    rf"(?:(?P<y4>\d{{4}}){_YEAR_END}|(?P<y>\d{{2}})"
+    # "25/10/20:7": a four-digit year with a digit read as a colon, not the year 2020
+    r"(?![\d,]|\.\d|:\d(?!\d)))"
 )
 _DAY_MONTH_NAME = re.compile(
-    rf"(?<!\d)(?P<d>\d{{1,2}})\.?[ -]?(?P<mon>{_MONTH_WORD})[ -,]?\s?(?P<y>\d{{4}}|\d{{2}})(?!\d)"
+    rf"(?<!\d)(?P<d>\d{{1,2}})\.?[ -]?(?P<mon>{_MONTH_WORD})[ ,-]?\s?(?P<y>\d{{4}}|\d{{2}})"
+    rf"{_YEAR_END}"
 )
 _MONTH_NAME_DAY = re.compile(
     rf"(?<![A-Z])(?P<mon>{_MONTH_WORD})\s?(?P<d>\d{{1,2}})(?:ST|ND|RD|TH)?,?\s(?P<y>\d{{4}})(?!\d)"
 )
 #: a date printed without its separators, or with one lost ("21032018", "3003/2018"): read
 #: only as a repair, when no regular date stands on the receipt
-_COMPACT = re.compile(r"(?<![\d.,/-])(?P<d>[0-3]\d)(?P<m>[01]\d)[/.-]?(?P<y>20\d\d)(?![\d.,])")
+_COMPACT = re.compile(
+    r"(?<![\d.,/-])(?P<d>[0-3]\d)(?P<m>[01]\d)[/.-]?(?P<y>20\d\d)(?![\d.,])"
+    # the second separator read as a 7 or a 1 ("15/1172017")
+    r"|(?<![\d.,/-])(?P<d2>[0-3]?\d)/(?P<m2>[01]?\d)[71](?P<y2>20\d\d)(?![\d.,])"
+)
 TIME_RE = re.compile(
     r"(?<![\d:])(?P<h>[01]?\d|2[0-3])\s?:\s?(?P<m>[0-5]\d)(?:\s?:\s?(?P<s>[0-5]\d))?(?![\d:])"
     r"(?:\s?(?P<ampm>[AP])\.?M\b)?"
@@ -54,6 +66,11 @@ class DateHit:
     value: date
     line_index: int
     score: int
+
+
+def is_month_first(currency: str | None) -> bool:
+    """Dates are read month first on US receipts only."""
+    return currency == "USD"
 
 
 def _year(text: str) -> int:
@@ -133,7 +150,7 @@ def dates_in_line(line: str, *, month_first: bool, repair: bool = False) -> list
     for m in _NUMERIC.finditer(text):
         if any(s <= m.start() < e for s, e in taken):
             continue
-        a, b, year = int(m["a"]), int(m["b"]), _year(m["y"])
+        a, b, year = int(m["a"]), int(m["b"]), _year(m["y4"] or m["y"])
         first_is_month = month_first
         if a > 12 >= b and a <= 31:
             first_is_month = False
@@ -157,14 +174,20 @@ def dates_in_line(line: str, *, month_first: bool, repair: bool = False) -> list
                 taken.append(m.span())
     if repair and not found:
         for m in _COMPACT.finditer(text):
-            value = _make(int(m["y"]), int(m["m"]), int(m["d"]))
+            fields = ("y", "m", "d") if m["y"] else ("y2", "m2", "d2")
+            value = _make(*(int(m[name]) for name in fields))
             if value:
                 found.append((m.start(), value))
     return [value for _, value in sorted(found, key=lambda pair: pair[0])]
 
 
+def _unglued(line: str) -> str:
+    """The folded line with a space between a year and the time glued to it."""
+    return _GLUED_TIME.sub(" ", fold(line))
+
+
 def find_time(line: str) -> str | None:
-    match = TIME_RE.search(fold(line))
+    match = TIME_RE.search(_unglued(line))
     if not match:
         return None
     hour = int(match["h"])
@@ -178,10 +201,10 @@ def find_time(line: str) -> str | None:
 def _date_hits(lines: list[str], *, month_first: bool, repair: bool) -> list[DateHit]:
     hits: list[DateHit] = []
     for index, line in enumerate(lines):
-        folded = fold(line)
+        folded = _unglued(line)
         if _NOT_PURCHASE.search(folded):
             continue
-        for value in dates_in_line(line, month_first=month_first, repair=repair):
+        for value in dates_in_line(folded, month_first=month_first, repair=repair):
             score = 1
             if TIME_RE.search(folded):
                 score += 2

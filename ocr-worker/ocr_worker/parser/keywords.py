@@ -53,6 +53,8 @@ NOT_TOTAL = re.compile(
     r"(?:TOTAL|SUMME|SUMA|SUM)\s?:?\s?(?:GST|SST|MWST|UST|STEUER|TAX|VAT)\b|"
     r"\bEXCL(?:UDING|USIVE|\.)?\b|\bW/?O (?:GST|TAX)|INCLUDED IN TOTAL|^\W*(?:GST|SST)\b|"
     r"TOTAL (?:QUANTITY|ITEMS?|DISCOUNTS?)\b|TOTAL NO\b|"
+    # the amount handed over ("Total Paid RM20.20"), not the total
+    r"TOTAL (?:PAID|TENDERED|RECEIVED)\b|"
     # a loyalty account's balance, not the receipt's
     r"(?:OPENING|CLOSING|POINTS?|REWARDS?|CARD|GIFT ?CARD) BALANCE"
 )
@@ -79,6 +81,7 @@ CASH = re.compile(
 #: what is still to pay is the due amount, not this
 PAID = re.compile(
     r"^\W*(?:PAYMENT|PAID AMOUNT|AMOUNT PAID|AMOUNT RECEIVED|RECEIVED|TENDERED|BEZAHLT|GEGEBEN|"
+    r"TOTAL PAID|TOTAL TENDERED|"
     r"ZAPLACONO)\b(?!.*\b(?:DUE|TO BE PAID|PAYABLE)\b)"
 )
 #: the tax summary table that closes a Malaysian receipt: its "Total" row sums the table

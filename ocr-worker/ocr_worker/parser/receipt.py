@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import re
 
-from ocr_worker.parser.brands import BRAND_BELOW_HEADER, match_brand
 from ocr_worker.parser.checks import reconcile, run_checks
 from ocr_worker.parser.cleanup import repair_line
 from ocr_worker.parser.currency import detect_currency
-from ocr_worker.parser.dates import find_purchase_date
+from ocr_worker.parser.dates import find_purchase_date, is_month_first
 from ocr_worker.parser.header import find_company, find_receipt_number
 from ocr_worker.parser.items import classify, parse_items
-from ocr_worker.parser.keywords import PAYMENT_START, is_paragon_mark
+from ocr_worker.parser.keywords import PAYMENT_START, TAX_SUMMARY, is_paragon_mark
 from ocr_worker.parser.model import Receipt
 from ocr_worker.parser.payment import parse_payment
-from ocr_worker.parser.shops import header_shop_name, legal_name_line
+from ocr_worker.parser.seller import find_seller
 from ocr_worker.parser.tax_ids import find_nip
 from ocr_worker.parser.text import clean_line, fold
 from ocr_worker.parser.totals import find_totals, is_end_of_items, payment_start
@@ -47,6 +46,11 @@ def _item_section(lines: list[str]) -> tuple[int, int]:
     first_end: int | None = None
     for index in range(start, len(lines)):
         line = lines[index]
+        if first_end is not None and not seen_item and not marked \
+                and TAX_SUMMARY.search(fold(line)):
+            # a tax summary after total-looking lines, no item read: the footer; the
+            # summary's rate rows are not items
+            return first_end, first_end
         if is_end_of_items(line):
             if marked or seen_item:
                 return start, index
@@ -80,23 +84,14 @@ def parse_receipt(raw_lines: list[str]) -> Receipt:
         run_checks(receipt)
         return receipt
 
-    brand, shop_confidence = match_brand(lines)
+    receipt.shop, shop_confidence, brand = find_seller(lines)
     receipt.company = find_company(lines)
-    legal_name = legal_name_line(lines)
-    if brand is not None and (shop_confidence != BRAND_BELOW_HEADER or legal_name is None):
-        receipt.shop = brand.name
-    else:
-        # a chain named only below the header is where the shop stands ("TESCO PUTRA NILAI"
-        # under a tenant's own legal name), not the shop
-        brand = None
-        receipt.shop = legal_name or header_shop_name(lines)
-        shop_confidence = 0.4 if receipt.shop else 0.0
     fc["shop"] = shop_confidence
     receipt.nip = find_nip(lines)
     receipt.receipt_number = find_receipt_number(lines)
 
     receipt.currency, fc["currency"] = detect_currency(lines, brand.country if brand else None)
-    month_first = receipt.currency == "USD"
+    month_first = is_month_first(receipt.currency)
     found = find_purchase_date(lines, month_first=month_first)
     receipt.date, receipt.time, fc["date"] = found.value, found.time, found.confidence
     if found.line_index is not None:

@@ -89,7 +89,8 @@ def trim_edge_noise(line: str) -> str:
     tokens = line.split()
     while tokens and _is_noise_token(tokens[0]):
         tokens.pop(0)
-    while tokens and (_is_noise_token(tokens[-1]) or (len(tokens[-1]) == 1 and len(tokens) > 2)):
+    while tokens and (_is_noise_token(tokens[-1]) or (
+            len(tokens[-1].strip("°:;.,'\"")) == 1 and len(tokens) > 2)):
         tokens.pop()
     label_end = next((i for i, token in enumerate(tokens[:2])
                       if token.endswith(":") and token[:-1].isalpha()), None)
@@ -118,7 +119,11 @@ _DIGIT_IN_WORD = str.maketrans({"0": "O", "1": "I", "5": "S", "8": "B", "|": "I"
 _MALAYSIA_MARK = re.compile(r"\((?:[HWN]|KH|NH|HM|IM|RN)\)(?= SDN BHD$)")
 #: the owner's legal name under the shop's own, on the line after "Owned By:" ("SANYU
 #: STATIONERY SHOP" ... "Owned By:" / "SANYU SUPPLY SDN BHD"): the shop is the first name
-_OWNER = re.compile(r"\bOWNE?D?\s?BY\b|\bDIMILIKI\b|\bOPERATED BY\b|\bBETRIEBEN VON\b")
+_OWNER = re.compile(r"\bOWNE?D?\s?BY\b|\bDIMILIKI\b|\bOPERATED BY\b|\bBETRIEBEN VON\b|"
+                    # the label with its first letters cut off at the paper's edge: "med By :"
+                    r"\b[A-Z]{0,3}[NM]ED\s?BY\s?:")
+#: the document's title: the header (and the search for the shop's name) ends there
+_DOCUMENT_TITLE = re.compile(r"\b(?:TAX INVOICE|CASH SALES?|CASH BILL|INVOICE|RECEIPT)\b")
 #: a registration number after the legal form: "(139386 X)", "862725-U", "(CO.REG 933109-X)"
 _REGISTRATION_TAIL = re.compile(r"[\s(\[{]*(?:CO\.?\s?REG\.?\s?(?:NO\.?)?:?\s*)?"
                                 r"\d[\d\s-]{3,}[A-Z]?[)\]}]?\W*$", re.IGNORECASE)
@@ -128,7 +133,7 @@ _REGISTRATION_TAIL = re.compile(r"[\s(\[{]*(?:CO\.?\s?REG\.?\s?(?:NO\.?)?:?\s*)?
 _TRAILING_WORDS = [word for word in BUSINESS_WORDS
                    if word not in ("SYARIKAT", "PERNIAGAAN", "RESTORAN", "POLSKA")]
 _CONTINUATION = re.compile(
-    rf"^(?:&|8\s|CO\.|SDN|S/B|\(M\)|BHD|GMBH|SP\.|(?:{'|'.join(_TRAILING_WORDS)})\b)",
+    rf"^(?:&|8\s|C[O0D]\.|SDN|S/B|\(M\)|BHD|GMBH|SP\.|(?:{'|'.join(_TRAILING_WORDS)})\b)",
     re.IGNORECASE)
 
 
@@ -167,11 +172,21 @@ def _clean_legal_name(line: str) -> str:
 
 def legal_name_line(lines: list[str], header_size: int = 10, *, owner: bool = False
                     ) -> str | None:
+    """The header's legal name (see `legal_name_at`)."""
+    found = legal_name_at(lines, header_size, owner=owner)
+    return found[1] if found else None
+
+
+def legal_name_at(lines: list[str], header_size: int = 10, *, owner: bool = False
+                  ) -> tuple[int, str] | None:
     """The header line that names the business with its legal form (``... SDN BHD``), joined
     to the line above when it only continues it; the owner's (under "Owned by") only with
     ``owner``."""
     for index, line in enumerate(lines[:header_size]):
         folded = fold(line)
+        if index >= 3 and not owner and _DOCUMENT_TITLE.search(folded) \
+                and not _OWNER.search(folded):
+            break  # below the title: items ("RESTAURANT ORDER CHIT"), not the seller
         if re.search(r"\d[.,]\d{2}\b", folded) or _NOT_A_NAME.search(folded):
             continue
         if not owner and index > 0 and _OWNER.search(fold(lines[index - 1])):
@@ -180,7 +195,18 @@ def legal_name_line(lines: list[str], header_size: int = 10, *, owner: bool = Fa
                 or COMPANY_SUFFIX.search(folded)):
             continue
         name = _clean_legal_name(line)
+        if name.count("(") > name.count(")") and index + 1 < len(lines):
+            # "ENTERPRISE (SETIA" / "ALAM) SDN BHD": the bracket closes on the next line
+            below = _clean_legal_name(lines[index + 1]).split()
+            closing = next((i for i, word in enumerate(below) if ")" in word), None)
+            if closing is not None and "(" not in " ".join(below[:closing + 1]):
+                # letters before the closing word short enough to be specks ("X. ALAM)")
+                while closing and len(below[0].strip(".,")) <= 2:
+                    below.pop(0)
+                    closing -= 1
+                name = f"{name} {' '.join(below)}"
         if index > 0 and _CONTINUATION.match(name):
+            name = re.sub(r"^C[0D]\.", "CO.", name)  # "POPULAR BOOK" / "CD. (M) SDN BHD"
             above = trim_edge_noise(lines[index - 1])
             folded_above = fold(above)
             if not any(ch.isdigit() for ch in above) and not _ADDRESS.search(folded_above) \
@@ -188,7 +214,7 @@ def legal_name_line(lines: list[str], header_size: int = 10, *, owner: bool = Fa
                 name = f"{above} {name}"
         name = _letters_for_digits(name)
         if _looks_like_name(name):
-            return name
+            return index, name
     return None
 
 
@@ -200,18 +226,58 @@ def fallback_shop_name(lines: list[str]) -> str | None:
 
 def header_shop_name(lines: list[str], header_size: int = 6) -> str | None:
     """The first header line that looks like a business name, else the owner's legal name
-    (for a header with no legal name of the shop's own: see `legal_name_line`)."""
-    for index, line in enumerate(lines[:header_size]):
-        folded = fold(trim_edge_noise(line))
-        if any(ch.isdigit() for ch in folded):
-            continue  # numbers belong to addresses, phone and shop numbers, not to names
-        if _ADDRESS.search(folded) or _NOT_A_NAME.search(folded) or _OWNER.search(folded):
-            continue
-        name = trim_edge_noise(line)
-        if line.rstrip(" .,").endswith("&") and index + 1 < len(lines):
-            name = f"{name} & {trim_edge_noise(lines[index + 1])}"  # "HARDWARE &" / "ELECTRICAL"
-        name = _COMPANY_SUFFIX_ANY_CASE.sub("", name).strip(" ,.-*")
-        name = re.sub(r"\s{2,}", " ", name)
-        if _looks_like_name(name):
-            return name
-    return legal_name_line(lines, owner=True)
+    (for a header with no legal name of the shop's own: see `legal_name_line`). Where an
+    owner is named, the line that shares a word with the owner's name is the shop's, not
+    logo debris above it."""
+    names = [name for name in (_header_name(lines, index) for index in range(header_size))
+             if name is not None]
+    owner = legal_name_line(lines, owner=True)
+    if not names:
+        return owner
+    if owner is None:
+        return names[0]
+    mended = [mend_from_owner(name, owner) for name in names]
+    owners_words = {word for word in owner.split() if len(word) >= 4}
+    return next((name for name in mended if owners_words & set(name.split())), mended[0])
+
+
+def _header_name(lines: list[str], index: int) -> str | None:
+    """Header line ``index`` as a business name, None when it does not look like one."""
+    if index >= len(lines):
+        return None
+    line = lines[index]
+    folded = fold(trim_edge_noise(line))
+    if any(ch.isdigit() for ch in folded):
+        return None  # numbers belong to addresses, phone and shop numbers, not to names
+    if _ADDRESS.search(folded) or _NOT_A_NAME.search(folded) or _OWNER.search(folded):
+        return None
+    if index > 0 and _OWNER.search(fold(lines[index - 1])):
+        return None  # the owner's name: see `legal_name_line`
+    name = trim_edge_noise(line)
+    if line.rstrip(" .,").endswith("&") and index + 1 < len(lines):
+        name = f"{name} & {trim_edge_noise(lines[index + 1])}"  # "HARDWARE &" / "ELECTRICAL"
+    name = _COMPANY_SUFFIX_ANY_CASE.sub("", name).strip(" ,.-*")
+    name = re.sub(r"\s{2,}", " ", name)
+    return name if _looks_like_name(name) else None
+
+
+def mend_from_owner(name: str, owner: str) -> str:
+    """The shop's name with a word put right from its owner's legal name, where the two
+    share it ("SANYO STATIONERY SHOP" owned by "SANYU SUPPLY SDN BHD"): the large display
+    type of the name reads worse than the body type of the owner's line. A word of four
+    letters or more, one glyph apart, never a letter more or less; a word glued to the
+    next ("SANYOSTATIONERY") is mended and split."""
+    known = [word for word in owner.split() if len(word) >= 4 and word.isalpha()]
+    mended = []
+    for token in name.split():
+        for word in known:
+            head = token[:len(word)]
+            if head == word or not head.isupper() or len(head) < len(word):
+                continue
+            if Hamming.distance(head, word) == 1 and (
+                len(token) == len(word) or len(token) >= len(word) + 4
+            ):
+                token = word if len(token) == len(word) else f"{word} {token[len(word):]}"
+                break
+        mended.append(token)
+    return " ".join(mended)

@@ -12,6 +12,7 @@ from ocr_worker.parser.keywords import (
     DEPOSIT,
     NON_FISCAL,
     NOT_TOTAL,
+    PAID,
     PAYMENT_START,
     PTU_BLOCK,
     ROUNDING,
@@ -177,5 +178,5 @@ def is_end_of_items(line: str) -> bool:
     return bool(
         is_polish_sum(line) or is_generic_total(line) or SUBTOTAL.search(folded)
         or AMOUNT_DUE.search(folded) or NON_FISCAL.search(folded) or is_ptu_line(line)
-        or PAYMENT_START.search(folded)
+        or PAYMENT_START.search(folded) or PAID.search(folded)
     )
