@@ -15,7 +15,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from PIL import Image
 
@@ -47,6 +47,7 @@ from ocr_worker.second_pass import (
 )
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 def prepared_or_gray(image: Image.Image) -> Prepared:
@@ -102,31 +103,29 @@ class Reader:
     def first_pass(self) -> OcrText:
         return self._read(self.prepared.image)
 
-    def second_engine(self, keep: Callable[[Box], bool]) -> OcrText | None:
-        """RapidOCR over the gray image, recognising the boxes ``keep`` accepts, within what
-        the Tesseract passes left of the time limit (gunicorn's own timeout is only 30 s
-        longer); None (logged) when it fails or runs out: the Tesseract reading still stands."""
+    def _second_opinion(self, read: Callable[[], T]) -> T | None:
+        """``read`` (RapidOCR), its time counted with the passes'; None (logged) when it
+        fails or runs out: the Tesseract reading still stands."""
         started = time.perf_counter()
-        left = max(1.0, self.settings.ocr_time_limit_seconds - self.seconds)
         try:
-            return read_text_rapid(self.prepared.gray, keep=keep, timeout=left)
+            return read()
         except OcrError as exc:
             log.warning("second OCR engine failed: %s", exc)
             return None
         finally:
             self.seconds += time.perf_counter() - started
 
+    def second_engine(self, keep: Callable[[Box], bool]) -> OcrText | None:
+        """RapidOCR over the gray image, recognising the boxes ``keep`` accepts, within what
+        the Tesseract passes left of the time limit (gunicorn's own timeout is only 30 s
+        longer)."""
+        left = max(1.0, self.settings.ocr_time_limit_seconds - self.seconds)
+        return self._second_opinion(
+            lambda: read_text_rapid(self.prepared.gray, keep=keep, timeout=left))
+
     def line_reading(self, box: tuple[int, int, int, int]) -> tuple[str, float] | None:
-        """RapidOCR's recogniser over one box of the gray image: text and score; None
-        (logged) when it fails: the Tesseract reading stands."""
-        started = time.perf_counter()
-        try:
-            return recognise_line(self.prepared.gray.crop(box))
-        except OcrError as exc:
-            log.warning("second OCR engine failed on a line: %s", exc)
-            return None
-        finally:
-            self.seconds += time.perf_counter() - started
+        """RapidOCR's recogniser over one box of the gray image: text and score."""
+        return self._second_opinion(lambda: recognise_line(self.prepared.gray.crop(box)))
 
     def reread(self, band: Band) -> OcrText:
         gray = self.prepared.gray

@@ -115,6 +115,11 @@ def read_text_rapid(
     return group_lines(segments)
 
 
+def _bgr(image: Image.Image) -> np.ndarray:
+    """The image as the BGR array OpenCV and RapidOCR take."""
+    return np.ascontiguousarray(np.asarray(image.convert("RGB"))[:, :, ::-1])
+
+
 def _rectangle(quad: np.ndarray) -> Box:
     xs, ys = quad[:, 0], quad[:, 1]
     return (int(np.floor(xs.min())), int(np.floor(ys.min())),
@@ -131,7 +136,7 @@ def read_segments(
     here so that the deadline can stop the work between them.
     """
     ocr = engine()
-    bgr = np.ascontiguousarray(np.asarray(image.convert("RGB"))[:, :, ::-1])
+    bgr = _bgr(image)
     try:
         img, ratio_h, ratio_w = ocr.preprocess(bgr)  # scales the longest side to MAX_SIDE
         img, record = ocr.maybe_add_letterbox(img, {"preprocess": {
@@ -170,9 +175,8 @@ def read_segments(
 def recognise_line(image: Image.Image) -> tuple[str, float]:
     """RapidOCR's recogniser alone over one line's image (no detection: the caller knows
     where the line is): its text and score. A few tens of milliseconds."""
-    bgr = np.ascontiguousarray(np.asarray(image.convert("RGB"))[:, :, ::-1])
     try:
-        results, _ = engine().text_rec([bgr])
+        results, _ = engine().text_rec([_bgr(image)])
     except OcrError:
         raise
     except Exception as exc:  # ONNX Runtime and OpenCV report failures as plain exceptions

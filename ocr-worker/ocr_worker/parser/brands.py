@@ -182,12 +182,16 @@ def _fuzzy_words(line: str, brand: Brand, key: str) -> bool:
     return False
 
 
+def _spells(line: str, key: str, brand: Brand, *, strict_too: bool) -> bool:
+    """``line`` (``key``: its letters) spells one of ``brand``'s names exactly; a strict
+    brand's (short, ambiguous) only with ``strict_too``."""
+    return any((strict_too and _strict_match(line, k)) if brand.strict else k in key
+               for k in brand.keys)
+
+
 def brand_named_in(line: str, brand: Brand) -> bool:
     """``line`` spells one of the brand's names (the exact test of ``match_brand``)."""
-    if _WHERE.match(line):
-        return False
-    key = letters_key(line)
-    return any(_strict_match(line, k) if brand.strict else k in key for k in brand.keys)
+    return not _WHERE.match(line) and _spells(line, letters_key(line), brand, strict_too=True)
 
 
 def brand_by_tax_id(lines: list[str]) -> Brand | None:
@@ -208,12 +212,8 @@ def match_brand(lines: list[str], header_size: int = 8) -> tuple[Brand | None, f
                 continue
             key = letters_key(line)
             for brand in BRANDS:
-                for brand_key in brand.keys:
-                    if brand.strict:
-                        if exact_lines is header and _strict_match(line, brand_key):
-                            return brand, confidence
-                    elif brand_key in key:
-                        return brand, confidence
+                if _spells(line, key, brand, strict_too=exact_lines is header):
+                    return brand, confidence
     by_tax_id = brand_by_tax_id(lines)
     if by_tax_id is not None:
         return by_tax_id, 0.9

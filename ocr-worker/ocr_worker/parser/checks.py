@@ -125,7 +125,7 @@ def reconcile(
     if total is None and total_digits:
         total = _whole_units_total(receipt, total_digits)
     if total is None and receipt.subtotal is not None and receipt.payment.change is None \
-            and values and values == [value for name, value in evidence if name == "payment"] \
+            and {name for name, _ in evidence} == {"payment"} \
             and all(ZERO < receipt.subtotal <= value for value in values):
         # what was handed over, no change read: the subtotal is nearer what was to pay
         total = receipt.subtotal

@@ -57,7 +57,6 @@ def _key(text: str) -> str:
 
 
 _BY_KEY = {_key(company.name): company for company in COMPANIES}
-_BY_NAME = {company.name: company for company in COMPANIES}
 
 
 def company_by_number(lines: list[str]) -> tuple[int, Company] | None:
@@ -84,9 +83,9 @@ def company_by_name(name: str) -> Company | None:
     if len(trading) == 1:
         return trading[0]  # the chain's name without its legal form ("POPULAR BOOK")
     allowed = max(1, len(key) // 6)
-    near = sorted((Levenshtein.distance(key, known, score_cutoff=allowed), company.name)
-                  for known, company in _BY_KEY.items())
-    near = [(distance, name) for distance, name in near if distance <= allowed]
+    distances = ((Levenshtein.distance(key, known, score_cutoff=allowed), company)
+                 for known, company in _BY_KEY.items())
+    near = sorted((pair for pair in distances if pair[0] <= allowed), key=lambda pair: pair[0])
     if not near or (len(near) > 1 and near[1][0] == near[0][0]):
         return None
-    return _BY_NAME[near[0][1]]
+    return near[0][1]

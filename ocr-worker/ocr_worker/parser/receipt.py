@@ -46,20 +46,18 @@ def _item_section(lines: list[str]) -> tuple[int, int]:
     first_end: int | None = None
     for index in range(start, len(lines)):
         line = lines[index]
-        if first_end is not None and not seen_item and not marked \
-                and TAX_SUMMARY.search(fold(line)):
-            # a tax summary after total-looking lines, no item read: the footer; the
-            # summary's rate rows are not items
+        folded = fold(line)
+        if first_end is not None and not (marked or seen_item) and (
+            PAYMENT_START.match(folded) or TAX_SUMMARY.search(folded)
+        ):
+            # paid, or a tax summary, after total-looking lines and no item read: this is the
+            # footer, and the tax table's rows below are not items
             return first_end, first_end
         if is_end_of_items(line):
             if marked or seen_item:
                 return start, index
             if first_end is None:
                 first_end = index
-            elif PAYMENT_START.match(fold(line)):
-                # paid after total-looking lines, no item read: this is the footer, and the tax
-                # table's rows below it are not items
-                return first_end, first_end
             start = index + 1  # a tax-number or total-looking line still in the header
             continue
         if not seen_item and not marked and _RULE.match(line):
